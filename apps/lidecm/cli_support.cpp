@@ -1,0 +1,80 @@
+#include "cli_support.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <unistd.h>
+
+#include "lidecm/error.hpp"
+
+namespace lidecm::cli {
+
+ProgressBar::ProgressBar(std::string label) : label_(std::move(label)), active_(::isatty(STDERR_FILENO) != 0) {}
+
+void ProgressBar::update(int done, int total) {
+    if (!active_ || total <= 0) return;
+    constexpr int kWidth = 30;
+    const int filled = kWidth * done / total;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double eta = done > 0 ? elapsed / done * (total - done) : 0.0;
+    std::fprintf(stderr, "\r%s [%s%s] %d/%d  %.1fs  eta %.1fs ", label_.c_str(), std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, '.').c_str(), done, total, elapsed, eta);
+    std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+    if (!active_) return;
+    std::fprintf(stderr, "\n");
+    active_ = false;
+}
+
+nlohmann::json to_json(const GraphParams& p) {
+    return {{"sigma", p.sigma},     {"tau", p.tau},           {"radius", p.radius},
+            {"sigma_s", p.sigma_s}, {"sigma_f", p.sigma_f},   {"smooth_steps", p.smooth_steps},
+            {"patch_size", p.patch_size}, {"stride", p.stride}};
+}
+
+nlohmann::json to_json(const AttentionWeights& w) {
+    return {{"texture", w.texture}, {"structure", w.structure}, {"color", w.color}, {"spatial", w.spatial}};
+}
+
+nlohmann::json to_json(const PatchFeatures& f) {
+    return {{"texture", f.texture}, {"structure", f.structure}, {"color", f.color}, {"spatial", f.spatial}};
+}
+
+void validate_as_flags(const GraphParams& params) {
+    try {
+        params.validate();
+    } catch (const InvalidArgument& e) {
+        std::string msg = e.what();
+        const auto colon = msg.find(':');
+        std::string field = msg.substr(0, colon);
+        for (char& ch : field) if (ch == '_') ch = '-';
+        throw InvalidArgument("--" + field + msg.substr(colon));
+    }
+}
+
+}  // namespace lidecm::cli
+
+namespace lidecm::cli {
+
+CLI::Validator finite_range(double lo, double hi) {
+    return CLI::Validator(
+        [lo, hi](std::string& text) -> std::string {
+            double v = 0;
+            try {
+                std::size_t used = 0;
+                v = std::stod(text, &used);
+                if (used != text.size()) return "'" + text + "' is not a number";
+            } catch (const std::exception&) {
+                return "'" + text + "' is not a number";
+            }
+            if (!std::isfinite(v)) return "must be a finite number, got '" + text + "'";
+            if (v < lo || v > hi) {
+                return "must be in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "], got " + text;
+            }
+            return {};
+        },
+        "NUMBER in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]");
+}
+
+}  // namespace lidecm::cli

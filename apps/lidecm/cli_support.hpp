@@ -1,0 +1,41 @@
+#pragma once
+// Small pieces shared by the CLI's commands: progress display, JSON of library
+// types, argument checks that name the flag.
+#include <chrono>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "lidecm/em_learner.hpp"
+#include "lidecm/graph.hpp"
+
+namespace lidecm::cli {
+
+/// A one-line progress bar on stderr when it is a terminal; silent otherwise.
+class ProgressBar {
+public:
+    explicit ProgressBar(std::string label);
+    void update(int done, int total);
+    void finish();
+
+private:
+    std::string label_;
+    bool active_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+nlohmann::json to_json(const GraphParams& p);
+nlohmann::json to_json(const AttentionWeights& w);
+nlohmann::json to_json(const PatchFeatures& f);
+
+/// Runs params.validate() and rewrites a failing field name into its flag
+/// ("sigma_s: ..." → "--sigma-s: ...") so the message points at what the user typed.
+void validate_as_flags(const GraphParams& params);
+
+}  // namespace lidecm::cli
+
+namespace lidecm::cli {
+/// CLI11 check that a number parses, is finite (CLI::Range lets NaN through) and lies in [lo, hi].
+CLI::Validator finite_range(double lo, double hi);
+}  // namespace lidecm::cli

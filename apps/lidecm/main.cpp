@@ -1,0 +1,37 @@
+// lidecm command line. Exit status: 0 success, 1 a file could not be read or
+// written, 2 a bad flag or option value, 70 an internal error (a bug: please report).
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "lidecm/error.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "lidecm: self-tuning patch models of images.\n"
+        "Learns patch codebooks, reconstructs images from tokens, and denoises with a patch-graph\n"
+        "diffusion whose parameters a multi-head attention EM learner tunes online.\n"
+        "Image arguments accept samples:NAME for a built-in sample (e.g. samples:astronaut).\n"
+        "Exit status: 0 ok, 1 unreadable/unwritable file, 2 bad flag or value, 70 internal error."};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "lidecm 0.1.0");
+    lidecm::cli::add_denoise_command(app);
+    lidecm::cli::add_noise_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    } catch (const lidecm::InvalidArgument& e) {
+        std::fprintf(stderr, "lidecm: error: %s\n", e.what());
+        return 2;
+    } catch (const lidecm::Error& e) {
+        std::fprintf(stderr, "lidecm: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lidecm: internal error: %s\n", e.what());
+        return 70;
+    }
+    return 0;
+}

@@ -1,0 +1,117 @@
+#pragma once
+// Multi-head attention EM parameter learner (DESIGN §4): four heads score the
+// current patches (texture, structure, colour, spatial spread), a softmax turns
+// the scores into weights, and the weights scale how far sigma and tau move
+// after each batch. The rules are the seed's; see DESIGN §4 for each one.
+#include <string>
+#include <vector>
+
+#include "lidecm/graph.hpp"
+#include "lidecm/patches.hpp"
+
+namespace lidecm {
+
+/// Scores of the four heads, each in [0, 1].
+struct PatchFeatures {
+    double texture = 0.0;    ///< mean per-patch pixel std (mean over channels) / 0.1, clipped
+    double structure = 0.0;  ///< mean per-patch (mean|dx| + mean|dy|)/2 / 0.1, clipped
+    double color = 0.0;      ///< mean per-patch, per-pixel std across channels / 0.1, clipped (0 for grey)
+    double spatial = 0.0;    ///< texture-weighted std of centers / plain std of centers, clipped; 0.5 without detail
+};
+
+/// Softmax weights of the four heads; they sum to 1.
+struct AttentionWeights {
+    double texture = 0.25;
+    double structure = 0.25;
+    double color = 0.25;
+    double spatial = 0.25;
+};
+
+/// Ranges the global parameters are clamped to after every update (the seed's).
+struct ParamBounds {
+    double sigma_min = 0.1, sigma_max = 0.5;
+    double tau_min = 0.05, tau_max = 0.3;
+    double radius_min = 5.0, radius_max = 20.0;
+    double sigma_s_min = 5.0, sigma_s_max = 20.0;
+    double sigma_f_min = 0.1, sigma_f_max = 0.5;
+};
+
+/// Options of EMParameterLearner.
+struct LearnerOptions {
+    int num_classes = 10;  ///< number of per-class parameter sets
+    GraphParams initial;   ///< starting global parameters (the seed's defaults)
+    ParamBounds bounds;    ///< clamp ranges of update_global_params (the seed's)
+
+    /// Throws InvalidArgument for num_classes < 1, invalid initial parameters or empty bounds.
+    void validate() const;
+};
+
+/// One per-class parameter set with its histories.
+struct ClassParams {
+    double sigma = 0.3;
+    double tau = 0.1;
+    int smooth_steps = 5;
+    std::vector<double> loss_history;
+    std::vector<GraphParams> param_history;  ///< parameters after each update of this class
+};
+
+/// Text of get_status(): sigma and tau to 4 decimals, radius to 2, mean of the
+/// last 5 losses to 4 decimals or "N/A".
+struct LearnerStatus {
+    std::string sigma, tau, radius, recent_loss;
+};
+
+class EMParameterLearner {
+public:
+    explicit EMParameterLearner(const LearnerOptions& options = {});
+
+    /// The four head scores of a patch set (see PatchFeatures). Empty set: all 0, spatial 0.5.
+    static PatchFeatures compute_patch_features(const PatchSet& patches);
+    /// softmax(2 · [texture, structure, color, spatial]).
+    static AttentionWeights compute_attention_weights(const PatchFeatures& features);
+    /// The seed's attention-weighted multiplicative step of sigma and tau (no clamping
+    /// besides the caps of the growing branch).
+    static GraphParams weighted_parameter_update(const GraphParams& params, const AttentionWeights& weights,
+                                                 double loss_delta);
+    /// recon + percep − 0.1 · smoothness.
+    static double compute_loss_proxy(double recon, double percep, double smoothness);
+    /// Smoothness of a diffused similarity on its graph (the seed formula, see lidecm::smoothness).
+    static double estimate_smoothness(const PatchGraph& graph, const Similarity& s);
+
+    /// Appends the loss; attention from `patches` when given (recorded in the
+    /// attention history), else uniform 0.25 (not recorded); with ≥ 2 losses
+    /// applies weighted_parameter_update with last − previous loss; clamps to the
+    /// bounds; appends sigma and tau to their histories. Throws for a non-finite loss.
+    void update_global_params(double loss, double smoothness, const PatchSet* patches = nullptr);
+
+    /// Per-class rule of DESIGN §4. Throws InvalidArgument for a class outside
+    /// [0, num_classes) or a non-finite loss.
+    void update_class_params(int class_index, double loss, double smoothness);
+
+    /// Global parameters; smooth_steps, patch_size and stride stay those of options.initial (seed: 5, 8, 5).
+    [[nodiscard]] GraphParams get_parameters() const;
+    /// Class parameters: the class's sigma, tau and smooth_steps, the global rest.
+    [[nodiscard]] GraphParams get_parameters(int class_index) const;
+    [[nodiscard]] LearnerStatus get_status() const;
+
+    [[nodiscard]] int num_classes() const { return int(classes_.size()); }
+    [[nodiscard]] const ClassParams& class_params(int class_index) const;
+    [[nodiscard]] const std::vector<double>& loss_history() const { return loss_history_; }
+    [[nodiscard]] const std::vector<double>& sigma_history() const { return sigma_history_; }
+    [[nodiscard]] const std::vector<double>& tau_history() const { return tau_history_; }
+    [[nodiscard]] const std::vector<AttentionWeights>& attention_history() const { return attention_history_; }
+    /// Attention used by the last update_global_params (uniform before any).
+    [[nodiscard]] const AttentionWeights& last_attention() const { return last_attention_; }
+
+private:
+    void check_class(int class_index) const;
+
+    LearnerOptions options_;
+    GraphParams global_;
+    std::vector<ClassParams> classes_;
+    std::vector<double> loss_history_, sigma_history_, tau_history_;
+    std::vector<AttentionWeights> attention_history_;
+    AttentionWeights last_attention_;
+};
+
+}  // namespace lidecm

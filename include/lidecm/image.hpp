@@ -1,0 +1,88 @@
+#pragma once
+// Image: float32 H×W×C (C ∈ {1, 3}), row-major HWC, values in [0, 1].
+// Loading and saving go through OpenCV imgcodecs; everything else is plain C++.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace lidecm {
+
+struct Image {
+    int height = 0;
+    int width = 0;
+    int channels = 0;
+    std::vector<float> data;  ///< height*width*channels values, HWC order
+
+    Image() = default;
+    /// Allocates height×width×channels values set to `fill`; C must be 1 or 3.
+    Image(int height, int width, int channels, float fill = 0.0f);
+
+    [[nodiscard]] bool empty() const { return data.empty(); }
+    [[nodiscard]] std::size_t pixels() const { return std::size_t(height) * std::size_t(width); }
+    [[nodiscard]] std::size_t size() const { return data.size(); }
+    float& at(int y, int x, int c) { return data[(std::size_t(y) * width + x) * channels + c]; }
+    [[nodiscard]] float at(int y, int x, int c) const {
+        return data[(std::size_t(y) * width + x) * channels + c];
+    }
+};
+
+/// Options of load_image.
+struct LoadOptions {
+    /// Images with more pixels than this are refused from their header, before decoding.
+    std::int64_t max_pixels = 100'000'000;
+};
+
+/// Width, height and format read from an encoded image's header (no decoding).
+struct ImageHeader {
+    int width = 0;
+    int height = 0;
+    std::string format;  ///< "png", "jpeg", "bmp", "pnm", "tiff" or "webp"
+};
+
+/// Reads the header of an encoded image held in memory. Throws IoError naming
+/// `name` when the bytes are not a supported format or the header is cut short.
+ImageHeader read_image_header(const std::vector<unsigned char>& bytes, const std::string& name);
+
+/// Loads PNG, JPEG, BMP, PPM/PGM, TIFF or WebP. Grey files give C = 1, colour
+/// files C = 3 (alpha dropped), 16-bit files are scaled to [0, 1].
+/// Throws IoError for missing, unreadable, empty, corrupt or oversized files.
+Image load_image(const std::filesystem::path& path, const LoadOptions& options = {});
+
+/// Decodes an image held in memory (what load_image does after reading the file).
+Image decode_image(const std::vector<unsigned char>& bytes, const std::string& name,
+                   const LoadOptions& options = {});
+
+/// Saves 8 bits per channel in the format named by the extension (.png, .jpg,
+/// .jpeg, .bmp, .ppm, .pgm, .tif, .tiff, .webp). Writes a temporary file next to
+/// the target and renames it, so a failure never leaves a partial file.
+void save_image(const Image& image, const std::filesystem::path& path);
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
+void write_file_atomically(const std::filesystem::path& path, const std::vector<unsigned char>& bytes);
+
+Image to_grey(const Image& image);  ///< ITU-R BT.601 luma; a grey image is returned as is
+Image to_rgb(const Image& image);   ///< grey replicated to 3 channels; RGB returned as is
+
+/// Resizes to height×width (area averaging when shrinking, bicubic when growing, clamped to [0,1]).
+Image resize(const Image& image, int height, int width);
+/// Resizes so that the shorter side is `side`, keeping the aspect ratio.
+Image resize_shorter_side(const Image& image, int side);
+/// The centered height×width window; throws if larger than the image.
+Image center_crop(const Image& image, int height, int width);
+Image flip_horizontal(const Image& image);
+Image flip_vertical(const Image& image);
+
+/// Adds N(0, sigma²) noise (sigma in [0,1] units) from a generator seeded by `seed`;
+/// clips to [0, 1] when `clip` (what a saved 8-bit noisy photo is).
+Image add_gaussian_noise(const Image& image, double sigma, std::uint64_t seed, bool clip = true);
+
+/// Mean squared error over all values; shapes must match.
+double mse(const Image& a, const Image& b);
+/// PSNR in dB for a peak of 1; +inf for identical images.
+double psnr(const Image& a, const Image& b);
+/// Mean SSIM (Wang et al. 2004): Gaussian window σ = 1.5 (11×11), K1 = 0.01,
+/// K2 = 0.03, L = 1, averaged over the positions where the window fits, then over channels.
+double ssim(const Image& a, const Image& b);
+
+}  // namespace lidecm

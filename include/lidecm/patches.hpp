@@ -1,0 +1,45 @@
+#pragma once
+// Square patches of an image: extraction with full coverage and reassembly by
+// overlap averaging (DESIGN §3.1, §3.8).
+#include <vector>
+
+#include "lidecm/image.hpp"
+
+namespace lidecm {
+
+/// Patch corners along one axis: 0, s, 2s, … and always `length − patch` last,
+/// so every pixel is covered. Throws if patch > length, patch < 1 or stride < 1.
+std::vector<int> patch_corners(int length, int patch, int stride);
+
+/// A set of P×P×C patches. Values of patch i are `dim()` floats, row-major HWC.
+/// Patches taken on a grid (extract_patches) also keep the grid: `rows` holds
+/// the corner y of each grid row, `cols` the corner x of each column, and patch
+/// index = row * cols.size() + col.
+struct PatchSet {
+    int patch_size = 0;
+    int channels = 0;
+    int image_height = 0;  ///< size of the image the patches come from
+    int image_width = 0;
+    std::vector<int> corner_y, corner_x;  ///< top-left corner of each patch
+    std::vector<float> values;            ///< size() * dim() values
+    std::vector<int> rows, cols;          ///< grid corner coordinates (empty if not a grid)
+
+    [[nodiscard]] std::size_t size() const { return corner_y.size(); }
+    [[nodiscard]] int dim() const { return patch_size * patch_size * channels; }
+    [[nodiscard]] bool is_grid() const { return !rows.empty() && rows.size() * cols.size() == size(); }
+    [[nodiscard]] const float* patch(std::size_t i) const { return values.data() + i * std::size_t(dim()); }
+    float* patch(std::size_t i) { return values.data() + i * std::size_t(dim()); }
+    /// Center (y, x) = corner + P/2.
+    [[nodiscard]] double center_y(std::size_t i) const { return corner_y[i] + patch_size / 2.0; }
+    [[nodiscard]] double center_x(std::size_t i) const { return corner_x[i] + patch_size / 2.0; }
+};
+
+/// All patches on the grid patch_corners(H) × patch_corners(W).
+PatchSet extract_patches(const Image& image, int patch_size, int stride);
+
+/// Image of the patches' source size where each pixel is the mean of the patch
+/// values covering it (pixels no patch covers are 0). For patches extracted
+/// from an image, reassemble(extract_patches(img)) == img exactly.
+Image reassemble(const PatchSet& patches);
+
+}  // namespace lidecm

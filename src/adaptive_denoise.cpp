@@ -1,0 +1,81 @@
+#include "lidecm/adaptive_denoise.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "lidecm/error.hpp"
+#include "lidecm/noise.hpp"
+
+namespace lidecm {
+
+AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, const ProgressCallback& progress) {
+    require(options.iterations >= 1, "iterations", "must be >= 1, got " + std::to_string(options.iterations));
+    options.learner.validate();
+    AdaptResult r;
+    if (options.noise_sigma) {
+        require(std::isfinite(*options.noise_sigma) && *options.noise_sigma >= 0, "noise sigma",
+                "must be a finite number >= 0");
+        r.noise_sigma = *options.noise_sigma;
+    } else {
+        r.noise_sigma = estimate_noise_sigma(noisy);
+        r.noise_sigma_estimated = true;
+    }
+    EMParameterLearner learner(options.learner);
+    const GraphParams& start = options.learner.initial;
+    const PatchSet patches = extract_patches(noisy, start.patch_size, start.stride);
+    r.features = EMParameterLearner::compute_patch_features(patches);
+    const double target = r.noise_sigma * r.noise_sigma;
+    double best_loss = 0;
+    for (int it = 0; it < options.iterations; ++it) {
+        const auto t0 = std::chrono::steady_clock::now();
+        AdaptIteration step;
+        step.params = learner.get_parameters();
+        DenoiseResult d = denoise(noisy, step.params);
+        step.recon = std::fabs(mse(d.image, noisy) - target);
+        step.percep = options.perceptual ? 1.0 - ssim(d.image, noisy) : 0.0;
+        step.smoothness = d.smoothness;
+        step.loss = EMParameterLearner::compute_loss_proxy(step.recon, step.percep, step.smoothness);
+        learner.update_global_params(step.loss, step.smoothness, &patches);
+        step.attention = learner.last_attention();
+        step.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (it == 0 || step.loss < best_loss) {
+            best_loss = step.loss;
+            r.best = std::move(d);
+            r.best_params = step.params;
+            r.best_iteration = it;
+        }
+        r.iterations.push_back(step);
+        if (progress) progress(it + 1, options.iterations);
+    }
+    r.status = learner.get_status();
+    return r;
+}
+
+}  // namespace lidecm
+
+namespace lidecm {
+GraphParams recommended_params(double noise_sigma) {
+    GraphParams p;
+    p.stride = 2;
+    p.radius = 8;
+    p.smooth_steps = 1;
+    p.sigma = std::max(0.02, 1.0 * noise_sigma);
+    return p;
+}
+}  // namespace lidecm
+
+namespace lidecm {
+ParamBounds adapt_bounds(const GraphParams& initial) {
+    initial.validate();
+    ParamBounds b;
+    b.sigma_min = initial.sigma / 2;
+    b.sigma_max = initial.sigma * 2;
+    b.tau_min = initial.tau / 2;
+    b.tau_max = initial.tau * 2;
+    b.radius_min = b.radius_max = initial.radius;
+    b.sigma_s_min = b.sigma_s_max = initial.sigma_s;
+    b.sigma_f_min = b.sigma_f_max = initial.sigma_f;
+    return b;
+}
+}  // namespace lidecm

@@ -1,0 +1,253 @@
+#include "lidecm/em_learner.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "lidecm/error.hpp"
+
+namespace lidecm {
+namespace {
+
+constexpr double kFeatureScale = 0.1;  // the seed's normalisation of the three detail scores
+
+double clip01(double v) { return std::clamp(v, 0.0, 1.0); }
+
+struct PatchStats {
+    double texture = 0, structure = 0, color = 0;
+};
+
+PatchStats patch_stats(const float* v, int P, int C) {
+    PatchStats s;
+    const int n = P * P;
+    auto at = [&](int y, int x, int c) { return double(v[(y * P + x) * C + c]); };
+    for (int c = 0; c < C; ++c) {
+        double sum = 0, sq = 0;
+        for (int i = 0; i < n; ++i) {
+            const double x = v[i * C + c];
+            sum += x;
+            sq += x * x;
+        }
+        const double mean = sum / n;
+        s.texture += std::sqrt(std::max(0.0, sq / n - mean * mean));
+    }
+    s.texture /= C;
+    if (P > 1) {
+        double h = 0, vert = 0;
+        for (int y = 0; y < P; ++y)
+            for (int x = 0; x < P; ++x)
+                for (int c = 0; c < C; ++c) {
+                    if (x + 1 < P) h += std::fabs(at(y, x + 1, c) - at(y, x, c));
+                    if (y + 1 < P) vert += std::fabs(at(y + 1, x, c) - at(y, x, c));
+                }
+        const double count = double(P) * (P - 1) * C;
+        s.structure = (h / count + vert / count) / 2.0;
+    }
+    if (C > 1) {
+        for (int i = 0; i < n; ++i) {
+            double sum = 0, sq = 0;
+            for (int c = 0; c < C; ++c) {
+                const double x = v[i * C + c];
+                sum += x;
+                sq += x * x;
+            }
+            const double mean = sum / C;
+            s.color += std::sqrt(std::max(0.0, sq / C - mean * mean));
+        }
+        s.color /= n;
+    }
+    return s;
+}
+
+// Std of the centers around their (weighted) mean: sqrt(Σ w |c − c̄|² / Σ w).
+double center_spread(const PatchSet& p, const std::vector<double>& w) {
+    double sw = 0, my = 0, mx = 0;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        sw += w[i];
+        my += w[i] * p.center_y(i);
+        mx += w[i] * p.center_x(i);
+    }
+    if (sw <= 0) return 0.0;
+    my /= sw;
+    mx /= sw;
+    double var = 0;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        const double dy = p.center_y(i) - my, dx = p.center_x(i) - mx;
+        var += w[i] * (dy * dy + dx * dx);
+    }
+    return std::sqrt(var / sw);
+}
+
+void require_finite(double v, const char* name) {
+    if (!std::isfinite(v)) throw InvalidArgument(std::string(name) + ": must be finite, got " + std::to_string(v));
+}
+
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+}  // namespace
+
+void LearnerOptions::validate() const {
+    require(num_classes >= 1, "num_classes", "must be >= 1, got " + std::to_string(num_classes));
+    initial.validate();
+    const ParamBounds& b = bounds;
+    require(b.sigma_min > 0 && b.sigma_min <= b.sigma_max, "bounds.sigma", "need 0 < min <= max");
+    require(b.tau_min > 0 && b.tau_min <= b.tau_max, "bounds.tau", "need 0 < min <= max");
+    require(b.radius_min > 0 && b.radius_min <= b.radius_max, "bounds.radius", "need 0 < min <= max");
+    require(b.sigma_s_min > 0 && b.sigma_s_min <= b.sigma_s_max, "bounds.sigma_s", "need 0 < min <= max");
+    require(b.sigma_f_min > 0 && b.sigma_f_min <= b.sigma_f_max, "bounds.sigma_f", "need 0 < min <= max");
+}
+
+EMParameterLearner::EMParameterLearner(const LearnerOptions& options) : options_(options), global_(options.initial) {
+    options_.validate();
+    ClassParams c;
+    c.sigma = options.initial.sigma;
+    c.tau = options.initial.tau;
+    c.smooth_steps = options.initial.smooth_steps;
+    classes_.assign(std::size_t(options.num_classes), c);
+}
+
+PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches) {
+    PatchFeatures f;
+    const std::size_t n = patches.size();
+    if (n == 0) {
+        f.spatial = 0.5;
+        return f;
+    }
+    std::vector<PatchStats> stats(n);
+#pragma omp parallel for schedule(static) if (n > 256)
+    for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(n); ++i) {
+        stats[std::size_t(i)] = patch_stats(patches.patch(std::size_t(i)), patches.patch_size, patches.channels);
+    }
+    std::vector<double> texture(n);
+    double t = 0, s = 0, c = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        texture[i] = stats[i].texture;
+        t += stats[i].texture;
+        s += stats[i].structure;
+        c += stats[i].color;
+    }
+    f.texture = clip01(t / double(n) / kFeatureScale);
+    f.structure = clip01(s / double(n) / kFeatureScale);
+    f.color = clip01(c / double(n) / kFeatureScale);
+    const double plain = center_spread(patches, std::vector<double>(n, 1.0));
+    const double weighted = center_spread(patches, texture);
+    const bool no_detail = std::accumulate(texture.begin(), texture.end(), 0.0) <= 0.0;
+    // One patch (or all at one place) has no spread to compare against: neutral 0.5.
+    f.spatial = (no_detail || plain <= 0.0) ? 0.5 : clip01(weighted / plain);
+    return f;
+}
+
+AttentionWeights EMParameterLearner::compute_attention_weights(const PatchFeatures& f) {
+    const std::array<double, 4> z = {2 * f.texture, 2 * f.structure, 2 * f.color, 2 * f.spatial};
+    const double top = *std::max_element(z.begin(), z.end());  // shift for numerical safety
+    std::array<double, 4> e{};
+    double sum = 0;
+    for (std::size_t k = 0; k < 4; ++k) sum += e[k] = std::exp(z[k] - top);
+    return {e[0] / sum, e[1] / sum, e[2] / sum, e[3] / sum};
+}
+
+GraphParams EMParameterLearner::weighted_parameter_update(const GraphParams& params, const AttentionWeights& w,
+                                                          double loss_delta) {
+    GraphParams out = params;
+    if (loss_delta > 0) {
+        out.sigma *= 1.0 - 0.02 * (w.texture + w.color);
+        out.tau *= 1.0 - 0.05 * (w.spatial + w.structure);
+    } else {
+        out.sigma = std::min(0.5, out.sigma * (1.0 + 0.02 * (w.color + w.texture)));
+        out.tau = std::min(0.3, out.tau * (1.0 + 0.05 * (w.spatial + w.structure)));
+    }
+    return out;
+}
+
+double EMParameterLearner::compute_loss_proxy(double recon, double percep, double smoothness) {
+    return recon + percep - 0.1 * smoothness;
+}
+
+double EMParameterLearner::estimate_smoothness(const PatchGraph& graph, const Similarity& s) {
+    return smoothness(graph, s);
+}
+
+void EMParameterLearner::update_global_params(double loss, double smoothness_value, const PatchSet* patches) {
+    require_finite(loss, "loss");
+    require_finite(smoothness_value, "smoothness");
+    loss_history_.push_back(loss);
+    AttentionWeights w;  // uniform
+    if (patches != nullptr) {
+        w = compute_attention_weights(compute_patch_features(*patches));
+        attention_history_.push_back(w);
+    }
+    last_attention_ = w;
+    if (loss_history_.size() >= 2) {
+        const double delta = loss_history_.back() - loss_history_[loss_history_.size() - 2];
+        global_ = weighted_parameter_update(global_, w, delta);
+    }
+    const ParamBounds& b = options_.bounds;
+    global_.tau = std::clamp(global_.tau, b.tau_min, b.tau_max);
+    global_.sigma = std::clamp(global_.sigma, b.sigma_min, b.sigma_max);
+    global_.radius = std::clamp(global_.radius, b.radius_min, b.radius_max);
+    global_.sigma_s = std::clamp(global_.sigma_s, b.sigma_s_min, b.sigma_s_max);
+    global_.sigma_f = std::clamp(global_.sigma_f, b.sigma_f_min, b.sigma_f_max);
+    sigma_history_.push_back(global_.sigma);
+    tau_history_.push_back(global_.tau);
+}
+
+void EMParameterLearner::check_class(int class_index) const {
+    require(class_index >= 0 && class_index < num_classes(), "class index",
+            std::to_string(class_index) + " is outside [0, " + std::to_string(num_classes()) + ")");
+}
+
+void EMParameterLearner::update_class_params(int class_index, double loss, double smoothness_value) {
+    check_class(class_index);
+    require_finite(loss, "loss");
+    require_finite(smoothness_value, "smoothness");
+    ClassParams& c = classes_[std::size_t(class_index)];
+    c.loss_history.push_back(loss);
+    const std::size_t n = c.loss_history.size();
+    const double avg = n >= 5 ? std::accumulate(c.loss_history.end() - 5, c.loss_history.end(), 0.0) / 5.0 : loss;
+    if (avg > 0.5) c.smooth_steps = std::min(10, c.smooth_steps + 1);
+    if (avg < 0.2) c.smooth_steps = std::max(2, c.smooth_steps - 1);
+    const ParamBounds& b = options_.bounds;
+    if (smoothness_value > 0.7) {
+        c.sigma = std::min(b.sigma_max, c.sigma * 1.02);
+        c.tau = std::min(b.tau_max, c.tau * 1.02);
+    } else if (smoothness_value < 0.3) {
+        c.sigma = std::max(b.sigma_min, c.sigma * 0.98);
+        c.tau = std::max(b.tau_min, c.tau * 0.98);
+    }
+    c.param_history.push_back(get_parameters(class_index));
+}
+
+GraphParams EMParameterLearner::get_parameters() const { return global_; }
+
+GraphParams EMParameterLearner::get_parameters(int class_index) const {
+    check_class(class_index);
+    const ClassParams& c = classes_[std::size_t(class_index)];
+    GraphParams p = global_;
+    p.sigma = c.sigma;
+    p.tau = c.tau;
+    p.smooth_steps = c.smooth_steps;
+    return p;
+}
+
+const ClassParams& EMParameterLearner::class_params(int class_index) const {
+    check_class(class_index);
+    return classes_[std::size_t(class_index)];
+}
+
+LearnerStatus EMParameterLearner::get_status() const {
+    LearnerStatus s{fixed(global_.sigma, 4), fixed(global_.tau, 4), fixed(global_.radius, 2), "N/A"};
+    if (!loss_history_.empty()) {
+        const std::size_t k = std::min<std::size_t>(5, loss_history_.size());
+        const double mean = std::accumulate(loss_history_.end() - std::ptrdiff_t(k), loss_history_.end(), 0.0) / double(k);
+        s.recent_loss = fixed(mean, 4);
+    }
+    return s;
+}
+
+}  // namespace lidecm

@@ -1,0 +1,172 @@
+// Graph weights, similarity, restricted diffusion, patch denoising, smoothness.
+#include "lidecm/graph.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "lidecm/error.hpp"
+
+namespace lidecm {
+
+void GraphParams::validate() const {
+    require_positive(sigma, "sigma");
+    require_positive(tau, "tau");
+    require_positive(radius, "radius");
+    require_positive(sigma_s, "sigma_s");
+    require_positive(sigma_f, "sigma_f");
+    require(smooth_steps >= 0, "smooth_steps", "must be >= 0, got " + std::to_string(smooth_steps));
+    require(patch_size >= 1, "patch_size", "must be >= 1, got " + std::to_string(patch_size));
+    require(stride >= 1, "stride", "must be >= 1, got " + std::to_string(stride));
+    require(stride <= patch_size, "stride",
+            std::to_string(stride) + " is larger than patch_size " + std::to_string(patch_size) +
+                " (pixels between patches would never be seen)");
+}
+
+namespace {
+
+float mean_squared_difference(const float* a, const float* b, int dim) {
+    float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+    for (int k = 0; k < dim; ++k) {
+        const float d = a[k] - b[k];
+        acc += d * d;
+    }
+    return acc / float(dim);
+}
+
+}  // namespace
+
+PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params, NeighbourSearch search) {
+    params.validate();
+    PatchGraph g = radius_graph(patches, params.radius, search);
+    g.distance.resize(g.nnz());
+    g.weight.resize(g.nnz());
+    g.degree.assign(g.n, 0.0);
+    const int dim = patches.dim();
+    // Each distance is computed once, by the row with the smaller index, and
+    // written to both (i, j) and its mirror (j, i): no position has two writers.
+#pragma omp parallel for schedule(dynamic, 64)
+    for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(g.n); ++ii) {
+        const auto i = std::size_t(ii);
+        for (std::size_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
+            const auto j = std::size_t(g.col[p]);
+            if (j < i) continue;
+            const float d = mean_squared_difference(patches.patch(i), patches.patch(j), dim);
+            g.distance[p] = d;
+            g.distance[g.mirror[p]] = d;
+        }
+    }
+    const double inv_s = 1.0 / (2.0 * params.sigma_s * params.sigma_s);
+    const double inv_f = 1.0 / (2.0 * params.sigma_f * params.sigma_f);
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(g.n); ++ii) {
+        const auto i = std::size_t(ii);
+        double deg = 0.0;
+        for (std::size_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
+            const auto j = std::size_t(g.col[p]);
+            const double dy = patches.center_y(i) - patches.center_y(j);
+            const double dx = patches.center_x(i) - patches.center_x(j);
+            const double w = std::exp(-(dy * dy + dx * dx) * inv_s - g.distance[p] * inv_f);
+            g.weight[p] = float(w);
+            deg += g.weight[p];
+        }
+        g.degree[i] = deg;
+    }
+    return g;
+}
+
+Similarity similarity(const PatchGraph& graph, double sigma) {
+    require_positive(sigma, "sigma");
+    Similarity s;
+    s.diag.assign(graph.n, 1.0f);
+    s.off.resize(graph.nnz());
+    const double inv = 1.0 / (2.0 * sigma * sigma);
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t p = 0; p < std::ptrdiff_t(graph.nnz()); ++p) {
+        s.off[std::size_t(p)] = float(std::exp(-double(graph.distance[std::size_t(p)]) * inv));
+    }
+    return s;
+}
+
+void diffuse(Similarity& s, const PatchGraph& g, double tau, int steps) {
+    require_positive(tau, "tau");
+    require(steps >= 0, "smooth_steps", "must be >= 0");
+    Similarity next = s;
+    for (int step = 0; step < steps; ++step) {
+#pragma omp parallel for schedule(dynamic, 64)
+        for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(g.n); ++ii) {
+            const auto i = std::size_t(ii);
+            const std::size_t a0 = g.row_ptr[i], a1 = g.row_ptr[i + 1];
+            // (L·S)(i, i) = D_i S_ii − Σ_k W_ik S_ki
+            double ws = 0.0;
+            for (std::size_t a = a0; a < a1; ++a) ws += double(g.weight[a]) * s.off[g.mirror[a]];
+            next.diag[i] = float(std::tanh(s.diag[i] - tau * (g.degree[i] * s.diag[i] - ws)));
+            // (L·S)(i, j) = D_i S_ij − W_ij S_jj − Σ_{k ∈ N(i) ∩ N(j)} W_ik S_kj.
+            // S_kj sits in row k; it is the mirror of the entry (j, k) in row j,
+            // so one sorted merge of rows i and j finds every term.
+            for (std::size_t p = a0; p < a1; ++p) {
+                const auto j = std::size_t(g.col[p]);
+                double acc = double(g.weight[p]) * s.diag[j];
+                std::size_t a = a0, b = g.row_ptr[j];
+                const std::size_t b1 = g.row_ptr[j + 1];
+                while (a < a1 && b < b1) {
+                    const int ka = g.col[a], kb = g.col[b];
+                    if (ka < kb) {
+                        ++a;
+                    } else if (kb < ka) {
+                        ++b;
+                    } else {
+                        acc += double(g.weight[a]) * s.off[g.mirror[b]];
+                        ++a;
+                        ++b;
+                    }
+                }
+                next.off[p] = float(std::tanh(s.off[p] - tau * (g.degree[i] * s.off[p] - acc)));
+            }
+        }
+        std::swap(s, next);
+    }
+}
+
+PatchSet denoise_patches(const PatchSet& patches, const PatchGraph& g, const Similarity& s) {
+    require(patches.size() == g.n, "denoise", "graph and patch set sizes differ");
+    PatchSet out = patches;
+    const int dim = patches.dim();
+#pragma omp parallel
+    {
+        std::vector<double> acc(std::size_t(dim), 0.0);
+#pragma omp for schedule(dynamic, 64)
+        for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(g.n); ++ii) {
+            const auto i = std::size_t(ii);
+            const double a_ii = std::max(s.diag[i], 0.0f);
+            double total = a_ii;
+            const float* pi = patches.patch(i);
+            for (int k = 0; k < dim; ++k) acc[std::size_t(k)] = a_ii * pi[k];
+            for (std::size_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
+                const double a = std::max(s.off[p], 0.0f);
+                if (a == 0.0) continue;
+                total += a;
+                const float* pj = patches.patch(std::size_t(g.col[p]));
+                for (int k = 0; k < dim; ++k) acc[std::size_t(k)] += a * pj[k];
+            }
+            if (total <= 1e-8) continue;  // keep the patch as it was
+            float* dst = out.patch(i);
+            for (int k = 0; k < dim; ++k) dst[k] = float(acc[std::size_t(k)] / total);
+        }
+    }
+    return out;
+}
+
+double smoothness(const PatchGraph& g, const Similarity& s) {
+    const std::size_t entries = s.diag.size() + s.off.size();
+    if (entries == 0 || g.n == 0) return 0.0;
+    double sum = 0.0;
+    for (float v : s.diag) sum += v;
+    for (float v : s.off) sum += v;
+    const double mean_s = sum / double(entries);
+    const double density = double(g.nnz()) / (5.0 * double(g.n));
+    return std::clamp(0.5 * std::min(1.0, mean_s) + 0.5 * std::min(1.0, density), 0.0, 1.0);
+}
+
+}  // namespace lidecm

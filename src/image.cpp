@@ -1,0 +1,231 @@
+#include "lidecm/image.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <unistd.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "lidecm/error.hpp"
+
+namespace lidecm {
+namespace fs = std::filesystem;
+
+Image::Image(int h, int w, int c, float fill) : height(h), width(w), channels(c) {
+    require(h > 0 && w > 0, "image", "height and width must be > 0");
+    require(c == 1 || c == 3, "image", "channels must be 1 or 3");
+    data.assign(std::size_t(h) * std::size_t(w) * std::size_t(c), fill);
+}
+
+namespace {
+
+cv::Mat as_mat(const Image& image) {
+    return cv::Mat(image.height, image.width, CV_32FC(image.channels),
+                   const_cast<float*>(image.data.data()));
+}
+
+Image from_mat(const cv::Mat& m) {
+    Image out(m.rows, m.cols, m.channels());
+    cv::Mat dst = as_mat(out);
+    m.copyTo(dst);
+    return out;
+}
+
+std::vector<unsigned char> read_bytes(const fs::path& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw IoError(path.string() + ": no such file");
+    if (fs::is_directory(path, ec)) throw IoError(path.string() + ": is a directory, not an image file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError(path.string() + ": cannot open for reading");
+    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw IoError(path.string() + ": read error");
+    if (bytes.empty()) throw IoError(path.string() + ": file is empty");
+    return bytes;
+}
+
+}  // namespace
+
+Image decode_image(const std::vector<unsigned char>& bytes, const std::string& name,
+                   const LoadOptions& options) {
+    const ImageHeader header = read_image_header(bytes, name);
+    const std::int64_t pixels = std::int64_t(header.width) * header.height;
+    if (pixels > options.max_pixels) {
+        throw IoError(name + ": image is " + std::to_string(header.width) + "x" +
+                      std::to_string(header.height) + " = " + std::to_string(pixels) +
+                      " pixels, over the limit of " + std::to_string(options.max_pixels));
+    }
+    cv::Mat raw;
+    try {
+        raw = cv::imdecode(bytes, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+    } catch (const cv::Exception& e) {
+        throw IoError(name + ": cannot decode " + header.format + " image (" + e.err + ")");
+    }
+    if (raw.empty()) throw IoError(name + ": cannot decode " + header.format + " image (corrupt or truncated)");
+    if (raw.rows != header.height || raw.cols != header.width) {
+        throw IoError(name + ": decoded size differs from the header's (corrupt file)");
+    }
+    double scale = 1.0;
+    switch (raw.depth()) {
+        case CV_8U: scale = 1.0 / 255.0; break;
+        case CV_16U: scale = 1.0 / 65535.0; break;
+        case CV_32F: case CV_64F: scale = 1.0; break;
+        default: throw IoError(name + ": unsupported sample type");
+    }
+    cv::Mat f;
+    raw.convertTo(f, CV_32F, scale);
+    cv::Mat rgb;
+    switch (f.channels()) {
+        case 1: rgb = f; break;
+        case 3: cv::cvtColor(f, rgb, cv::COLOR_BGR2RGB); break;
+        case 4: cv::cvtColor(f, rgb, cv::COLOR_BGRA2RGB); break;
+        default: throw IoError(name + ": unsupported channel count " + std::to_string(f.channels()));
+    }
+    if (!cv::checkRange(rgb)) throw IoError(name + ": image holds NaN or infinite values");
+    cv::min(cv::max(rgb, 0.0), 1.0, rgb);
+    return from_mat(rgb);
+}
+
+Image load_image(const fs::path& path, const LoadOptions& options) {
+    return decode_image(read_bytes(path), path.string(), options);
+}
+
+void write_file_atomically(const fs::path& path, const std::vector<unsigned char>& bytes) {
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw IoError(path.string() + ": folder " + dir.string() + " does not exist");
+    fs::path tmp = path;
+    tmp += ".tmp" + std::to_string(::getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) throw IoError(path.string() + ": cannot write (permission denied or invalid path)");
+        out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+        out.flush();
+        if (!out) {
+            out.close();
+            fs::remove(tmp, ec);
+            throw IoError(path.string() + ": write failed (disk full?)");
+        }
+    }
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw IoError(path.string() + ": cannot rename temporary file into place");
+    }
+}
+
+void save_image(const Image& image, const fs::path& path) {
+    require(!image.empty(), path.string(), "cannot save an empty image");
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+    static const std::vector<std::string> known = {".png", ".jpg", ".jpeg", ".bmp", ".ppm",
+                                                   ".pgm", ".tif", ".tiff", ".webp"};
+    if (std::find(known.begin(), known.end(), ext) == known.end()) {
+        throw IoError(path.string() + ": unknown image extension '" + ext +
+                      "' (use .png, .jpg, .bmp, .ppm, .pgm, .tif or .webp)");
+    }
+    Image out = image;
+    if (ext == ".pgm") out = to_grey(image);
+    if (ext == ".ppm") out = to_rgb(image);
+    cv::Mat m8;
+    as_mat(out).convertTo(m8, CV_8U, 255.0);  // saturating, rounds to nearest
+    if (m8.channels() == 3) cv::cvtColor(m8, m8, cv::COLOR_RGB2BGR);
+    std::vector<unsigned char> bytes;
+    bool ok = false;
+    try {
+        ok = cv::imencode(ext, m8, bytes);
+    } catch (const cv::Exception& e) {
+        throw IoError(path.string() + ": cannot encode (" + e.err + ")");
+    }
+    if (!ok) throw IoError(path.string() + ": cannot encode as " + ext);
+    write_file_atomically(path, bytes);
+}
+
+Image to_grey(const Image& image) {
+    if (image.channels == 1) return image;
+    Image out(image.height, image.width, 1);
+    for (std::size_t i = 0; i < image.pixels(); ++i) {
+        const float* p = &image.data[3 * i];
+        out.data[i] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+    }
+    return out;
+}
+
+Image to_rgb(const Image& image) {
+    if (image.channels == 3) return image;
+    Image out(image.height, image.width, 3);
+    for (std::size_t i = 0; i < image.pixels(); ++i) {
+        out.data[3 * i] = out.data[3 * i + 1] = out.data[3 * i + 2] = image.data[i];
+    }
+    return out;
+}
+
+Image resize(const Image& image, int height, int width) {
+    require(height > 0 && width > 0, "resize", "target size must be > 0");
+    if (height == image.height && width == image.width) return image;
+    const bool shrinking = height <= image.height && width <= image.width;
+    cv::Mat out;
+    cv::resize(as_mat(image), out, cv::Size(width, height), 0, 0,
+               shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
+    cv::min(cv::max(out, 0.0), 1.0, out);  // bicubic overshoots
+    return from_mat(out.reshape(image.channels));
+}
+
+Image resize_shorter_side(const Image& image, int side) {
+    require(side > 0, "resize", "shorter side must be > 0");
+    const int shorter = std::min(image.height, image.width);
+    const double f = double(side) / shorter;
+    const int h = image.height == shorter ? side : std::max(side, int(std::lround(image.height * f)));
+    const int w = image.width == shorter ? side : std::max(side, int(std::lround(image.width * f)));
+    return resize(image, h, w);
+}
+
+Image center_crop(const Image& image, int height, int width) {
+    require(height > 0 && width > 0 && height <= image.height && width <= image.width, "center crop",
+            "window " + std::to_string(height) + "x" + std::to_string(width) + " does not fit in a " +
+                std::to_string(image.height) + "x" + std::to_string(image.width) + " image");
+    Image out(height, width, image.channels);
+    const int y0 = (image.height - height) / 2;
+    const int x0 = (image.width - width) / 2;
+    const std::size_t row = std::size_t(width) * image.channels;
+    for (int y = 0; y < height; ++y) {
+        std::copy_n(&image.data[(std::size_t(y + y0) * image.width + x0) * image.channels], row,
+                    &out.data[std::size_t(y) * row]);
+    }
+    return out;
+}
+
+Image flip_horizontal(const Image& image) {
+    Image out = image;
+    for (int y = 0; y < image.height; ++y)
+        for (int x = 0; x < image.width; ++x)
+            for (int c = 0; c < image.channels; ++c) out.at(y, x, c) = image.at(y, image.width - 1 - x, c);
+    return out;
+}
+
+Image flip_vertical(const Image& image) {
+    Image out = image;
+    const std::size_t row = std::size_t(image.width) * image.channels;
+    for (int y = 0; y < image.height; ++y) {
+        std::copy_n(&image.data[std::size_t(image.height - 1 - y) * row], row, &out.data[std::size_t(y) * row]);
+    }
+    return out;
+}
+
+Image add_gaussian_noise(const Image& image, double sigma, std::uint64_t seed, bool clip) {
+    require(std::isfinite(sigma) && sigma >= 0.0, "noise sigma", "must be a finite number >= 0");
+    Image out = image;
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> normal(0.0, sigma);
+    for (float& v : out.data) {
+        double x = v + normal(rng);
+        if (clip) x = std::clamp(x, 0.0, 1.0);
+        v = float(x);
+    }
+    return out;
+}
+
+}  // namespace lidecm

@@ -1,0 +1,160 @@
+// Reads image dimensions from the first bytes of a file, so that oversized
+// images are refused before any decoder allocates memory for them.
+// Every read is bounds-checked: the bytes are untrusted.
+#include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "lidecm/error.hpp"
+#include "lidecm/image.hpp"
+
+namespace lidecm {
+namespace {
+
+using Bytes = std::vector<unsigned char>;
+
+class Reader {
+public:
+    Reader(const Bytes& b, const std::string& name, const char* format) : b_(b), name_(name), format_(format) {}
+    [[nodiscard]] bool has(std::size_t pos, std::size_t n) const { return pos <= b_.size() && n <= b_.size() - pos; }
+    void need(std::size_t pos, std::size_t n) const {
+        if (!has(pos, n)) throw IoError(name_ + ": truncated " + format_ + " header");
+    }
+    std::uint32_t be(std::size_t pos, int n) const {
+        need(pos, std::size_t(n));
+        std::uint32_t v = 0;
+        for (int i = 0; i < n; ++i) v = (v << 8) | b_[pos + std::size_t(i)];
+        return v;
+    }
+    std::uint32_t le(std::size_t pos, int n) const {
+        need(pos, std::size_t(n));
+        std::uint32_t v = 0;
+        for (int i = n - 1; i >= 0; --i) v = (v << 8) | b_[pos + std::size_t(i)];
+        return v;
+    }
+    std::uint32_t get(std::size_t pos, int n, bool little) const { return little ? le(pos, n) : be(pos, n); }
+    [[noreturn]] void fail(const std::string& what) const { throw IoError(name_ + ": " + what + " in " + format_ + " header"); }
+
+private:
+    const Bytes& b_;
+    const std::string& name_;
+    const char* format_;
+};
+
+bool starts_with(const Bytes& b, const char* magic, std::size_t n, std::size_t at = 0) {
+    return b.size() >= at + n && std::memcmp(b.data() + at, magic, n) == 0;
+}
+
+ImageHeader make(std::int64_t w, std::int64_t h, const char* format, const Reader& r) {
+    if (w <= 0 || h <= 0 || w > INT32_MAX || h > INT32_MAX) r.fail("invalid dimensions");
+    return {int(w), int(h), format};
+}
+
+ImageHeader png(const Bytes& b, const std::string& name) {
+    Reader r(b, name, "PNG");
+    if (!starts_with(b, "IHDR", 4, 12)) r.fail("missing IHDR chunk");
+    return make(r.be(16, 4), r.be(20, 4), "png", r);
+}
+
+ImageHeader jpeg(const Bytes& b, const std::string& name) {
+    Reader r(b, name, "JPEG");
+    std::size_t pos = 2;
+    while (true) {
+        r.need(pos, 4);
+        if (b[pos] != 0xFF) r.fail("bad marker");
+        const unsigned marker = b[pos + 1];
+        if (marker == 0xFF) { ++pos; continue; }  // fill byte
+        if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { pos += 2; continue; }
+        if (marker == 0xD9 || marker == 0xDA) r.fail("no frame header before scan data");
+        const std::size_t len = r.be(pos + 2, 2);
+        if (len < 2) r.fail("bad segment length");
+        const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        if (sof) return make(r.be(pos + 7, 2), r.be(pos + 5, 2), "jpeg", r);
+        pos += 2 + len;
+    }
+}
+
+ImageHeader bmp(const Bytes& b, const std::string& name) {
+    Reader r(b, name, "BMP");
+    const std::uint32_t dib = r.le(14, 4);
+    if (dib == 12) return make(r.le(18, 2), r.le(20, 2), "bmp", r);
+    const auto w = std::int32_t(r.le(18, 4));
+    const auto h = std::int32_t(r.le(22, 4));
+    return make(w, h < 0 ? -std::int64_t(h) : h, "bmp", r);
+}
+
+ImageHeader pnm(const Bytes& b, const std::string& name) {
+    Reader r(b, name, "PNM");
+    std::size_t pos = 2;
+    auto number = [&]() -> std::int64_t {
+        while (true) {  // skip whitespace and comments
+            r.need(pos, 1);
+            if (b[pos] == '#') {
+                while (r.has(pos, 1) && b[pos] != '\n') ++pos;
+            } else if (std::isspace(b[pos])) {
+                ++pos;
+            } else {
+                break;
+            }
+        }
+        std::int64_t v = 0;
+        std::size_t digits = 0;
+        while (r.has(pos, 1) && std::isdigit(b[pos])) {
+            v = v * 10 + (b[pos] - '0');
+            ++pos;
+            if (++digits > 10) r.fail("number too long");
+        }
+        if (digits == 0) r.fail("expected a number");
+        return v;
+    };
+    const std::int64_t w = number();
+    const std::int64_t h = number();
+    return make(w, h, "pnm", r);
+}
+
+ImageHeader tiff(const Bytes& b, const std::string& name) {
+    Reader r(b, name, "TIFF");
+    const bool little = b[0] == 'I';
+    std::size_t ifd = r.get(4, 4, little);
+    const std::uint32_t count = r.get(ifd, 2, little);
+    std::int64_t w = -1, h = -1;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const std::size_t e = ifd + 2 + 12 * std::size_t(i);
+        const std::uint32_t tag = r.get(e, 2, little);
+        const std::uint32_t type = r.get(e + 2, 2, little);
+        const std::uint32_t value = type == 3 ? r.get(e + 8, 2, little) : r.get(e + 8, 4, little);
+        if (tag == 256) w = value;
+        if (tag == 257) h = value;
+    }
+    if (w < 0 || h < 0) r.fail("no width/height tags");
+    return make(w, h, "tiff", r);
+}
+
+ImageHeader webp(const Bytes& b, const std::string& name) {
+    Reader r(b, name, "WebP");
+    r.need(12, 4);
+    if (starts_with(b, "VP8 ", 4, 12)) return make(r.le(26, 2) & 0x3FFF, r.le(28, 2) & 0x3FFF, "webp", r);
+    if (starts_with(b, "VP8L", 4, 12)) {
+        const std::uint32_t bits = r.le(21, 4);
+        return make((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, "webp", r);
+    }
+    if (starts_with(b, "VP8X", 4, 12)) return make(r.le(24, 3) + 1, r.le(27, 3) + 1, "webp", r);
+    r.fail("unknown chunk");
+}
+
+}  // namespace
+
+ImageHeader read_image_header(const Bytes& b, const std::string& name) {
+    if (b.empty()) throw IoError(name + ": file is empty");
+    if (starts_with(b, "\x89PNG\r\n\x1a\n", 8)) return png(b, name);
+    if (starts_with(b, "\xFF\xD8", 2)) return jpeg(b, name);
+    if (starts_with(b, "BM", 2)) return bmp(b, name);
+    if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return pnm(b, name);
+    if (starts_with(b, "II*\0", 4) || starts_with(b, "MM\0*", 4)) return tiff(b, name);
+    if (starts_with(b, "RIFF", 4) && starts_with(b, "WEBP", 4, 8)) return webp(b, name);
+    throw IoError(name + ": not a supported image (PNG, JPEG, BMP, PPM/PGM, TIFF or WebP)");
+}
+
+}  // namespace lidecm

@@ -1,0 +1,74 @@
+#include "synthetic.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <unistd.h>
+
+namespace lidecm::test {
+
+Image constant(int h, int w, int c, float value) { return Image(h, w, c, value); }
+
+Image stripes(int h, int w, int c, int period, float lo, float hi) {
+    Image img(h, w, c);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int k = 0; k < c; ++k) img.at(y, x, k) = (x / period) % 2 ? hi : lo;
+    return img;
+}
+
+Image checkerboard(int h, int w, int c, int cell, float lo, float hi) {
+    Image img(h, w, c);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int k = 0; k < c; ++k) img.at(y, x, k) = ((x / cell) + (y / cell)) % 2 ? hi : lo;
+    return img;
+}
+
+Image gradient(int h, int w, int c) {
+    Image img(h, w, c);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int k = 0; k < c; ++k) img.at(y, x, k) = 0.1f + 0.8f * float(x) / float(std::max(1, w - 1)) * (1.0f - 0.1f * k);
+    return img;
+}
+
+Image noise_texture(int h, int w, int c, std::uint64_t seed, float lo, float hi) {
+    Image img(h, w, c);
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<float> u(lo, hi);
+    for (float& v : img.data) v = u(rng);
+    return img;
+}
+
+Image colour_blobs(int h, int w) {
+    Image img(h, w, 3, 0.5f);
+    const float centers[3][2] = {{0.3f, 0.3f}, {0.7f, 0.4f}, {0.5f, 0.75f}};
+    for (int b = 0; b < 3; ++b) {
+        const float cy = centers[b][0] * h, cx = centers[b][1] * w, r = 0.18f * std::min(h, w);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                if (std::hypot(y - cy, x - cx) < r)
+                    for (int k = 0; k < 3; ++k) img.at(y, x, k) = k == b ? 0.95f : 0.05f;
+    }
+    return img;
+}
+
+std::vector<unsigned char> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string temp_dir(const std::string& tag) {
+    static std::atomic<int> counter{0};
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("lidecm_test_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir.string();
+}
+
+}  // namespace lidecm::test

@@ -1,0 +1,24 @@
+#pragma once
+// Synthetic test images made by the tests themselves (no files needed).
+#include <cstdint>
+
+#include "lidecm/image.hpp"
+
+namespace lidecm::test {
+
+Image constant(int h, int w, int c, float value);
+/// Vertical stripes of `period` px alternating between lo and hi.
+Image stripes(int h, int w, int c, int period, float lo = 0.2f, float hi = 0.8f);
+Image checkerboard(int h, int w, int c, int cell, float lo = 0.1f, float hi = 0.9f);
+/// Smooth horizontal ramp 0.1 → 0.9 (each channel shifted a little for RGB).
+Image gradient(int h, int w, int c);
+/// Uniform noise in [lo, hi] from a seeded generator.
+Image noise_texture(int h, int w, int c, std::uint64_t seed, float lo = 0.0f, float hi = 1.0f);
+/// Grey background with saturated red, green and blue discs.
+Image colour_blobs(int h, int w);
+/// Bytes of a file.
+std::vector<unsigned char> read_file(const std::string& path);
+/// A fresh empty folder under the system temp folder, unique per call.
+std::string temp_dir(const std::string& tag);
+
+}  // namespace lidecm::test

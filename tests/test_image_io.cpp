@@ -1,0 +1,122 @@
+// Loading and saving, headers read before decoding, and every bad file.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "lidecm/error.hpp"
+#include "lidecm/image.hpp"
+#include "synthetic.hpp"
+
+namespace lidecm {
+namespace {
+namespace fs = std::filesystem;
+
+class ImageIo : public ::testing::Test {
+protected:
+    std::string dir = test::temp_dir("io");
+    void TearDown() override { fs::remove_all(dir); }
+    std::string path(const std::string& name) const { return dir + "/" + name; }
+    void write(const std::string& name, const std::vector<unsigned char>& bytes) const {
+        std::ofstream(path(name), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                          std::streamsize(bytes.size()));
+    }
+};
+
+TEST_F(ImageIo, LosslessFormatsRoundTripAt8Bits) {
+    const Image img = test::colour_blobs(21, 34);  // values are k/255-representable? not needed:
+    for (const std::string ext : {".png", ".bmp", ".ppm", ".tif"}) {
+        save_image(img, path("a" + ext));
+        const Image back = load_image(path("a" + ext));
+        ASSERT_EQ(back.height, 21) << ext;
+        ASSERT_EQ(back.width, 34) << ext;
+        ASSERT_EQ(back.channels, 3) << ext;
+        for (std::size_t i = 0; i < img.size(); ++i) ASSERT_NEAR(back.data[i], img.data[i], 0.5 / 255 + 1e-6) << ext;
+    }
+}
+
+TEST_F(ImageIo, GreyStaysGreyAndLossyFormatsStayClose) {
+    const Image grey = test::gradient(16, 24, 1);
+    save_image(grey, path("g.pgm"));
+    EXPECT_EQ(load_image(path("g.pgm")).channels, 1);
+    save_image(grey, path("g.png"));
+    EXPECT_EQ(load_image(path("g.png")).channels, 1);
+    const Image smooth = test::gradient(32, 32, 3);
+    save_image(smooth, path("s.jpg"));
+    EXPECT_GT(psnr(load_image(path("s.jpg")), smooth), 30.0);
+}
+
+TEST_F(ImageIo, HeadersGiveTheSizeForEveryFormat) {
+    const Image img = test::gradient(13, 29, 3);
+    for (const std::string ext : {".png", ".jpg", ".bmp", ".ppm", ".pgm", ".tif", ".webp"}) {
+        save_image(img, path("h" + ext));
+        const ImageHeader h = read_image_header(test::read_file(path("h" + ext)), "h" + ext);
+        EXPECT_EQ(h.width, 29) << ext;
+        EXPECT_EQ(h.height, 13) << ext;
+    }
+}
+
+TEST_F(ImageIo, OversizedImageIsRefusedFromItsHeader) {
+    save_image(test::gradient(100, 100, 1), path("big.png"));
+    EXPECT_NO_THROW(load_image(path("big.png"), LoadOptions{10'000}));
+    try {
+        load_image(path("big.png"), LoadOptions{9'999});
+        FAIL() << "expected IoError";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("over the limit"), std::string::npos) << e.what();
+    }
+    // A PNG header claiming 100000×100000 pixels is refused without decoding anything.
+    std::vector<unsigned char> bytes = test::read_file(path("big.png"));
+    for (int k : {16, 20}) {
+        bytes[std::size_t(k)] = 0x00;
+        bytes[std::size_t(k) + 1] = 0x01;
+        bytes[std::size_t(k) + 2] = 0x86;
+        bytes[std::size_t(k) + 3] = 0xA0;
+    }
+    write("huge.png", bytes);
+    EXPECT_THROW(load_image(path("huge.png")), IoError);
+}
+
+TEST_F(ImageIo, BadFilesGiveIoErrorsNamingTheFile) {
+    fs::create_directories(path("folder"));
+    write("empty.png", {});
+    write("text.png", {'h', 'e', 'l', 'l', 'o', '\n'});
+    save_image(test::noise_texture(64, 64, 3, 1), path("full.png"));
+    save_image(test::noise_texture(64, 64, 3, 1), path("full.jpg"));
+    for (const char* name : {"full.png", "full.jpg"}) {
+        std::vector<unsigned char> bytes = test::read_file(path(name));
+        bytes.resize(bytes.size() / 2);
+        write(std::string("cut_") + name, bytes);
+    }
+    for (const std::string name : {"missing.png", "folder", "empty.png", "text.png", "cut_full.png", "cut_full.jpg"}) {
+        try {
+            load_image(path(name));
+            ADD_FAILURE() << name << " loaded";
+        } catch (const IoError& e) {
+            const std::string msg = e.what();
+            EXPECT_NE(msg.find(name), std::string::npos) << msg;
+            EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+        }
+    }
+}
+
+TEST_F(ImageIo, TruncatedHeadersAreRefused) {
+    save_image(test::gradient(8, 8, 3), path("t.png"));
+    std::vector<unsigned char> bytes = test::read_file(path("t.png"));
+    bytes.resize(18);
+    EXPECT_THROW(read_image_header(bytes, "t.png"), IoError);
+    EXPECT_THROW(read_image_header({0xFF, 0xD8, 0xFF}, "t.jpg"), IoError);
+    EXPECT_THROW(read_image_header({'P', '6', ' ', '1', '2'}, "t.ppm"), IoError);
+    EXPECT_THROW(read_image_header({'I', 'I', '*', 0, 200, 0, 0, 0}, "t.tif"), IoError);
+}
+
+TEST_F(ImageIo, SaveFailsCleanlyWithoutLeavingFiles) {
+    const Image img = test::gradient(8, 8, 3);
+    EXPECT_THROW(save_image(img, path("no/such/folder/x.png")), IoError);
+    EXPECT_THROW(save_image(img, path("x.unknown")), IoError);
+    EXPECT_THROW(save_image(Image{}, path("x.png")), InvalidArgument);
+    EXPECT_TRUE(fs::is_empty(dir));
+}
+
+}  // namespace
+}  // namespace lidecm

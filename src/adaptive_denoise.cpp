@@ -56,11 +56,22 @@ AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, co
 
 namespace lidecm {
 GraphParams recommended_params(double noise_sigma) {
+    require(std::isfinite(noise_sigma) && noise_sigma >= 0, "noise sigma", "must be a finite number >= 0");
     GraphParams p;
+    // Denser patches and more candidates than the training path: stride 2 and a
+    // radius of 8 px give ~50 neighbours per patch (NL-means needs many).
     p.stride = 2;
     p.radius = 8;
+    // Explicit diffusion is stable only while tau · degree < 1; with sigma_s = 2 the
+    // degree is ~10, and one step of tau 0.02 is as good as none (BENCHMARKS.md):
+    // larger steps or more of them blur.
+    p.sigma_s = 2;
+    p.tau = 0.02;
     p.smooth_steps = 1;
-    p.sigma = std::max(0.02, 1.0 * noise_sigma);
+    // S = exp(-d / 2 sigma²) with d ≈ 2 noise² between equal patches: sigma must
+    // track the noise. The harness's best factor falls from 0.8 at σ=10 to 0.7 at σ=50.
+    const double factor = std::clamp(0.85 - 0.9 * noise_sigma, 0.6, 0.85);
+    p.sigma = std::max(0.005, factor * noise_sigma);
     return p;
 }
 }  // namespace lidecm

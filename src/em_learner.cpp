@@ -19,44 +19,39 @@ struct PatchStats {
     double texture = 0, structure = 0, color = 0;
 };
 
+// Contiguous loops that vectorise: in HWC order the right neighbour of value k
+// is k + C and the one below is k + P·C. Double sums and two-pass deviations
+// make flat patches and grey pixels give exactly 0 (not float round-off).
 PatchStats patch_stats(const float* v, int P, int C) {
     PatchStats s;
     const int n = P * P;
-    auto at = [&](int y, int x, int c) { return double(v[(y * P + x) * C + c]); };
+    const int dim = n * C;
     for (int c = 0; c < C; ++c) {
         double sum = 0, sq = 0;
-        for (int i = 0; i < n; ++i) {
-            const double x = v[i * C + c];
-            sum += x;
-            sq += x * x;
-        }
+        for (int i = 0; i < n; ++i) sum += v[i * C + c];
         const double mean = sum / n;
-        s.texture += std::sqrt(std::max(0.0, sq / n - mean * mean));
+        for (int i = 0; i < n; ++i) sq += (v[i * C + c] - mean) * (v[i * C + c] - mean);
+        s.texture += std::sqrt(sq / n);
     }
     s.texture /= C;
     if (P > 1) {
-        double h = 0, vert = 0;
-        for (int y = 0; y < P; ++y)
-            for (int x = 0; x < P; ++x)
-                for (int c = 0; c < C; ++c) {
-                    if (x + 1 < P) h += std::fabs(at(y, x + 1, c) - at(y, x, c));
-                    if (y + 1 < P) vert += std::fabs(at(y + 1, x, c) - at(y, x, c));
-                }
-        const double count = double(P) * (P - 1) * C;
-        s.structure = (h / count + vert / count) / 2.0;
-    }
-    if (C > 1) {
-        for (int i = 0; i < n; ++i) {
-            double sum = 0, sq = 0;
-            for (int c = 0; c < C; ++c) {
-                const double x = v[i * C + c];
-                sum += x;
-                sq += x * x;
-            }
-            const double mean = sum / C;
-            s.color += std::sqrt(std::max(0.0, sq / C - mean * mean));
+        float h = 0, vert = 0;
+        for (int y = 0; y < P; ++y) {
+            const float* row = v + y * P * C;
+            for (int k = 0; k < (P - 1) * C; ++k) h += std::fabs(row[k + C] - row[k]);
         }
-        s.color /= n;
+        for (int k = 0; k < dim - P * C; ++k) vert += std::fabs(v[k + P * C] - v[k]);
+        const double count = double(P) * (P - 1) * C;
+        s.structure = (double(h) / count + double(vert) / count) / 2.0;
+    }
+    if (C == 3) {
+        double total = 0;
+        for (int i = 0; i < n; ++i) {
+            const double a = v[3 * i], b = v[3 * i + 1], c = v[3 * i + 2];
+            const double mean = (a + b + c) / 3.0;
+            total += std::sqrt(((a - mean) * (a - mean) + (b - mean) * (b - mean) + (c - mean) * (c - mean)) / 3.0);
+        }
+        s.color = total / n;
     }
     return s;
 }

@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "image_checks.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
@@ -58,9 +59,10 @@ Image decode_image(const std::vector<unsigned char>& bytes, const std::string& n
                       std::to_string(header.height) + " = " + std::to_string(pixels) +
                       " pixels, over the limit of " + std::to_string(options.max_pixels));
     }
+    const std::vector<unsigned char> checked = detail::checked_for_decoding(bytes, header.format, name);
     cv::Mat raw;
     try {
-        raw = cv::imdecode(bytes, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+        raw = cv::imdecode(checked, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
     } catch (const cv::Exception& e) {
         throw IoError(name + ": cannot decode " + header.format + " image (" + e.err + ")");
     }

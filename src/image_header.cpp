@@ -1,6 +1,7 @@
 // Reads image dimensions from the first bytes of a file, so that oversized
 // images are refused before any decoder allocates memory for them.
 // Every read is bounds-checked: the bytes are untrusted.
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -9,6 +10,7 @@
 
 #include "lidecm/error.hpp"
 #include "lidecm/image.hpp"
+#include "image_checks.hpp"
 
 namespace lidecm {
 namespace {
@@ -158,3 +160,43 @@ ImageHeader read_image_header(const Bytes& b, const std::string& name) {
 }
 
 }  // namespace lidecm
+
+namespace lidecm::detail {
+namespace {
+
+Bytes checked_png(const Bytes& b, const std::string& name) {
+    Reader r(b, name, "PNG");
+    Bytes out(b.begin(), b.begin() + 8);
+    out.reserve(b.size());
+    std::size_t pos = 8;
+    while (true) {
+        if (!r.has(pos, 12)) throw IoError(name + ": truncated PNG (no IEND chunk)");
+        const std::size_t len = r.be(pos, 4);
+        if (!r.has(pos + 8, len) || !r.has(pos + 8 + len, 4)) throw IoError(name + ": truncated PNG (chunk runs past the end)");
+        const bool iccp = starts_with(b, "iCCP", 4, pos + 4);
+        const std::size_t end = pos + 12 + len;
+        if (!iccp) out.insert(out.end(), b.begin() + std::ptrdiff_t(pos), b.begin() + std::ptrdiff_t(end));
+        if (starts_with(b, "IEND", 4, pos + 4)) return out;
+        pos = end;
+    }
+}
+
+void check_jpeg_end(const Bytes& b, const std::string& name) {
+    // In entropy-coded data 0xFF is always followed by 0x00 or a restart marker,
+    // so FF D9 near the end can only be the end-of-image marker.
+    const std::size_t window = std::min<std::size_t>(b.size(), 4096);
+    for (std::size_t i = b.size() - window; i + 1 < b.size(); ++i) {
+        if (b[i] == 0xFF && b[i + 1] == 0xD9) return;
+    }
+    throw IoError(name + ": truncated JPEG (no end-of-image marker)");
+}
+
+}  // namespace
+
+Bytes checked_for_decoding(const Bytes& bytes, const std::string& format, const std::string& name) {
+    if (format == "png") return checked_png(bytes, name);
+    if (format == "jpeg") check_jpeg_end(bytes, name);
+    return bytes;
+}
+
+}  // namespace lidecm::detail

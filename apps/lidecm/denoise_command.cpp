@@ -16,7 +16,7 @@ namespace lidecm::cli {
 namespace {
 
 struct DenoiseOptions {
-    std::string input, output, reference;
+    std::string input, output, reference, summary_file;
     GraphParams params;                 // only the flags the user set are applied
     std::optional<double> noise_sigma;  // 0-255 scale
     bool adapt = false, perceptual = false, json = false;
@@ -107,6 +107,10 @@ void run(const DenoiseOptions& o, const FlagSet& flags) {
         summary["quality"] = {{"psnr_noisy", psnr(noisy, *reference)}, {"psnr_denoised", psnr(result.image, *reference)},
                               {"ssim_noisy", ssim(noisy, *reference)}, {"ssim_denoised", ssim(result.image, *reference)}};
     }
+    if (!o.summary_file.empty()) {
+        const std::string text = summary.dump(2) + "\n";
+        write_file_atomically(o.summary_file, std::vector<unsigned char>(text.begin(), text.end()));
+    }
     if (o.json) {
         std::cout << summary.dump(2) << "\n";
         return;
@@ -165,6 +169,7 @@ void add_denoise_command(CLI::App& app) {
     cmd->add_option("--max-pixels", o->max_pixels, "Refuse larger images (checked from the header)")
         ->default_val(o->max_pixels)->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 40));
     cmd->add_flag("--json", o->json, "Print a JSON summary (parameters, attention, noise, timings) on stdout");
+    cmd->add_option("--summary", o->summary_file, "Also write the JSON summary to this file");
     cmd->callback([o, flags] { run(*o, *flags); });
 }
 

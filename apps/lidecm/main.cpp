@@ -22,7 +22,10 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 2;
+        // Help and version go to stdout; every other parse error is one line.
+        if (e.get_exit_code() == 0) return app.exit(e);
+        std::fprintf(stderr, "lidecm: error: %s\n", e.what());
+        return 2;
     } catch (const lidecm::InvalidArgument& e) {
         std::fprintf(stderr, "lidecm: error: %s\n", e.what());
         return 2;

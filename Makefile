@@ -1,0 +1,44 @@
+# lidecm — the two set-up commands are `make demo` and `make test` (see README).
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+WERROR ?= ON
+CMAKE_FLAGS ?=
+
+.PHONY: all deps samples configure build test demo bench sanitize ci clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+samples: deps
+	@bash scripts/samples.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIDECM_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD)
+
+test: build samples
+	@ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+demo: build samples
+	@bash scripts/demo.sh $(BUILD)
+
+bench: build samples
+	@$(BUILD)/bench/bench_graph --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@$(BUILD)/bench/denoise_quality
+
+# Release build with AddressSanitizer + UndefinedBehaviorSanitizer, all tests.
+sanitize: deps samples
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIDECM_WERROR=ON \
+	  -DLIDECM_SANITIZE=ON -DLIDECM_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2
+
+ci: test sanitize
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

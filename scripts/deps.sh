@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the build, the tests, the benchmarks and the
+# samples need. Idempotent: installs only what is missing; needs root (or sudo).
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build make        # compiler and build
+  libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev  # image I/O and resampling
+  libopencv-photo-dev               # benchmark baseline only (non-local means)
+  libnanoflann-dev                  # KD-tree radius search
+  libcli11-dev                      # command-line parsing
+  nlohmann-json3-dev                # JSON summaries
+  libgtest-dev libgmock-dev         # unit tests
+  libbenchmark-dev                  # micro-benchmarks
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "deps: all ${#packages[@]} packages present"

@@ -7,6 +7,7 @@ packages=(
   libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev  # image I/O and resampling
   libopencv-photo-dev               # benchmark baseline only (non-local means)
   libnanoflann-dev                  # KD-tree radius search
+  libeigen3-dev                     # vectorised exp/tanh (SIMD)
   libcli11-dev                      # command-line parsing
   nlohmann-json3-dev                # JSON summaries
   libgtest-dev libgmock-dev         # unit tests

@@ -25,13 +25,24 @@ AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, co
     const GraphParams& start = options.learner.initial;
     const PatchSet patches = extract_patches(noisy, start.patch_size, start.stride);
     r.features = EMParameterLearner::compute_patch_features(patches);
+    // The learner moves sigma and tau only (and clamps the rest): the graph is
+    // built once and rebuilt only if a clamp changed radius, sigma_s or sigma_f.
+    GraphParams graph_params = start;
+    PatchGraph graph = build_patch_graph(patches, graph_params);
+    auto same_graph = [](const GraphParams& a, const GraphParams& b) {
+        return a.radius == b.radius && a.sigma_s == b.sigma_s && a.sigma_f == b.sigma_f;
+    };
     const double target = r.noise_sigma * r.noise_sigma;
     double best_loss = 0;
     for (int it = 0; it < options.iterations; ++it) {
         const auto t0 = std::chrono::steady_clock::now();
         AdaptIteration step;
         step.params = learner.get_parameters();
-        DenoiseResult d = denoise(noisy, step.params);
+        if (!same_graph(step.params, graph_params)) {
+            graph_params = step.params;
+            graph = build_patch_graph(patches, graph_params);
+        }
+        DenoiseResult d = denoise_on_graph(patches, graph, step.params);
         step.recon = std::fabs(mse(d.image, noisy) - target);
         step.percep = options.perceptual ? 1.0 - ssim(d.image, noisy) : 0.0;
         step.smoothness = d.smoothness;

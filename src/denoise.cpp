@@ -1,6 +1,11 @@
 #include <chrono>
 
+#include <algorithm>
+#include <vector>
+
+#include "denoise_internal.hpp"
 #include "lidecm/error.hpp"
+#include "patch_accumulator.hpp"
 #include "lidecm/graph.hpp"
 
 namespace lidecm {
@@ -21,28 +26,49 @@ private:
 
 }  // namespace
 
+DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph, const GraphParams& params) {
+    params.validate();
+    require(patches.size() == graph.n, "denoise", "graph and patch set sizes differ");
+    DenoiseResult r;
+    Stopwatch clock;
+    Similarity s = similarity(graph, params.sigma);
+    diffuse(s, graph, params.tau, params.smooth_steps);
+    r.smoothness = smoothness(graph, s);
+    r.timings.diffusion = clock.lap();
+    // Blocks bound the extra memory to one block of patches instead of a second patch set.
+    constexpr std::size_t kBlock = 4096;
+    detail::PatchAccumulator acc(patches.image_height, patches.image_width, patches.channels, patches.patch_size);
+    std::vector<float> block(std::min(kBlock, graph.n) * std::size_t(patches.dim()));
+    for (std::size_t first = 0; first < graph.n; first += kBlock) {
+        const std::size_t last = std::min(graph.n, first + kBlock);
+        detail::denoise_patch_range(patches, graph, s, first, last, block.data());
+        r.timings.aggregate += clock.lap();
+        for (std::size_t i = first; i < last; ++i) {
+            acc.add(patches.corner_y[i], patches.corner_x[i], block.data() + (i - first) * std::size_t(patches.dim()));
+        }
+        r.timings.reassemble += clock.lap();
+    }
+    r.image = acc.average();
+    r.timings.reassemble += clock.lap();
+    r.patches = graph.n;
+    r.edges = graph.nnz();
+    return r;
+}
+
 DenoiseResult denoise(const Image& image, const GraphParams& params, NeighbourSearch search) {
     params.validate();
     require(!image.empty(), "denoise", "image is empty");
     require(params.patch_size <= image.height && params.patch_size <= image.width, "patch_size",
             std::to_string(params.patch_size) + " is larger than the " + std::to_string(image.width) + "x" +
                 std::to_string(image.height) + " image");
-    DenoiseResult r;
     Stopwatch clock;
     const PatchSet patches = extract_patches(image, params.patch_size, params.stride);
-    r.timings.extract = clock.lap();
+    const double extract = clock.lap();
     const PatchGraph graph = build_patch_graph(patches, params, search);
-    Similarity s = similarity(graph, params.sigma);
-    r.timings.graph = clock.lap();
-    diffuse(s, graph, params.tau, params.smooth_steps);
-    r.smoothness = smoothness(graph, s);
-    r.timings.diffusion = clock.lap();
-    const PatchSet cleaned = denoise_patches(patches, graph, s);
-    r.timings.aggregate = clock.lap();
-    r.image = reassemble(cleaned);
-    r.timings.reassemble = clock.lap();
-    r.patches = graph.n;
-    r.edges = graph.nnz();
+    const double graph_seconds = clock.lap();
+    DenoiseResult r = denoise_on_graph(patches, graph, params);
+    r.timings.extract = extract;
+    r.timings.graph = graph_seconds;
     return r;
 }
 

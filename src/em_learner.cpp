@@ -19,19 +19,24 @@ struct PatchStats {
     double texture = 0, structure = 0, color = 0;
 };
 
-// Contiguous loops that vectorise: in HWC order the right neighbour of value k
-// is k + C and the one below is k + P·C. Double sums and two-pass deviations
-// make flat patches and grey pixels give exactly 0 (not float round-off).
+// Float loops over contiguous memory that vectorise: in HWC order the right
+// neighbour of value k is k + C and the one below is k + P·C. Deviations are
+// taken from the patch's first pixel and the colour spread from pairwise
+// differences, so flat patches and grey pixels give exactly 0, not round-off.
 PatchStats patch_stats(const float* v, int P, int C) {
     PatchStats s;
     const int n = P * P;
     const int dim = n * C;
     for (int c = 0; c < C; ++c) {
-        double sum = 0, sq = 0;
-        for (int i = 0; i < n; ++i) sum += v[i * C + c];
-        const double mean = sum / n;
-        for (int i = 0; i < n; ++i) sq += (v[i * C + c] - mean) * (v[i * C + c] - mean);
-        s.texture += std::sqrt(sq / n);
+        const float x0 = v[c];
+        float sum = 0, sq = 0;
+        for (int i = 0; i < n; ++i) {
+            const float d = v[i * C + c] - x0;
+            sum += d;
+            sq += d * d;
+        }
+        const double mean = double(sum) / n;
+        s.texture += std::sqrt(std::max(0.0, double(sq) / n - mean * mean));
     }
     s.texture /= C;
     if (P > 1) {
@@ -45,13 +50,13 @@ PatchStats patch_stats(const float* v, int P, int C) {
         s.structure = (double(h) / count + double(vert) / count) / 2.0;
     }
     if (C == 3) {
-        double total = 0;
+        // Population variance of three values = ((a−b)² + (b−c)² + (a−c)²) / 9.
+        float total = 0;
         for (int i = 0; i < n; ++i) {
-            const double a = v[3 * i], b = v[3 * i + 1], c = v[3 * i + 2];
-            const double mean = (a + b + c) / 3.0;
-            total += std::sqrt(((a - mean) * (a - mean) + (b - mean) * (b - mean) + (c - mean) * (c - mean)) / 3.0);
+            const float a = v[3 * i], b = v[3 * i + 1], c = v[3 * i + 2];
+            total += std::sqrt(((a - b) * (a - b) + (b - c) * (b - c) + (a - c) * (a - c)) / 9.0f);
         }
-        s.color = total / n;
+        s.color = double(total) / n;
     }
     return s;
 }

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <string>
 
+#include "denoise_internal.hpp"
 #include "lidecm/error.hpp"
+
+#include <Eigen/Core>
 
 namespace lidecm {
 
@@ -35,6 +38,31 @@ float mean_squared_difference(const float* a, const float* b, int dim) {
     return acc / float(dim);
 }
 
+// Vectorised element-wise maps: Eigen's SIMD exp and tanh are ~10x faster than
+// libm's scalar calls, which dominated the diffusion. Eigen evaluates elements
+// before the first aligned address and after the last full packet with the
+// scalar libm function, which rounds differently; so each chunk is copied into
+// an aligned buffer padded to a multiple of 64 floats, making every element go
+// through the same SIMD code whatever the allocation's alignment (determinism).
+template <class F>
+void map_in_place(std::vector<float>& v, F f) {
+    constexpr std::ptrdiff_t kChunk = 8192, kPad = 64;
+    const auto n = std::ptrdiff_t(v.size());
+#pragma omp parallel
+    {
+        Eigen::ArrayXf buf(kChunk);
+#pragma omp for schedule(static)
+        for (std::ptrdiff_t first = 0; first < n; first += kChunk) {
+            const std::ptrdiff_t len = std::min(kChunk, n - first);
+            const std::ptrdiff_t padded = (len + kPad - 1) / kPad * kPad;
+            buf.segment(len, padded - len).setZero();
+            buf.head(len) = Eigen::Map<const Eigen::ArrayXf>(v.data() + first, len);
+            buf.head(padded) = f(buf.head(padded));
+            Eigen::Map<Eigen::ArrayXf>(v.data() + first, len) = buf.head(len);
+        }
+    }
+}
+
 }  // namespace
 
 PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params, NeighbourSearch search) {
@@ -62,15 +90,19 @@ PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params,
 #pragma omp parallel for schedule(static)
     for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(g.n); ++ii) {
         const auto i = std::size_t(ii);
-        double deg = 0.0;
         for (std::size_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
             const auto j = std::size_t(g.col[p]);
             const double dy = patches.center_y(i) - patches.center_y(j);
             const double dx = patches.center_x(i) - patches.center_x(j);
-            const double w = std::exp(-(dy * dy + dx * dx) * inv_s - g.distance[p] * inv_f);
-            g.weight[p] = float(w);
-            deg += g.weight[p];
+            g.weight[p] = float(-(dy * dy + dx * dx) * inv_s - g.distance[p] * inv_f);  // exponent
         }
+    }
+    map_in_place(g.weight, [](const auto& e) { return e.exp(); });
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(g.n); ++ii) {
+        const auto i = std::size_t(ii);
+        double deg = 0.0;
+        for (std::size_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) deg += g.weight[p];
         g.degree[i] = deg;
     }
     return g;
@@ -81,11 +113,9 @@ Similarity similarity(const PatchGraph& graph, double sigma) {
     Similarity s;
     s.diag.assign(graph.n, 1.0f);
     s.off.resize(graph.nnz());
-    const double inv = 1.0 / (2.0 * sigma * sigma);
-#pragma omp parallel for schedule(static)
-    for (std::ptrdiff_t p = 0; p < std::ptrdiff_t(graph.nnz()); ++p) {
-        s.off[std::size_t(p)] = float(std::exp(-double(graph.distance[std::size_t(p)]) * inv));
-    }
+    const auto scale = float(-1.0 / (2.0 * sigma * sigma));
+    s.off = graph.distance;
+    map_in_place(s.off, [scale](const auto& d) { return (d * scale).exp(); });
     return s;
 }
 
@@ -101,7 +131,7 @@ void diffuse(Similarity& s, const PatchGraph& g, double tau, int steps) {
             // (L·S)(i, i) = D_i S_ii − Σ_k W_ik S_ki
             double ws = 0.0;
             for (std::size_t a = a0; a < a1; ++a) ws += double(g.weight[a]) * s.off[g.mirror[a]];
-            next.diag[i] = float(std::tanh(s.diag[i] - tau * (g.degree[i] * s.diag[i] - ws)));
+            next.diag[i] = float(s.diag[i] - tau * (g.degree[i] * s.diag[i] - ws));  // tanh below
             // (L·S)(i, j) = D_i S_ij − W_ij S_jj − Σ_{k ∈ N(i) ∩ N(j)} W_ik S_kj.
             // S_kj sits in row k; it is the mirror of the entry (j, k) in row j,
             // so one sorted merge of rows i and j finds every term.
@@ -122,26 +152,30 @@ void diffuse(Similarity& s, const PatchGraph& g, double tau, int steps) {
                         ++b;
                     }
                 }
-                next.off[p] = float(std::tanh(s.off[p] - tau * (g.degree[i] * s.off[p] - acc)));
+                next.off[p] = float(s.off[p] - tau * (g.degree[i] * s.off[p] - acc));
             }
         }
+        map_in_place(next.diag, [](const auto& x) { return x.tanh(); });
+        map_in_place(next.off, [](const auto& x) { return x.tanh(); });
         std::swap(s, next);
     }
 }
 
-PatchSet denoise_patches(const PatchSet& patches, const PatchGraph& g, const Similarity& s) {
-    require(patches.size() == g.n, "denoise", "graph and patch set sizes differ");
-    PatchSet out = patches;
+namespace detail {
+
+void denoise_patch_range(const PatchSet& patches, const PatchGraph& g, const Similarity& s, std::size_t first,
+                         std::size_t last, float* out) {
     const int dim = patches.dim();
 #pragma omp parallel
     {
         std::vector<double> acc(std::size_t(dim), 0.0);
 #pragma omp for schedule(dynamic, 64)
-        for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(g.n); ++ii) {
+        for (std::ptrdiff_t ii = std::ptrdiff_t(first); ii < std::ptrdiff_t(last); ++ii) {
             const auto i = std::size_t(ii);
+            const float* pi = patches.patch(i);
+            float* dst = out + (i - first) * std::size_t(dim);
             const double a_ii = std::max(s.diag[i], 0.0f);
             double total = a_ii;
-            const float* pi = patches.patch(i);
             for (int k = 0; k < dim; ++k) acc[std::size_t(k)] = a_ii * pi[k];
             for (std::size_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
                 const double a = std::max(s.off[p], 0.0f);
@@ -150,11 +184,21 @@ PatchSet denoise_patches(const PatchSet& patches, const PatchGraph& g, const Sim
                 const float* pj = patches.patch(std::size_t(g.col[p]));
                 for (int k = 0; k < dim; ++k) acc[std::size_t(k)] += a * pj[k];
             }
-            if (total <= 1e-8) continue;  // keep the patch as it was
-            float* dst = out.patch(i);
+            if (total <= 1e-8) {  // keep the patch as it was
+                std::copy_n(pi, dim, dst);
+                continue;
+            }
             for (int k = 0; k < dim; ++k) dst[k] = float(acc[std::size_t(k)] / total);
         }
     }
+}
+
+}  // namespace detail
+
+PatchSet denoise_patches(const PatchSet& patches, const PatchGraph& g, const Similarity& s) {
+    require(patches.size() == g.n, "denoise", "graph and patch set sizes differ");
+    PatchSet out = patches;
+    detail::denoise_patch_range(patches, g, s, 0, g.n, out.values.data());
     return out;
 }
 

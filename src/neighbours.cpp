@@ -109,6 +109,7 @@ PatchGraph radius_graph(const PatchSet& patches, double radius, NeighbourSearch 
     g.n = patches.size();
     g.row_ptr.assign(g.n + 1, 0);
     for (std::size_t i = 0; i < g.n; ++i) g.row_ptr[i + 1] = g.row_ptr[i] + rows[i].size();
+    require(g.row_ptr[g.n] < std::size_t(UINT32_MAX), "radius", "graph too large (more than 2^32 edges)");
     g.col.resize(g.row_ptr[g.n]);
     for (std::size_t i = 0; i < g.n; ++i) std::copy(rows[i].begin(), rows[i].end(), g.col.begin() + std::ptrdiff_t(g.row_ptr[i]));
     g.mirror.resize(g.nnz());
@@ -119,7 +120,7 @@ PatchGraph radius_graph(const PatchSet& patches, double radius, NeighbourSearch 
             const auto j = std::size_t(g.col[p]);
             const auto first = g.col.begin() + std::ptrdiff_t(g.row_ptr[j]);
             const auto last = g.col.begin() + std::ptrdiff_t(g.row_ptr[j + 1]);
-            g.mirror[p] = std::size_t(std::lower_bound(first, last, int(i)) - g.col.begin());
+            g.mirror[p] = std::uint32_t(std::lower_bound(first, last, int(i)) - g.col.begin());
         }
     }
     return g;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "lidecm/error.hpp"
+#include "patch_accumulator.hpp"
 
 namespace lidecm {
 
@@ -50,31 +51,44 @@ PatchSet extract_patches(const Image& image, int patch_size, int stride) {
     return set;
 }
 
-Image reassemble(const PatchSet& patches) {
-    require(patches.image_height > 0 && patches.image_width > 0, "reassemble", "patch set has no image size");
-    const int H = patches.image_height, W = patches.image_width, C = patches.channels, P = patches.patch_size;
-    // Double accumulators make k copies of one float average back to exactly that float.
-    std::vector<double> sum(std::size_t(H) * W * C, 0.0);
-    std::vector<int> count(std::size_t(H) * W, 0);
-    const std::size_t row = std::size_t(P) * C;
-    for (std::size_t i = 0; i < patches.size(); ++i) {
-        const float* src = patches.patch(i);
-        require(patches.corner_y[i] >= 0 && patches.corner_x[i] >= 0 && patches.corner_y[i] + P <= H &&
-                    patches.corner_x[i] + P <= W,
-                "reassemble", "patch " + std::to_string(i) + " lies outside the image");
-        for (int dy = 0; dy < P; ++dy) {
-            const std::size_t pix = std::size_t(patches.corner_y[i] + dy) * W + patches.corner_x[i];
-            double* dst = &sum[pix * C];
-            for (std::size_t k = 0; k < row; ++k) dst[k] += src[dy * row + k];
-            for (int dx = 0; dx < P; ++dx) ++count[pix + dx];
-        }
+namespace detail {
+
+PatchAccumulator::PatchAccumulator(int height, int width, int channels, int patch_size)
+    : height_(height), width_(width), channels_(channels), patch_(patch_size),
+      sum_(std::size_t(height) * std::size_t(width) * std::size_t(channels), 0.0),
+      count_(std::size_t(height) * std::size_t(width), 0) {}
+
+void PatchAccumulator::add(int y, int x, const float* values) {
+    if (y < 0 || x < 0 || y + patch_ > height_ || x + patch_ > width_) {  // message built only on failure
+        throw InvalidArgument("reassemble: patch at (" + std::to_string(y) + ", " + std::to_string(x) +
+                              ") lies outside the image");
     }
-    Image out(H, W, C);
-    for (std::size_t p = 0; p < count.size(); ++p) {
-        if (count[p] == 0) continue;
-        for (int c = 0; c < C; ++c) out.data[p * C + c] = float(sum[p * C + c] / count[p]);
+    const std::size_t row = std::size_t(patch_) * channels_;
+    for (int dy = 0; dy < patch_; ++dy) {
+        const std::size_t pix = std::size_t(y + dy) * width_ + x;
+        double* dst = &sum_[pix * channels_];
+        const float* src = values + dy * row;
+        for (std::size_t k = 0; k < row; ++k) dst[k] += src[k];
+        for (int dx = 0; dx < patch_; ++dx) ++count_[pix + dx];
+    }
+}
+
+Image PatchAccumulator::average() const {
+    Image out(height_, width_, channels_);
+    for (std::size_t p = 0; p < count_.size(); ++p) {
+        if (count_[p] == 0) continue;
+        for (int c = 0; c < channels_; ++c) out.data[p * channels_ + c] = float(sum_[p * channels_ + c] / count_[p]);
     }
     return out;
+}
+
+}  // namespace detail
+
+Image reassemble(const PatchSet& patches) {
+    require(patches.image_height > 0 && patches.image_width > 0, "reassemble", "patch set has no image size");
+    detail::PatchAccumulator acc(patches.image_height, patches.image_width, patches.channels, patches.patch_size);
+    for (std::size_t i = 0; i < patches.size(); ++i) acc.add(patches.corner_y[i], patches.corner_x[i], patches.patch(i));
+    return acc.average();
 }
 
 }  // namespace lidecm

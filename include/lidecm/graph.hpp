@@ -7,6 +7,7 @@
 // patches run in parallel with OpenMP; each output value is computed by one
 // thread in a fixed order, so results do not depend on the thread count.
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "lidecm/image.hpp"
@@ -43,7 +44,7 @@ struct PatchGraph {
     std::size_t n = 0;                 ///< number of patches
     std::vector<std::size_t> row_ptr;  ///< n + 1 offsets into col
     std::vector<int> col;              ///< neighbour indices, ascending within a row, no self
-    std::vector<std::size_t> mirror;   ///< for the entry (i, j), the position of (j, i)
+    std::vector<std::uint32_t> mirror; ///< for the entry (i, j), the position of (j, i) (32 bits: memory)
     std::vector<float> distance;       ///< d(i, j): mean squared difference of the two patches
     std::vector<float> weight;         ///< W(i, j) = exp(-|ci-cj|²/2σs²) · exp(-d/2σf²)
     std::vector<double> degree;        ///< D(i) = Σ_j W(i, j); the Laplacian is L = D − W
@@ -90,6 +91,12 @@ struct DenoiseResult {
     std::size_t edges = 0;    ///< nnz(W)
     DenoiseTimings timings;
 };
+
+/// Similarity → diffusion → denoise patches → reassemble on an existing graph
+/// (what denoise() does after building it). Lets callers that only change
+/// sigma, tau or smooth_steps reuse the graph. The patches are aggregated in
+/// blocks straight into the image, so no second copy of the patch set is made.
+DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph, const GraphParams& params);
 
 /// Extract → graph → similarity → diffusion → denoise patches → reassemble.
 /// Validates `params` and throws InvalidArgument when the patch is larger than the image.

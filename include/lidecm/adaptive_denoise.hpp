@@ -13,7 +13,7 @@ namespace lidecm {
 
 /// Options of adaptive_denoise.
 struct AdaptOptions {
-    int iterations = 8;  ///< denoise/update rounds; the best round's result is kept
+    int iterations = 4;  ///< denoise/update rounds; the best round's result is kept
     /// Known noise std in [0,1] units; unset = estimate_noise_sigma(noisy).
     std::optional<double> noise_sigma;
     /// Add percep = 1 − SSIM(denoised, noisy) to the loss. Off by default: SSIM

@@ -7,8 +7,7 @@
 
 #include "denoise_internal.hpp"
 #include "lidecm/error.hpp"
-
-#include <Eigen/Core>
+#include "simd_math.hpp"
 
 namespace lidecm {
 
@@ -36,31 +35,6 @@ float mean_squared_difference(const float* a, const float* b, int dim) {
         acc += d * d;
     }
     return acc / float(dim);
-}
-
-// Vectorised element-wise maps: Eigen's SIMD exp and tanh are ~10x faster than
-// libm's scalar calls, which dominated the diffusion. Eigen evaluates elements
-// before the first aligned address and after the last full packet with the
-// scalar libm function, which rounds differently; so each chunk is copied into
-// an aligned buffer padded to a multiple of 64 floats, making every element go
-// through the same SIMD code whatever the allocation's alignment (determinism).
-template <class F>
-void map_in_place(std::vector<float>& v, F f) {
-    constexpr std::ptrdiff_t kChunk = 8192, kPad = 64;
-    const auto n = std::ptrdiff_t(v.size());
-#pragma omp parallel
-    {
-        Eigen::ArrayXf buf(kChunk);
-#pragma omp for schedule(static)
-        for (std::ptrdiff_t first = 0; first < n; first += kChunk) {
-            const std::ptrdiff_t len = std::min(kChunk, n - first);
-            const std::ptrdiff_t padded = (len + kPad - 1) / kPad * kPad;
-            buf.segment(len, padded - len).setZero();
-            buf.head(len) = Eigen::Map<const Eigen::ArrayXf>(v.data() + first, len);
-            buf.head(padded) = f(buf.head(padded));
-            Eigen::Map<Eigen::ArrayXf>(v.data() + first, len) = buf.head(len);
-        }
-    }
 }
 
 }  // namespace
@@ -97,7 +71,7 @@ PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params,
             g.weight[p] = float(-(dy * dy + dx * dx) * inv_s - g.distance[p] * inv_f);  // exponent
         }
     }
-    map_in_place(g.weight, [](const auto& e) { return e.exp(); });
+    detail::exp_in_place(g.weight);
 #pragma omp parallel for schedule(static)
     for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(g.n); ++ii) {
         const auto i = std::size_t(ii);
@@ -115,7 +89,7 @@ Similarity similarity(const PatchGraph& graph, double sigma) {
     s.off.resize(graph.nnz());
     const auto scale = float(-1.0 / (2.0 * sigma * sigma));
     s.off = graph.distance;
-    map_in_place(s.off, [scale](const auto& d) { return (d * scale).exp(); });
+    detail::exp_in_place(s.off, scale);
     return s;
 }
 
@@ -155,8 +129,8 @@ void diffuse(Similarity& s, const PatchGraph& g, double tau, int steps) {
                 next.off[p] = float(s.off[p] - tau * (g.degree[i] * s.off[p] - acc));
             }
         }
-        map_in_place(next.diag, [](const auto& x) { return x.tanh(); });
-        map_in_place(next.off, [](const auto& x) { return x.tanh(); });
+        detail::tanh_in_place(next.diag);
+        detail::tanh_in_place(next.off);
         std::swap(s, next);
     }
 }

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/photo.hpp>
 
@@ -70,88 +71,6 @@ struct Row {
     int adapt_best_iteration = 0;
     [[nodiscard]] double adapt_vs_defaults() const { return adapt.psnr - defaults.psnr; }
 };
-
-[[noreturn]] void usage_error(const std::string& message) {
-    throw std::invalid_argument(message +
-                                "\nusage: denoise_quality [--sigmas 10,25,50] [--images a,b,c] [--seed N] [--csv FILE]");
-}
-
-std::vector<std::string> split_list(const std::string& text, const std::string& flag) {
-    std::vector<std::string> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        if (item.empty()) usage_error(flag + ": empty item in '" + text + "'");
-        out.push_back(item);
-    }
-    if (out.empty()) usage_error(flag + ": empty list");
-    return out;
-}
-
-double parse_double(const std::string& text, const std::string& flag) {
-    std::size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(text, &used);
-    } catch (const std::exception&) {
-        usage_error(flag + ": '" + text + "' is not a number");
-    }
-    if (used != text.size() || !std::isfinite(v)) usage_error(flag + ": '" + text + "' is not a number");
-    return v;
-}
-
-Options parse_args(int argc, char** argv) {
-    Options o;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::string value;
-        bool has_value = false;
-        if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-            value = arg.substr(eq + 1);
-            arg = arg.substr(0, eq);
-            has_value = true;
-        }
-        if (arg == "--help" || arg == "-h") {
-            std::cout << "usage: denoise_quality [--sigmas 10,25,50] [--images a,b,c] [--seed N] [--csv FILE]\n"
-                         "  --sigmas  noise sigmas on the 0-255 scale (default 10,25,50)\n"
-                         "  --images  sample names (default: astronaut,camera,chelsea,coffee,coins,moon,\n"
-                         "            rocket,motorcycle_left, those present in lidecm::samples_dir())\n"
-                         "  --seed    base noise seed (default 1234)\n"
-                         "  --csv     also write one row per (sigma, image) to FILE\n";
-            std::exit(0);
-        }
-        const auto take_value = [&]() -> std::string {
-            if (has_value) return value;
-            if (i + 1 >= argc) usage_error(arg + ": missing value");
-            return argv[++i];
-        };
-        if (arg == "--sigmas") {
-            o.sigmas.clear();
-            for (const auto& s : split_list(take_value(), arg)) {
-                const double v = parse_double(s, arg);
-                if (v <= 0 || v > 255) usage_error(arg + ": " + s + " is not in (0, 255]");
-                o.sigmas.push_back(v);
-            }
-        } else if (arg == "--images") {
-            o.images = split_list(take_value(), arg);
-        } else if (arg == "--seed") {
-            const std::string s = take_value();
-            std::size_t used = 0;
-            try {
-                o.seed = std::stoull(s, &used);
-            } catch (const std::exception&) {
-                usage_error(arg + ": '" + s + "' is not a non-negative integer");
-            }
-            if (used != s.size() || s.front() == '-') usage_error(arg + ": '" + s + "' is not a non-negative integer");
-        } else if (arg == "--csv") {
-            o.csv = take_value();
-            if (o.csv.empty()) usage_error(arg + ": empty file name");
-        } else {
-            usage_error("unknown argument '" + arg + "'");
-        }
-    }
-    return o;
-}
 
 /// FNV-1a, to derive per-(image, sigma) noise seeds independent of list order.
 std::uint64_t fnv1a(const std::string& s) {
@@ -378,8 +297,18 @@ int run(const Options& opts) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    Options opts;
+    CLI::App app{"Denoising quality harness: lidecm's denoiser vs OpenCV non-local means on the sample photos"};
+    app.add_option("--sigmas", opts.sigmas, "Noise sigmas on the 0-255 scale")
+        ->delimiter(',')->check(CLI::Range(1e-6, 255.0))->default_str("10,25,50");
+    app.add_option("--images", opts.images,
+                   "Sample names (default: astronaut,camera,chelsea,coffee,coins,moon,rocket,motorcycle_left, "
+                   "those present)")->delimiter(',');
+    app.add_option("--seed", opts.seed, "Base noise seed")->default_val(opts.seed);
+    app.add_option("--csv", opts.csv, "Also write one row per (sigma, image) to this file");
+    CLI11_PARSE(app, argc, argv);
     try {
-        return run(parse_args(argc, argv));
+        return run(opts);
     } catch (const std::exception& e) {
         std::cerr << "denoise_quality: " << e.what() << "\n";
         return 1;

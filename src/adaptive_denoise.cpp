@@ -47,7 +47,7 @@ AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, co
         step.percep = options.perceptual ? 1.0 - ssim(d.image, noisy) : 0.0;
         step.smoothness = d.smoothness;
         step.loss = EMParameterLearner::compute_loss_proxy(step.recon, step.percep, step.smoothness);
-        learner.update_global_params(step.loss, step.smoothness, &patches);
+        learner.update_global_params(step.loss, step.smoothness, r.features);  // same patches every round
         step.attention = learner.last_attention();
         step.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (it == 0 || step.loss < best_loss) {

@@ -1,12 +1,11 @@
-#include <chrono>
-
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "denoise_internal.hpp"
 #include "lidecm/error.hpp"
-#include "patch_accumulator.hpp"
 #include "lidecm/graph.hpp"
+#include "patch_accumulator.hpp"
 
 namespace lidecm {
 namespace {
@@ -56,11 +55,8 @@ DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph,
 }
 
 DenoiseResult denoise(const Image& image, const GraphParams& params, NeighbourSearch search) {
-    params.validate();
-    require(!image.empty(), "denoise", "image is empty");
-    require(params.patch_size <= image.height && params.patch_size <= image.width, "patch_size",
-            std::to_string(params.patch_size) + " is larger than the " + std::to_string(image.width) + "x" +
-                std::to_string(image.height) + " image");
+    params.validate();  // before extraction: it also checks stride <= patch_size
+    // extract_patches refuses an empty image and a patch larger than the image.
     Stopwatch clock;
     const PatchSet patches = extract_patches(image, params.patch_size, params.stride);
     const double extract = clock.lap();

@@ -137,7 +137,7 @@ PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches
     f.color = clip01(c / double(n) / kFeatureScale);
     const double plain = center_spread(patches, std::vector<double>(n, 1.0));
     const double weighted = center_spread(patches, texture);
-    const bool no_detail = std::accumulate(texture.begin(), texture.end(), 0.0) <= 0.0;
+    const bool no_detail = t <= 0.0;  // t sums the per-patch textures, each >= 0
     // One patch (or all at one place) has no spread to compare against: neutral 0.5.
     f.spatial = (no_detail || plain <= 0.0) ? 0.5 : clip01(weighted / plain);
     return f;
@@ -174,14 +174,23 @@ double EMParameterLearner::estimate_smoothness(const PatchGraph& graph, const Si
 }
 
 void EMParameterLearner::update_global_params(double loss, double smoothness_value, const PatchSet* patches) {
+    if (patches != nullptr) {
+        update_global_params(loss, smoothness_value, compute_patch_features(*patches));
+    } else {
+        apply_global_update(loss, smoothness_value, AttentionWeights{}, false);  // uniform, not recorded
+    }
+}
+
+void EMParameterLearner::update_global_params(double loss, double smoothness_value, const PatchFeatures& features) {
+    apply_global_update(loss, smoothness_value, compute_attention_weights(features), true);
+}
+
+void EMParameterLearner::apply_global_update(double loss, double smoothness_value, const AttentionWeights& w,
+                                             bool record_attention) {
     require_finite(loss, "loss");
     require_finite(smoothness_value, "smoothness");
     loss_history_.push_back(loss);
-    AttentionWeights w;  // uniform
-    if (patches != nullptr) {
-        w = compute_attention_weights(compute_patch_features(*patches));
-        attention_history_.push_back(w);
-    }
+    if (record_attention) attention_history_.push_back(w);
     last_attention_ = w;
     if (loss_history_.size() >= 2) {
         const double delta = loss_history_.back() - loss_history_[loss_history_.size() - 2];

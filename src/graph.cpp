@@ -86,7 +86,6 @@ Similarity similarity(const PatchGraph& graph, double sigma) {
     require_positive(sigma, "sigma");
     Similarity s;
     s.diag.assign(graph.n, 1.0f);
-    s.off.resize(graph.nnz());
     const auto scale = float(-1.0 / (2.0 * sigma * sigma));
     s.off = graph.distance;
     detail::exp_in_place(s.off, scale);

@@ -107,12 +107,12 @@ void run(const DenoiseOptions& o, const FlagSet& flags) {
         summary["quality"] = {{"psnr_noisy", psnr(noisy, *reference)}, {"psnr_denoised", psnr(result.image, *reference)},
                               {"ssim_noisy", ssim(noisy, *reference)}, {"ssim_denoised", ssim(result.image, *reference)}};
     }
+    const std::string summary_text = summary.dump(2) + "\n";
     if (!o.summary_file.empty()) {
-        const std::string text = summary.dump(2) + "\n";
-        write_file_atomically(o.summary_file, std::vector<unsigned char>(text.begin(), text.end()));
+        write_file_atomically(o.summary_file, std::vector<unsigned char>(summary_text.begin(), summary_text.end()));
     }
     if (o.json) {
-        std::cout << summary.dump(2) << "\n";
+        std::cout << summary_text;
         return;
     }
     std::printf("%s -> %s: noise sigma %.1f (%s), sigma %.4f tau %.4f, %zu patches, %.3f s\n", o.input.c_str(),

@@ -83,6 +83,9 @@ public:
     /// applies weighted_parameter_update with last − previous loss; clamps to the
     /// bounds; appends sigma and tau to their histories. Throws for a non-finite loss.
     void update_global_params(double loss, double smoothness, const PatchSet* patches = nullptr);
+    /// The same update with head scores already computed (for callers that feed
+    /// the same patches every time, e.g. per-image adaptation); the attention is recorded.
+    void update_global_params(double loss, double smoothness, const PatchFeatures& features);
 
     /// Per-class rule of DESIGN §4. Throws InvalidArgument for a class outside
     /// [0, num_classes) or a non-finite loss.
@@ -105,6 +108,7 @@ public:
 
 private:
     void check_class(int class_index) const;
+    void apply_global_update(double loss, double smoothness, const AttentionWeights& w, bool record_attention);
 
     LearnerOptions options_;
     GraphParams global_;

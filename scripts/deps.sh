@@ -9,7 +9,9 @@ packages=(
   libnanoflann-dev                  # KD-tree radius search
   libeigen3-dev                     # vectorised exp/tanh (SIMD)
   libcli11-dev                      # command-line parsing
-  nlohmann-json3-dev                # JSON summaries
+  nlohmann-json3-dev                # JSON summaries, metrics lines, model file headers
+  zlib1g-dev                        # CRC-32 checksums of model and token files
+  python3                           # independent reader of model files in one test
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro-benchmarks
 )

@@ -23,12 +23,14 @@ AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, co
     }
     EMParameterLearner learner(options.learner);
     const GraphParams& start = options.learner.initial;
-    const PatchSet patches = extract_patches(noisy, start.patch_size, start.stride);
-    r.features = EMParameterLearner::compute_patch_features(patches);
+    // The features need the patch values; the graph reads them from the image,
+    // so the extracted set lives only as long as the features take.
+    r.features = EMParameterLearner::compute_patch_features(extract_patches(noisy, start.patch_size, start.stride));
+    const PatchSet patches = patch_grid(noisy, start.patch_size, start.stride);
     // The learner moves sigma and tau only (and clamps the rest): the graph is
     // built once and rebuilt only if a clamp changed radius, sigma_s or sigma_f.
     GraphParams graph_params = start;
-    PatchGraph graph = build_patch_graph(patches, graph_params);
+    PatchGraph graph = build_patch_graph(noisy, patches, graph_params);
     auto same_graph = [](const GraphParams& a, const GraphParams& b) {
         return a.radius == b.radius && a.sigma_s == b.sigma_s && a.sigma_f == b.sigma_f;
     };
@@ -40,9 +42,9 @@ AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, co
         step.params = learner.get_parameters();
         if (!same_graph(step.params, graph_params)) {
             graph_params = step.params;
-            graph = build_patch_graph(patches, graph_params);
+            graph = build_patch_graph(noisy, patches, graph_params);
         }
-        DenoiseResult d = denoise_on_graph(patches, graph, step.params);
+        DenoiseResult d = denoise_on_graph(noisy, patches, graph, step.params);
         step.recon = std::fabs(mse(d.image, noisy) - target);
         step.percep = options.perceptual ? 1.0 - ssim(d.image, noisy) : 0.0;
         step.smoothness = d.smoothness;

@@ -23,9 +23,8 @@ private:
     std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-}  // namespace
-
-DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph, const GraphParams& params) {
+DenoiseResult denoise_with(const PatchSet& patches, const detail::PatchSource& src, const PatchGraph& graph,
+                           const GraphParams& params) {
     params.validate();
     require(patches.size() == graph.n, "denoise", "graph and patch set sizes differ");
     DenoiseResult r;
@@ -40,7 +39,7 @@ DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph,
     std::vector<float> block(std::min(kBlock, graph.n) * std::size_t(patches.dim()));
     for (std::size_t first = 0; first < graph.n; first += kBlock) {
         const std::size_t last = std::min(graph.n, first + kBlock);
-        detail::denoise_patch_range(patches, graph, s, first, last, block.data());
+        detail::denoise_patch_range(src, graph, s, first, last, block.data());
         r.timings.aggregate += clock.lap();
         for (std::size_t i = first; i < last; ++i) {
             acc.add(patches.corner_y[i], patches.corner_x[i], block.data() + (i - first) * std::size_t(patches.dim()));
@@ -54,15 +53,26 @@ DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph,
     return r;
 }
 
+}  // namespace
+
+DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph, const GraphParams& params) {
+    return denoise_with(patches, detail::packed_source(patches), graph, params);
+}
+
+DenoiseResult denoise_on_graph(const Image& image, const PatchSet& grid, const PatchGraph& graph,
+                               const GraphParams& params) {
+    return denoise_with(grid, detail::image_source(image, grid), graph, params);
+}
+
 DenoiseResult denoise(const Image& image, const GraphParams& params, NeighbourSearch search) {
-    params.validate();  // before extraction: it also checks stride <= patch_size
-    // extract_patches refuses an empty image and a patch larger than the image.
+    params.validate();  // before the grid: it also checks stride <= patch_size
+    // patch_grid refuses an empty image and a patch larger than the image.
     Stopwatch clock;
-    const PatchSet patches = extract_patches(image, params.patch_size, params.stride);
+    const PatchSet grid = patch_grid(image, params.patch_size, params.stride);
     const double extract = clock.lap();
-    const PatchGraph graph = build_patch_graph(patches, params, search);
+    const PatchGraph graph = build_patch_graph(image, grid, params, search);
     const double graph_seconds = clock.lap();
-    DenoiseResult r = denoise_on_graph(patches, graph, params);
+    DenoiseResult r = denoise_on_graph(image, grid, graph, params);
     r.timings.extract = extract;
     r.timings.graph = graph_seconds;
     return r;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "denoise_internal.hpp"
+#include "patch_source.hpp"
 #include "lidecm/error.hpp"
 #include "simd_math.hpp"
 
@@ -27,25 +28,27 @@ void GraphParams::validate() const {
 
 namespace {
 
-float mean_squared_difference(const float* a, const float* b, int dim) {
+float mean_squared_difference(const detail::PatchSource& src, std::size_t i, std::size_t j) {
+    const float* a = src.row0(i);
+    const float* b = src.row0(j);
     float acc = 0.0f;
+    for (int r = 0; r < src.rows; ++r, a += src.row_stride, b += src.row_stride) {
 #pragma omp simd reduction(+ : acc)
-    for (int k = 0; k < dim; ++k) {
-        const float d = a[k] - b[k];
-        acc += d * d;
+        for (int k = 0; k < src.row_len; ++k) {
+            const float d = a[k] - b[k];
+            acc += d * d;
+        }
     }
-    return acc / float(dim);
+    return acc / float(src.dim);
 }
 
-}  // namespace
-
-PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params, NeighbourSearch search) {
+PatchGraph build_graph(const PatchSet& patches, const detail::PatchSource& src, const GraphParams& params,
+                       NeighbourSearch search) {
     params.validate();
     PatchGraph g = radius_graph(patches, params.radius, search);
     g.distance.resize(g.nnz());
     g.weight.resize(g.nnz());
     g.degree.assign(g.n, 0.0);
-    const int dim = patches.dim();
     // Each distance is computed once, by the row with the smaller index, and
     // written to both (i, j) and its mirror (j, i): no position has two writers.
 #pragma omp parallel for schedule(dynamic, 64)
@@ -54,7 +57,7 @@ PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params,
         for (std::size_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
             const auto j = std::size_t(g.col[p]);
             if (j < i) continue;
-            const float d = mean_squared_difference(patches.patch(i), patches.patch(j), dim);
+            const float d = mean_squared_difference(src, i, j);
             g.distance[p] = d;
             g.distance[g.mirror[p]] = d;
         }
@@ -80,6 +83,17 @@ PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params,
         g.degree[i] = deg;
     }
     return g;
+}
+
+}  // namespace
+
+PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params, NeighbourSearch search) {
+    return build_graph(patches, detail::packed_source(patches), params, search);
+}
+
+PatchGraph build_patch_graph(const Image& image, const PatchSet& grid, const GraphParams& params,
+                             NeighbourSearch search) {
+    return build_graph(grid, detail::image_source(image, grid), params, search);
 }
 
 Similarity similarity(const PatchGraph& graph, double sigma) {
@@ -136,32 +150,41 @@ void diffuse(Similarity& s, const PatchGraph& g, double tau, int steps) {
 
 namespace detail {
 
-void denoise_patch_range(const PatchSet& patches, const PatchGraph& g, const Similarity& s, std::size_t first,
+void denoise_patch_range(const PatchSource& src, const PatchGraph& g, const Similarity& s, std::size_t first,
                          std::size_t last, float* out) {
-    const int dim = patches.dim();
+    const auto dim = src.dim;
+    const auto len = std::size_t(src.row_len);
 #pragma omp parallel
     {
-        std::vector<double> acc(std::size_t(dim), 0.0);
+        std::vector<double> acc(dim, 0.0);
+        // acc += a · patch j, read row by row from wherever the source keeps it.
+        auto add = [&](double a, std::size_t j) {
+            const float* row = src.row0(j);
+            for (int r = 0; r < src.rows; ++r, row += src.row_stride) {
+                double* dst = acc.data() + std::size_t(r) * len;
+                for (std::size_t k = 0; k < len; ++k) dst[k] += a * row[k];
+            }
+        };
 #pragma omp for schedule(dynamic, 64)
         for (std::ptrdiff_t ii = std::ptrdiff_t(first); ii < std::ptrdiff_t(last); ++ii) {
             const auto i = std::size_t(ii);
-            const float* pi = patches.patch(i);
-            float* dst = out + (i - first) * std::size_t(dim);
+            float* dst = out + (i - first) * dim;
             const double a_ii = std::max(s.diag[i], 0.0f);
             double total = a_ii;
-            for (int k = 0; k < dim; ++k) acc[std::size_t(k)] = a_ii * pi[k];
+            std::fill(acc.begin(), acc.end(), 0.0);
+            add(a_ii, i);
             for (std::size_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
                 const double a = std::max(s.off[p], 0.0f);
                 if (a == 0.0) continue;
                 total += a;
-                const float* pj = patches.patch(std::size_t(g.col[p]));
-                for (int k = 0; k < dim; ++k) acc[std::size_t(k)] += a * pj[k];
+                add(a, std::size_t(g.col[p]));
             }
             if (total <= 1e-8) {  // keep the patch as it was
-                std::copy_n(pi, dim, dst);
+                const float* row = src.row0(i);
+                for (int r = 0; r < src.rows; ++r, row += src.row_stride) std::copy_n(row, len, dst + r * len);
                 continue;
             }
-            for (int k = 0; k < dim; ++k) dst[k] = float(acc[std::size_t(k)] / total);
+            for (std::size_t k = 0; k < dim; ++k) dst[k] = float(acc[k] / total);
         }
     }
 }
@@ -171,7 +194,7 @@ void denoise_patch_range(const PatchSet& patches, const PatchGraph& g, const Sim
 PatchSet denoise_patches(const PatchSet& patches, const PatchGraph& g, const Similarity& s) {
     require(patches.size() == g.n, "denoise", "graph and patch set sizes differ");
     PatchSet out = patches;
-    detail::denoise_patch_range(patches, g, s, 0, g.n, out.values.data());
+    detail::denoise_patch_range(detail::packed_source(patches), g, s, 0, g.n, out.values.data());
     return out;
 }
 

@@ -19,7 +19,7 @@ std::vector<int> patch_corners(int length, int patch, int stride) {
     return corners;
 }
 
-PatchSet extract_patches(const Image& image, int patch_size, int stride) {
+PatchSet patch_grid(const Image& image, int patch_size, int stride) {
     require(!image.empty(), "patches", "image is empty");
     PatchSet set;
     set.patch_size = patch_size;
@@ -37,6 +37,12 @@ PatchSet extract_patches(const Image& image, int patch_size, int stride) {
             set.corner_x.push_back(x);
         }
     }
+    return set;
+}
+
+PatchSet extract_patches(const Image& image, int patch_size, int stride) {
+    PatchSet set = patch_grid(image, patch_size, stride);
+    const std::size_t n = set.size();
     set.values.resize(n * std::size_t(set.dim()));
     const std::size_t row = std::size_t(patch_size) * image.channels;
 #pragma omp parallel for schedule(static)

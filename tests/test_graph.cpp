@@ -195,6 +195,35 @@ TEST(Denoise, SameResultForOneAndTwoThreads) {
     EXPECT_EQ(one.smoothness, two.smoothness);
 }
 
+TEST(Denoise, ReadingPatchesFromTheImageEqualsTheExtractedSet) {
+    // denoise() reads patch rows from the image instead of an extracted copy;
+    // both paths must give the same graph and the same image, bit for bit.
+    const Image noisy = add_gaussian_noise(test::colour_blobs(41, 37), 0.1, 9);
+    GraphParams p;
+    p.stride = 3;
+    const PatchSet packed = extract_patches(noisy, p.patch_size, p.stride);
+    const PatchSet grid = patch_grid(noisy, p.patch_size, p.stride);
+    EXPECT_TRUE(grid.values.empty());
+    EXPECT_EQ(grid.corner_y, packed.corner_y);
+    EXPECT_EQ(grid.corner_x, packed.corner_x);
+    const PatchGraph a = build_patch_graph(packed, p);
+    const PatchGraph b = build_patch_graph(noisy, grid, p);
+    EXPECT_EQ(a.col, b.col);
+    EXPECT_EQ(a.distance, b.distance);
+    EXPECT_EQ(a.weight, b.weight);
+    const DenoiseResult from_set = denoise_on_graph(packed, a, p);
+    const DenoiseResult from_image = denoise_on_graph(noisy, grid, b, p);
+    EXPECT_EQ(from_set.image.data, from_image.image.data);
+    EXPECT_EQ(denoise(noisy, p).image.data, from_set.image.data);
+}
+
+TEST(Denoise, PatchGridNeedsItsOwnImage) {
+    const Image img = test::gradient(32, 32, 3);
+    const PatchSet grid = patch_grid(img, 8, 4);
+    EXPECT_THROW(build_patch_graph(grid, GraphParams{}), InvalidArgument);  // no values to read
+    EXPECT_THROW(build_patch_graph(test::gradient(32, 40, 3), grid, GraphParams{}), InvalidArgument);
+}
+
 TEST(Denoise, RefusesPatchLargerThanImage) {
     GraphParams p;
     p.patch_size = 16;

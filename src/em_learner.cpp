@@ -112,6 +112,30 @@ EMParameterLearner::EMParameterLearner(const LearnerOptions& options) : options_
     classes_.assign(std::size_t(options.num_classes), c);
 }
 
+LearnerState EMParameterLearner::state() const {
+    return {global_, classes_, loss_history_, sigma_history_, tau_history_, attention_history_, last_attention_};
+}
+
+void EMParameterLearner::restore(LearnerState state) {
+    require(state.classes.size() == classes_.size(), "learner state",
+            "has " + std::to_string(state.classes.size()) + " classes, the options say " +
+                std::to_string(classes_.size()));
+    state.global.validate();
+    for (const ClassParams& c : state.classes) {
+        require(std::isfinite(c.sigma) && c.sigma > 0 && std::isfinite(c.tau) && c.tau > 0 && c.smooth_steps >= 0,
+                "learner state", "a class has invalid parameters");
+    }
+    require(state.sigma_history.size() == state.tau_history.size(), "learner state",
+            "sigma and tau histories differ in length");
+    global_ = state.global;
+    classes_ = std::move(state.classes);
+    loss_history_ = std::move(state.loss_history);
+    sigma_history_ = std::move(state.sigma_history);
+    tau_history_ = std::move(state.tau_history);
+    attention_history_ = std::move(state.attention_history);
+    last_attention_ = state.last_attention;
+}
+
 PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches) {
     PatchFeatures f;
     const std::size_t n = patches.size();

@@ -219,5 +219,37 @@ TEST(Features, SpatialIsLowForDetailInOneCornerAndHighWhenSpread) {
     EXPECT_EQ(L::compute_patch_features(patches_of(test::constant(32, 32, 3, 0.2f))).spatial, 0.5);
 }
 
+TEST(LearnerState, RestoredLearnerContinuesExactlyLikeTheOriginal) {
+    const PatchSet patches = patches_of(test::stripes(32, 32, 3, 4));
+    EMParameterLearner a;
+    for (double loss : {0.5, 0.4, 0.45}) a.update_global_params(loss, 0.3, &patches);
+    a.update_class_params(2, 0.3, 0.2);
+    a.update_class_params(2, 0.2, 0.2);
+    EMParameterLearner b;
+    b.restore(a.state());
+    EXPECT_EQ(b.get_parameters().sigma, a.get_parameters().sigma);
+    EXPECT_EQ(b.get_parameters(2).tau, a.get_parameters(2).tau);
+    a.update_global_params(0.3, 0.3, &patches);
+    b.update_global_params(0.3, 0.3, &patches);
+    a.update_class_params(2, 0.25, 0.2);
+    b.update_class_params(2, 0.25, 0.2);
+    EXPECT_EQ(b.get_parameters().sigma, a.get_parameters().sigma);
+    EXPECT_EQ(b.get_parameters().tau, a.get_parameters().tau);
+    EXPECT_EQ(b.get_parameters(2).sigma, a.get_parameters(2).sigma);
+    EXPECT_EQ(b.sigma_history(), a.sigma_history());
+    EXPECT_EQ(b.attention_history().size(), a.attention_history().size());
+}
+
+TEST(LearnerState, RefusesAStateThatDoesNotFit) {
+    EMParameterLearner learner;
+    LearnerState wrong = learner.state();
+    wrong.classes.resize(3);
+    EXPECT_THROW(learner.restore(wrong), InvalidArgument);
+    LearnerState bad = learner.state();
+    bad.global.sigma = std::nan("");
+    EXPECT_THROW(learner.restore(bad), InvalidArgument);
+    EXPECT_EQ(learner.get_parameters().sigma, GraphParams{}.sigma);  // unchanged
+}
+
 }  // namespace
 }  // namespace lidecm

@@ -61,6 +61,15 @@ struct LearnerStatus {
     std::string sigma, tau, radius, recent_loss;
 };
 
+/// Everything an EMParameterLearner has learned: what a model file saves and restores.
+struct LearnerState {
+    GraphParams global;
+    std::vector<ClassParams> classes;
+    std::vector<double> loss_history, sigma_history, tau_history;
+    std::vector<AttentionWeights> attention_history;
+    AttentionWeights last_attention;
+};
+
 class EMParameterLearner {
 public:
     explicit EMParameterLearner(const LearnerOptions& options = {});
@@ -96,6 +105,13 @@ public:
     /// Class parameters: the class's sigma, tau and smooth_steps, the global rest.
     [[nodiscard]] GraphParams get_parameters(int class_index) const;
     [[nodiscard]] LearnerStatus get_status() const;
+
+    [[nodiscard]] const LearnerOptions& options() const { return options_; }
+    [[nodiscard]] LearnerState state() const;
+    /// Replaces the learned state (e.g. from a model file). Throws InvalidArgument
+    /// when it does not fit the options (class count) or holds invalid parameters,
+    /// leaving the learner unchanged.
+    void restore(LearnerState state);
 
     [[nodiscard]] int num_classes() const { return int(classes_.size()); }
     [[nodiscard]] const ClassParams& class_params(int class_index) const;

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <opencv2/core.hpp>
@@ -95,27 +98,51 @@ Image load_image(const fs::path& path, const LoadOptions& options) {
     return decode_image(read_bytes(path), path.string(), options);
 }
 
+namespace {
+
+// Writes all bytes to a file descriptor; false with errno set on failure.
+bool write_all(int fd, const unsigned char* data, std::size_t size) {
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data += n;
+        size -= std::size_t(n);
+    }
+    return true;
+}
+
+}  // namespace
+
 void write_file_atomically(const fs::path& path, const std::vector<unsigned char>& bytes) {
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw IoError(path.string() + ": folder " + dir.string() + " does not exist");
     fs::path tmp = path;
     tmp += ".tmp" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw IoError(path.string() + ": cannot write (permission denied or invalid path)");
-        out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-        out.flush();
-        if (!out) {
-            out.close();
-            fs::remove(tmp, ec);
-            throw IoError(path.string() + ": write failed (disk full?)");
-        }
-    }
-    fs::rename(tmp, path, ec);
-    if (ec) {
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw IoError(path.string() + ": cannot write (" + std::strerror(errno) + ")");
+    // fsync before rename: after a crash the target is either the old file or
+    // the complete new one, never a renamed but unwritten file.
+    const bool ok = write_all(fd, bytes.data(), bytes.size()) && ::fsync(fd) == 0;
+    const int saved = errno;
+    if (::close(fd) != 0 || !ok) {
+        const int err = ok ? errno : saved;
         fs::remove(tmp, ec);
-        throw IoError(path.string() + ": cannot rename temporary file into place");
+        throw IoError(path.string() + ": write failed (" + std::strerror(err) + ")");
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        fs::remove(tmp, ec);
+        throw IoError(path.string() + ": cannot move the temporary file into place (" + std::strerror(err) + ")");
+    }
+    // Make the rename itself durable; failing to sync a folder is not an error.
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
     }
 }
 

@@ -14,10 +14,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "image_checks.hpp"
+#include "mat_view.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
 namespace fs = std::filesystem;
+using detail::as_mat;
+using detail::from_mat;
 
 Image::Image(int h, int w, int c, float fill) : height(h), width(w), channels(c) {
     require(h > 0 && w > 0, "image", "height and width must be > 0");
@@ -26,18 +29,6 @@ Image::Image(int h, int w, int c, float fill) : height(h), width(w), channels(c)
 }
 
 namespace {
-
-cv::Mat as_mat(const Image& image) {
-    return cv::Mat(image.height, image.width, CV_32FC(image.channels),
-                   const_cast<float*>(image.data.data()));
-}
-
-Image from_mat(const cv::Mat& m) {
-    Image out(m.rows, m.cols, m.channels());
-    cv::Mat dst = as_mat(out);
-    m.copyTo(dst);
-    return out;
-}
 
 std::vector<unsigned char> read_bytes(const fs::path& path) {
     std::error_code ec;

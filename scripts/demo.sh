@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# The main job on the built-in samples: add noise to a photo, denoise it with
-# the attention EM learner tuning the parameters, and show what came out.
+# The main job on the built-in samples: train a codebook and the attention EM
+# learner, then use the model (tokenize, decode, inspect), and denoise a noisy
+# photo with per-image adaptation.
 set -euo pipefail
 build=${1:-build}
-out=runs/demo
-mkdir -p "$out"
 lidecm="$build/lidecm"
-"$lidecm" noise samples:astronaut --sigma 25 --seed 1234 -o "$out/noisy.png"
-"$lidecm" noise samples:astronaut --sigma 0 -o "$out/clean.png"
-"$lidecm" denoise "$out/noisy.png" -o "$out/denoised.png" --adapt --reference "$out/clean.png" \
-  --summary "$out/summary.json"
-echo "demo: wrote $out/noisy.png, $out/denoised.png and $out/summary.json (parameters, attention, timings)"
+run=runs/demo
+"$lidecm" train --data samples --out "$run" --overwrite
+"$lidecm" tokenize --model "$run/model.lidecm" samples:astronaut -o "$run/astronaut.tok"
+"$lidecm" detokenize --model "$run/model.lidecm" "$run/astronaut.tok" -o "$run/astronaut_tokens.png"
+"$lidecm" detokenize --model "$run/model.lidecm" "$run/astronaut.tok" -o "$run/astronaut_refined.png" --refine
+"$lidecm" info "$run/model.lidecm"
+den=runs/denoise
+mkdir -p "$den"
+"$lidecm" noise samples:astronaut --sigma 25 --seed 1234 -o "$den/noisy.png"
+"$lidecm" noise samples:astronaut --sigma 0 -o "$den/clean.png"
+"$lidecm" denoise "$den/noisy.png" -o "$den/denoised.png" --adapt --reference "$den/clean.png" \
+  --summary "$den/summary.json"
+echo "demo: $run holds model.lidecm, metrics.jsonl, samples.png (originals / tokens / refined) and"
+echo "      astronaut_{tokens,refined}.png; $den holds a noisy photo, its denoised version and summary.json"

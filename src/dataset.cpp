@@ -1,1 +1,462 @@
-// placeholder: filled in by the dataset work
+#include "lidecm/dataset.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstddef>
+#include <initializer_list>
+#include <set>
+
+#include "cifar.hpp"
+#include "dataset_source.hpp"
+#include "lidecm/error.hpp"
+#include "lidecm/samples.hpp"
+
+namespace lidecm {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Own generator and shuffle: std::shuffle and the std distributions differ between
+// standard libraries, and runs must reproduce exactly from (seed, epoch, item).
+class Rng {
+public:
+    Rng(std::initializer_list<std::uint64_t> words) {
+        for (const std::uint64_t w : words) {
+            state_ ^= w;
+            next();
+        }
+    }
+    std::uint64_t next() {  // splitmix64
+        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    double uniform() { return double(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+    std::size_t below(std::size_t n) {  // uniform in [0, n) without modulo bias
+        const std::uint64_t limit = std::uint64_t(-n) % n;
+        std::uint64_t x = next();
+        while (x < limit) x = next();
+        return std::size_t(x % n);
+    }
+
+private:
+    std::uint64_t state_ = 0x6C69646563'6D0000ULL;
+};
+
+// Salts keep the split, the orders and the augmentation streams apart.
+constexpr std::uint64_t kSplitSalt = 1;
+constexpr std::uint64_t kOrderSalt = 2;
+constexpr std::uint64_t kAugmentSalt = 3;
+
+void shuffle(std::vector<std::size_t>& v, Rng& rng) {
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);
+}
+
+Image augment(Image image, Rng& rng, const DatasetOptions& o) {
+    const bool flip = rng.uniform() < o.flip_probability;
+    const double brightness = (2.0 * rng.uniform() - 1.0) * o.brightness_jitter;
+    const double contrast = 1.0 + (2.0 * rng.uniform() - 1.0) * o.contrast_jitter;
+    if (flip) image = flip_horizontal(image);
+    double mean = 0.0;
+    for (const float v : image.data) mean += v;
+    mean /= double(image.size());
+    for (float& v : image.data) v = float(std::clamp(mean + contrast * (v - mean) + brightness, 0.0, 1.0));
+    return image;
+}
+
+// ---- image files -------------------------------------------------------------
+
+struct FileEntry {
+    fs::path path;
+    std::string name;
+    int label = 0;
+};
+
+class FileSource final : public DatasetSource {
+public:
+    FileSource(const DatasetOptions& options, std::vector<FileEntry> files, std::vector<Image> cache)
+        : options_(options), files_(std::move(files)), cache_(std::move(cache)) {}
+
+    [[nodiscard]] std::size_t size() const override { return files_.size(); }
+    [[nodiscard]] int label(std::size_t index) const override { return files_.at(index).label; }
+    [[nodiscard]] std::string name(std::size_t index) const override { return files_.at(index).name; }
+    [[nodiscard]] Image image(std::size_t index) const override {
+        if (!cache_.at(index).empty()) return cache_[index];
+        // Decoded fine when opened; failing now means the file changed: an error, not a skip.
+        return detail::prepare(load_image(files_[index].path, {options_.max_pixels}), options_);
+    }
+
+private:
+    DatasetOptions options_;
+    std::vector<FileEntry> files_;
+    std::vector<Image> cache_;  // empty images: not cached
+};
+
+bool has_image_extension(const fs::path& path) {
+    static constexpr std::array<const char*, 10> kExtensions = {
+        ".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".pnm", ".tif", ".tiff", ".webp"};
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return std::find(kExtensions.begin(), kExtensions.end(), ext) != kExtensions.end();
+}
+
+// Decodes every candidate once (in parallel; each file's outcome depends on the file
+// alone, so the result is deterministic), keeping the first ones that fit the cache.
+detail::OpenedSource open_files(std::vector<FileEntry> candidates, const DatasetOptions& options) {
+    const std::size_t n = candidates.size();
+    const std::size_t item_bytes = std::size_t(options.resolution) * std::size_t(options.resolution) *
+                                   std::size_t(options.channels) * sizeof(float);
+    const std::size_t cache_cap = options.cache_bytes / item_bytes;
+    std::vector<Image> images(n);
+    std::vector<char> readable(n, 0);
+    std::vector<std::string> errors(n);
+    std::vector<std::exception_ptr> fatal(n);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(n); ++j) {
+        const auto i = std::size_t(j);
+        try {
+            Image image = detail::prepare(load_image(candidates[i].path, {options.max_pixels}), options);
+            readable[i] = 1;
+            if (i < cache_cap) images[i] = std::move(image);
+        } catch (const IoError& e) {  // a bad file: skipped and reported
+            errors[i] = e.what();
+        } catch (...) {  // anything else (out of memory, ...) is not the file's fault
+            fatal[i] = std::current_exception();
+        }
+    }
+    for (const auto& e : fatal) {
+        if (e) std::rethrow_exception(e);
+    }
+    detail::OpenedSource out;
+    std::vector<FileEntry> files;
+    std::vector<Image> cache;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (readable[i] == 0) {
+            out.skipped.push_back({candidates[i].path.string(), errors[i]});
+            continue;
+        }
+        files.push_back(std::move(candidates[i]));
+        cache.push_back(std::move(images[i]));
+    }
+    out.source = std::make_unique<FileSource>(options, std::move(files), std::move(cache));
+    return out;
+}
+
+std::string folder_name(const fs::path& folder) {
+    fs::path p = fs::absolute(folder).lexically_normal();
+    if (!p.has_filename()) p = p.parent_path();
+    return p.filename().empty() ? "images" : p.filename().string();
+}
+
+std::string count_text(const detail::OpenedSource& o, std::size_t candidates) {
+    return std::to_string(o.source->size()) + " of " + std::to_string(candidates) + " image files, " +
+           std::to_string(o.class_names.size()) + " class(es)";
+}
+
+detail::OpenedSource open_folder(const fs::path& root, const DatasetOptions& options) {
+    std::vector<std::pair<fs::path, fs::path>> found;  // (path, path relative to root)
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+        const std::string name = it->path().filename().string();
+        if (name.starts_with(".")) {  // hidden files and folders (.git, ._x.jpg of macOS)
+            if (it->is_directory()) it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_regular_file() && has_image_extension(it->path())) {
+            found.emplace_back(it->path(), it->path().lexically_relative(root));
+        }
+    }
+    if (found.empty()) {
+        throw IoError(root.string() + ": no image files (png, jpg, jpeg, bmp, ppm, pgm, pnm, tif, tiff, webp)");
+    }
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+        return a.second.generic_string() < b.second.generic_string();
+    });
+    std::set<std::string> classes;
+    for (const auto& [path, rel] : found) {
+        if (std::distance(rel.begin(), rel.end()) > 1) classes.insert(rel.begin()->string());
+    }
+    const std::vector<std::string> class_names =
+        classes.empty() ? std::vector<std::string>{folder_name(root)}
+                        : std::vector<std::string>(classes.begin(), classes.end());
+
+    std::vector<FileEntry> candidates;
+    std::vector<SkippedFile> unclassified;
+    for (const auto& [path, rel] : found) {
+        int label = 0;
+        if (!classes.empty()) {
+            if (std::distance(rel.begin(), rel.end()) == 1) {
+                unclassified.push_back({path.string(), "lies in the root of a folder with class sub-folders"});
+                continue;
+            }
+            label = int(std::distance(classes.begin(), classes.find(rel.begin()->string())));
+        }
+        candidates.push_back({path, rel.generic_string(), label});
+    }
+    const std::size_t count = candidates.size();
+    detail::OpenedSource out = open_files(std::move(candidates), options);
+    if (out.source->size() == 0) {
+        throw IoError(root.string() + ": none of the " + std::to_string(count) +
+                      " image files could be read (first: " + out.skipped.front().reason + ")");
+    }
+    out.skipped.insert(out.skipped.begin(), unclassified.begin(), unclassified.end());
+    out.class_names = class_names;
+    out.description = "image folder " + root.string() + ": " + count_text(out, count);
+    return out;
+}
+
+detail::OpenedSource open_image(const fs::path& path, const DatasetOptions& options) {
+    detail::OpenedSource out = open_files({{path, path.filename().string(), 0}}, options);
+    if (out.source->size() == 0) throw IoError(out.skipped.front().reason);  // names the file already
+    out.class_names = {path.stem().string()};
+    out.description = "image " + path.string() + ": 1 item";
+    return out;
+}
+
+detail::OpenedSource open_samples(const DatasetOptions& options) {
+    std::vector<FileEntry> candidates;
+    for (const auto& file : sample_images()) candidates.push_back({file, file.filename().string(), 0});
+    const std::size_t count = candidates.size();
+    detail::OpenedSource out = open_files(std::move(candidates), options);
+    if (out.source->size() == 0) {
+        throw IoError(samples_dir().string() + ": none of the sample images could be read (first: " +
+                      out.skipped.front().reason + ")");
+    }
+    out.class_names = {"samples"};
+    out.description = "samples " + samples_dir().string() + ": " + count_text(out, count);
+    return out;
+}
+
+detail::OpenedSource open_source(const std::string& source, const DatasetOptions& options) {
+    const DatasetFormat format = options.format;
+    if (format == DatasetFormat::samples || (format == DatasetFormat::automatic && source == "samples")) {
+        return open_samples(options);
+    }
+    const fs::path path(source);
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw IoError(source + ": no such file or folder");
+    const bool folder = fs::is_directory(path, ec);
+    switch (format) {
+        case DatasetFormat::cifar10: return detail::open_cifar(path, detail::CifarKind::cifar10, options);
+        case DatasetFormat::cifar100: return detail::open_cifar(path, detail::CifarKind::cifar100, options);
+        case DatasetFormat::folder:
+            if (!folder) throw IoError(source + ": is not a folder");
+            return open_folder(path, options);
+        case DatasetFormat::image:
+            if (folder) throw IoError(source + ": is a folder, not an image file");
+            return open_image(path, options);
+        default: break;
+    }
+    const auto kind = folder ? detail::cifar_kind_of_folder(path)
+                             : detail::cifar_kind_of_name(path.filename().string());
+    if (kind) return detail::open_cifar(path, *kind, options);
+    return folder ? open_folder(path, options) : open_image(path, options);
+}
+
+}  // namespace
+
+namespace detail {
+
+Image prepare(const Image& raw, const DatasetOptions& options) {
+    const Image converted = options.channels == 1 ? to_grey(raw) : to_rgb(raw);
+    const int r = options.resolution;
+    return center_crop(resize_shorter_side(converted, r), r, r);
+}
+
+}  // namespace detail
+
+void validate(const DatasetOptions& o) {
+    require(o.resolution >= 1 && o.resolution <= 8192, "resolution",
+            "must be in 1..8192, got " + std::to_string(o.resolution));
+    require(o.channels == 1 || o.channels == 3, "channels", "must be 1 or 3, got " + std::to_string(o.channels));
+    require(std::isfinite(o.validation_fraction) && o.validation_fraction >= 0.0 && o.validation_fraction < 1.0,
+            "validation_fraction", "must be in [0, 1), got " + std::to_string(o.validation_fraction));
+    require(std::isfinite(o.flip_probability) && o.flip_probability >= 0.0 && o.flip_probability <= 1.0,
+            "flip_probability", "must be in [0, 1], got " + std::to_string(o.flip_probability));
+    require(std::isfinite(o.brightness_jitter) && o.brightness_jitter >= 0.0 && o.brightness_jitter <= 1.0,
+            "brightness_jitter", "must be in [0, 1], got " + std::to_string(o.brightness_jitter));
+    require(std::isfinite(o.contrast_jitter) && o.contrast_jitter >= 0.0 && o.contrast_jitter < 1.0,
+            "contrast_jitter", "must be in [0, 1), got " + std::to_string(o.contrast_jitter));
+    require(o.max_pixels > 0, "max_pixels", "must be > 0, got " + std::to_string(o.max_pixels));
+}
+
+void validate(const LoaderOptions& o) {
+    require(o.batch_size > 0, "batch_size", "must be > 0");
+    require(o.epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(o.epoch));
+    require(o.prefetch > 0, "prefetch", "must be > 0");
+}
+
+Dataset::Dataset() = default;
+Dataset::Dataset(Dataset&&) noexcept = default;
+Dataset& Dataset::operator=(Dataset&&) noexcept = default;
+Dataset::~Dataset() = default;
+
+Dataset Dataset::open(const std::string& source, const DatasetOptions& options) {
+    validate(options);
+    detail::OpenedSource opened;
+    try {
+        opened = open_source(source, options);
+    } catch (const fs::filesystem_error& e) {  // e.g. a sub-folder that cannot be listed
+        throw IoError(source + ": " + e.what());
+    }
+    Dataset d;
+    d.options_ = options;
+    d.source_ = std::move(opened.source);
+    d.class_names_ = std::move(opened.class_names);
+    d.skipped_ = std::move(opened.skipped);
+    d.description_ = std::move(opened.description);
+    d.make_split();
+    return d;
+}
+
+void Dataset::make_split() {
+    const std::size_t n = size();
+    std::vector<std::size_t> all(n);
+    for (std::size_t i = 0; i < n; ++i) all[i] = i;
+    const double fraction = options_.validation_fraction;
+    if (fraction == 0.0 || n < 2) {
+        train_ = all;
+        if (fraction > 0.0) {  // one item: validating on it beats validating on nothing
+            validation_ = all;
+            validation_is_training_ = true;
+        }
+        return;
+    }
+    const auto held = std::clamp<std::size_t>(std::size_t(std::llround(double(n) * fraction)), 1, n - 1);
+    Rng rng{options_.seed, kSplitSalt};
+    shuffle(all, rng);
+    validation_.assign(all.begin(), all.begin() + std::ptrdiff_t(held));
+    train_.assign(all.begin() + std::ptrdiff_t(held), all.end());
+    std::sort(validation_.begin(), validation_.end());
+    std::sort(train_.begin(), train_.end());
+}
+
+std::size_t Dataset::size() const { return source_->size(); }
+
+int Dataset::label(std::size_t index) const {
+    require(index < size(), "item", "index " + std::to_string(index) + " out of range");
+    return source_->label(index);
+}
+
+std::string Dataset::name(std::size_t index) const {
+    require(index < size(), "item", "index " + std::to_string(index) + " out of range");
+    return source_->name(index);
+}
+
+Item Dataset::item(std::size_t index) const {
+    require(index < size(), "item", "index " + std::to_string(index) + " out of range");
+    return {source_->image(index), source_->label(index), source_->name(index), index};
+}
+
+Item Dataset::train_item(std::size_t index, int epoch) const {
+    require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));
+    Item it = item(index);
+    if (!options_.augment) return it;
+    Rng rng{options_.seed, kAugmentSalt, std::uint64_t(epoch), index};
+    it.image = augment(std::move(it.image), rng, options_);
+    return it;
+}
+
+std::vector<std::size_t> Dataset::epoch_order(int epoch) const {
+    require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));
+    std::vector<std::size_t> order = train_;
+    Rng rng{options_.seed, kOrderSalt, std::uint64_t(epoch)};
+    shuffle(order, rng);
+    return order;
+}
+
+std::vector<std::size_t> Dataset::order(Split split, int epoch) const {
+    return split == Split::train ? epoch_order(epoch) : validation_;
+}
+
+std::size_t Dataset::batch_count(Split split, std::size_t batch_size, std::size_t max_batches) const {
+    require(batch_size > 0, "batch_size", "must be > 0");
+    const std::size_t n = split == Split::train ? train_.size() : validation_.size();
+    const std::size_t count = (n + batch_size - 1) / batch_size;
+    return max_batches > 0 ? std::min(count, max_batches) : count;
+}
+
+Batch Dataset::batch(Split split, int epoch, std::size_t batch, std::size_t batch_size) const {
+    return assemble(split, epoch, batch, batch_size, order(split, epoch));
+}
+
+Batch Dataset::assemble(Split split, int epoch, std::size_t batch, std::size_t batch_size,
+                        const std::vector<std::size_t>& order) const {
+    const std::size_t count = batch_count(split, batch_size);
+    require(batch < count, "batch", "index " + std::to_string(batch) + " out of range (the epoch has " +
+                                        std::to_string(count) + " batches)");
+    Batch out;
+    out.epoch = epoch;
+    out.index = batch;
+    const std::size_t first = batch * batch_size;
+    const std::size_t last = std::min(order.size(), first + batch_size);
+    for (std::size_t k = first; k < last; ++k) {
+        out.items.push_back(split == Split::train ? train_item(order[k], epoch) : item(order[k]));
+    }
+    return out;
+}
+
+// ---- prefetch ------------------------------------------------------------------
+
+BatchLoader::BatchLoader(const Dataset& dataset, const LoaderOptions& options)
+    : dataset_(dataset), options_(options) {
+    validate(options);
+    end_ = dataset.batch_count(options.split, options.batch_size, options.max_batches);
+    require(options.start_batch <= end_, "start_batch",
+            std::to_string(options.start_batch) + " is past the " + std::to_string(end_) + " batches of the epoch");
+    order_ = dataset.order(options.split, options.epoch);
+    worker_ = std::thread(&BatchLoader::run, this);
+}
+
+BatchLoader::~BatchLoader() {
+    {
+        const std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    changed_.notify_all();
+    if (worker_.joinable()) worker_.join();
+}
+
+void BatchLoader::run() {
+    try {
+        for (std::size_t b = options_.start_batch; b < end_; ++b) {
+            {
+                std::unique_lock lock(mutex_);
+                changed_.wait(lock, [&] { return stop_ || ready_.size() < options_.prefetch; });
+                if (stop_) break;
+            }
+            Batch batch = dataset_.assemble(options_.split, options_.epoch, b, options_.batch_size, order_);
+            {
+                const std::lock_guard lock(mutex_);
+                ready_.push_back(std::move(batch));
+            }
+            changed_.notify_all();
+        }
+    } catch (...) {
+        const std::lock_guard lock(mutex_);
+        error_ = std::current_exception();
+    }
+    {
+        const std::lock_guard lock(mutex_);
+        finished_ = true;
+    }
+    changed_.notify_all();
+}
+
+std::optional<Batch> BatchLoader::next() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+    if (!ready_.empty()) {
+        Batch batch = std::move(ready_.front());
+        ready_.pop_front();
+        lock.unlock();
+        changed_.notify_all();
+        return batch;
+    }
+    if (error_) std::rethrow_exception(error_);
+    return std::nullopt;
+}
+
+}  // namespace lidecm

@@ -1,1 +1,171 @@
-// placeholder: filled in by the token_file work
+#include "lidecm/token_file.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+
+#include "lidecm/checksum.hpp"
+#include "lidecm/error.hpp"
+#include "lidecm/image.hpp"
+#include "lidecm/tensor_file.hpp"
+
+namespace lidecm {
+namespace {
+
+constexpr std::array<unsigned char, 8> kMagic = {'L', 'D', 'C', 'M', 'T', 'O', 'K', '\0'};
+constexpr std::size_t kCrcBytes = 4;
+
+void put_u32(std::vector<unsigned char>& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+
+std::uint32_t get_u32(const unsigned char* p) {
+    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
+}
+
+// Everything but the indices, so a reader can check it before allocating them.
+std::string geometry_problem(const TokenGrid& g) {
+    const std::string side_range = "[1, " + std::to_string(kMaxTokenImageSide) + "]";
+    if (g.image_height < 1 || g.image_height > kMaxTokenImageSide) {
+        return "image height " + std::to_string(g.image_height) + " is outside " + side_range;
+    }
+    if (g.image_width < 1 || g.image_width > kMaxTokenImageSide) {
+        return "image width " + std::to_string(g.image_width) + " is outside " + side_range;
+    }
+    if (g.channels != 1 && g.channels != 3) return "channels is " + std::to_string(g.channels) + ", not 1 or 3";
+    if (g.patch_size < 1 || g.patch_size > kMaxTokenPatchSize) {
+        return "patch size " + std::to_string(g.patch_size) + " is outside [1, " +
+               std::to_string(kMaxTokenPatchSize) + "]";
+    }
+    if (g.patch_size > std::min(g.image_height, g.image_width)) {
+        return "patch size " + std::to_string(g.patch_size) + " is larger than the " +
+               std::to_string(g.image_height) + "x" + std::to_string(g.image_width) + " image";
+    }
+    if (g.num_codes < 2 || g.num_codes > 65536) {
+        return "codebook size K = " + std::to_string(g.num_codes) + " is outside [2, 65536]";
+    }
+    if (std::uint64_t(g.rows()) * std::uint64_t(g.cols()) > kMaxTokens) {
+        return std::to_string(g.rows()) + "x" + std::to_string(g.cols()) + " tokens is over the limit of " +
+               std::to_string(kMaxTokens);
+    }
+    return {};
+}
+
+std::string indices_problem(const TokenGrid& g) {
+    const auto max = std::max_element(g.indices.begin(), g.indices.end());
+    if (max != g.indices.end() && int(*max) >= g.num_codes) {
+        return "token " + std::to_string(max - g.indices.begin()) + " is index " + std::to_string(*max) +
+               ", not below K = " + std::to_string(g.num_codes);
+    }
+    return {};
+}
+
+// A stored u32 as an int field, or an error when it cannot be one.
+int as_int(std::uint32_t v, const std::string& field, const std::string& name) {
+    if (v > 0x7fffffffu) throw IoError(name + ": implausible " + field + " " + std::to_string(v));
+    return int(v);
+}
+
+}  // namespace
+
+std::string token_grid_problem(const TokenGrid& grid) {
+    if (std::string p = geometry_problem(grid); !p.empty()) return p;
+    const std::size_t n = std::size_t(grid.rows()) * std::size_t(grid.cols());
+    if (grid.indices.size() != n) {
+        return std::to_string(grid.indices.size()) + " indices for a " + std::to_string(grid.rows()) + "x" +
+               std::to_string(grid.cols()) + " grid";
+    }
+    return indices_problem(grid);
+}
+
+std::vector<unsigned char> encode_token_file(const TokenGrid& grid, const std::string& name) {
+    if (const std::string p = token_grid_problem(grid); !p.empty()) throw InvalidArgument(name + ": " + p);
+    std::vector<unsigned char> out(kMagic.begin(), kMagic.end());
+    out.reserve(kTokenFileHeaderBytes + 2 * grid.indices.size() + kCrcBytes);
+    for (const std::uint32_t v :
+         {kTokenFileVersion, std::uint32_t(grid.image_height), std::uint32_t(grid.image_width),
+          std::uint32_t(grid.channels), std::uint32_t(grid.patch_size), std::uint32_t(grid.num_codes),
+          grid.codebook_checksum, std::uint32_t(grid.rows()), std::uint32_t(grid.cols())}) {
+        put_u32(out, v);
+    }
+    for (const std::uint16_t index : grid.indices) {
+        out.push_back(static_cast<unsigned char>(index));
+        out.push_back(static_cast<unsigned char>(index >> 8));
+    }
+    put_u32(out, crc32(out.data(), out.size()));
+    return out;
+}
+
+TokenGrid decode_token_file(const std::vector<unsigned char>& bytes, const std::string& name) {
+    if (bytes.size() < kMagic.size() || !std::equal(kMagic.begin(), kMagic.end(), bytes.begin())) {
+        throw IoError(name + ": not a lidecm token file");
+    }
+    if (bytes.size() < kTokenFileHeaderBytes) {
+        throw IoError(name + ": truncated (" + std::to_string(bytes.size()) + " bytes, the header alone takes " +
+                      std::to_string(kTokenFileHeaderBytes) + ")");
+    }
+    const unsigned char* field = bytes.data() + kMagic.size();
+    const std::uint32_t version = get_u32(field);
+    if (version > kTokenFileVersion) {
+        throw IoError(name + ": token file version " + std::to_string(version) + " is newer than this lidecm (" +
+                      std::to_string(kTokenFileVersion) + ")");
+    }
+    if (version < 1) throw IoError(name + ": unsupported token file version " + std::to_string(version));
+    TokenGrid grid;
+    grid.image_height = as_int(get_u32(field + 4), "image height", name);
+    grid.image_width = as_int(get_u32(field + 8), "image width", name);
+    grid.channels = as_int(get_u32(field + 12), "channel count", name);
+    grid.patch_size = as_int(get_u32(field + 16), "patch size", name);
+    grid.num_codes = as_int(get_u32(field + 20), "codebook size", name);
+    grid.codebook_checksum = get_u32(field + 24);
+    const std::uint32_t rows = get_u32(field + 28);
+    const std::uint32_t cols = get_u32(field + 32);
+    if (const std::string p = geometry_problem(grid); !p.empty()) throw IoError(name + ": " + p);
+    if (rows != std::uint32_t(grid.rows()) || cols != std::uint32_t(grid.cols())) {
+        throw IoError(name + ": stores a " + std::to_string(rows) + "x" + std::to_string(cols) + " grid but a " +
+                      std::to_string(grid.image_height) + "x" + std::to_string(grid.image_width) +
+                      " image in patches of " + std::to_string(grid.patch_size) + " has " +
+                      std::to_string(grid.rows()) + "x" + std::to_string(grid.cols()));
+    }
+    const std::size_t count = std::size_t(rows) * cols;  // ≤ kMaxTokens: no overflow
+    const std::size_t expected = kTokenFileHeaderBytes + 2 * count + kCrcBytes;
+    if (bytes.size() < expected) {
+        throw IoError(name + ": truncated (" + std::to_string(bytes.size()) + " bytes, " +
+                      std::to_string(expected) + " expected)");
+    }
+    if (bytes.size() > expected) {
+        throw IoError(name + ": " + std::to_string(bytes.size() - expected) + " unexpected bytes after the end");
+    }
+    if (crc32(bytes.data(), expected - kCrcBytes) != get_u32(bytes.data() + expected - kCrcBytes)) {
+        throw IoError(name + ": checksum mismatch (file altered or corrupt)");
+    }
+    grid.indices.resize(count);
+    const unsigned char* p = bytes.data() + kTokenFileHeaderBytes;
+    for (std::size_t i = 0; i < count; ++i) grid.indices[i] = std::uint16_t(p[2 * i] | p[2 * i + 1] << 8);
+    if (const std::string problem = indices_problem(grid); !problem.empty()) throw IoError(name + ": " + problem);
+    return grid;
+}
+
+void write_token_file(const TokenGrid& grid, const std::filesystem::path& path) {
+    write_file_atomically(path, encode_token_file(grid, path.string()));
+}
+
+TokenGrid read_token_file(const std::filesystem::path& path) {
+    constexpr std::uint64_t max_bytes = kTokenFileHeaderBytes + 2 * kMaxTokens + kCrcBytes;
+    return decode_token_file(read_file_bytes(path, max_bytes), path.string());
+}
+
+int bits_per_index(int num_codes) {
+    require(num_codes >= 2, "codebook size", "K must be at least 2, got " + std::to_string(num_codes));
+    return std::bit_width(unsigned(num_codes - 1));
+}
+
+double bits_per_pixel(const TokenGrid& grid) {
+    require(grid.image_height > 0 && grid.image_width > 0 && grid.patch_size > 0, "token grid",
+            "image size and patch size must be > 0");
+    const double tokens = double(grid.rows()) * grid.cols();
+    return tokens * bits_per_index(grid.num_codes) / (double(grid.image_height) * grid.image_width);
+}
+
+}  // namespace lidecm

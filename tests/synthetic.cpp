@@ -71,4 +71,19 @@ std::string temp_dir(const std::string& tag) {
     return dir.string();
 }
 
+void write_two_class_folder(const std::string& dir, int per_class, int size) {
+    namespace fs = std::filesystem;
+    fs::create_directories(fs::path(dir) / "smooth");
+    fs::create_directories(fs::path(dir) / "texture");
+    for (int i = 0; i < per_class; ++i) {
+        Image smooth = gradient(size, size + 3 * i, 3);
+        if (i % 2 == 1) smooth = flip_horizontal(smooth);
+        // std::format-free names: GCC 12 warns falsely (-Wrestrict) on "s" + to_string(i).
+        const std::string file = std::to_string(i) + ".png";
+        save_image(smooth, (fs::path(dir) / "smooth" / file).string());
+        save_image(noise_texture(size, size, 3, std::uint64_t(100 + i), 0.1f, 0.9f),
+                   (fs::path(dir) / "texture" / file).string());
+    }
+}
+
 }  // namespace lidecm::test

@@ -18,6 +18,8 @@ Image noise_texture(int h, int w, int c, std::uint64_t seed, float lo = 0.0f, fl
 Image colour_blobs(int h, int w);
 /// Bytes of a file.
 std::vector<unsigned char> read_file(const std::string& path);
+/// An image folder with classes "smooth" (gradients) and "texture" (noise), per_class PNGs each.
+void write_two_class_folder(const std::string& dir, int per_class, int size);
 /// A fresh empty folder under the system temp folder, unique per call.
 std::string temp_dir(const std::string& tag);
 

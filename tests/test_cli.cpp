@@ -9,23 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include "lidecm/image.hpp"
+#include "cli_runner.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-struct CliRun {
-    int status = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test::CliRun;
 
 class Cli : public ::testing::Test {
 protected:
@@ -38,17 +29,7 @@ protected:
     }
     void TearDown() override { fs::remove_all(dir); }
 
-    CliRun run(const std::string& args) const {
-        const std::string cmd = std::string(LIDECM_CLI_PATH) + " " + args + " >" + dir + "/stdout 2>" + dir + "/stderr";
-        const int raw = std::system(cmd.c_str());
-        CliRun r;
-        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-        r.out = slurp(dir + "/stdout");
-        r.err = slurp(dir + "/stderr");
-        fs::remove(dir + "/stdout");
-        fs::remove(dir + "/stderr");
-        return r;
-    }
+    CliRun run(const std::string& args) const { return test::run_cli(args, dir); }
 
     // A bad invocation: non-zero exit, one line on stderr naming `needle`, no output file.
     void expect_refused(const std::string& args, const std::string& needle, const std::string& output) const {

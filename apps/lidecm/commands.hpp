@@ -5,7 +5,16 @@
 
 namespace lidecm::cli {
 
+/// Thrown by a command that finished without an error but must exit with a
+/// status other than 0 (an interrupted training run: 130).
+struct ExitStatus {
+    int code;
+};
+
 void add_denoise_command(CLI::App& app);
 void add_noise_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_tokenize_commands(CLI::App& app);
+void add_info_command(CLI::App& app);
 
 }  // namespace lidecm::cli

@@ -14,13 +14,18 @@ int main(int argc, char** argv) {
         "Learns patch codebooks, reconstructs images from tokens, and denoises with a patch-graph\n"
         "diffusion whose parameters a multi-head attention EM learner tunes online.\n"
         "Image arguments accept samples:NAME for a built-in sample (e.g. samples:astronaut).\n"
-        "Exit status: 0 ok, 1 unreadable/unwritable file, 2 bad flag or value, 70 internal error."};
+        "Exit status: 0 ok, 1 unreadable/unwritable file, 2 bad flag or value, 70 internal error,\n130 training interrupted (its state is saved; resume with `lidecm train --resume RUN_DIR`)."};
     app.require_subcommand(1);
     app.set_version_flag("--version", "lidecm 0.1.0");
     lidecm::cli::add_denoise_command(app);
     lidecm::cli::add_noise_command(app);
+    lidecm::cli::add_train_command(app);
+    lidecm::cli::add_tokenize_commands(app);
+    lidecm::cli::add_info_command(app);
     try {
         app.parse(argc, argv);
+    } catch (const lidecm::cli::ExitStatus& e) {
+        return e.code;
     } catch (const CLI::ParseError& e) {
         // Help and version go to stdout; every other parse error is one line.
         if (e.get_exit_code() == 0) return app.exit(e);

@@ -1,0 +1,135 @@
+// `lidecm info`: what a model or token file holds.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+#include "lidecm/codebook.hpp"
+#include "lidecm/error.hpp"
+#include "lidecm/model.hpp"
+#include "lidecm/token_file.hpp"
+
+namespace lidecm::cli {
+namespace {
+
+struct InfoFlags {
+    std::string file;
+    bool json = false;
+};
+
+bool is_token_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError(path + ": cannot open");
+    char magic[8] = {};
+    in.read(magic, 8);
+    return in.gcount() == 8 && std::string(magic, 7) == "LDCMTOK";
+}
+
+nlohmann::json model_json(const Model& m) {
+    const EMParameterLearner learner = m.make_learner();
+    const LearnerStatus status = learner.get_status();
+    nlohmann::json classes = nlohmann::json::array();
+    for (int c = 0; c < learner.num_classes(); ++c) {
+        const ClassParams& p = learner.class_params(c);
+        classes.push_back({{"class", c},
+                           {"name", c < int(m.class_names.size()) ? m.class_names[std::size_t(c)] : std::to_string(c)},
+                           {"sigma", p.sigma}, {"tau", p.tau}, {"smooth_steps", p.smooth_steps},
+                           {"updates", p.loss_history.size()}});
+    }
+    AttentionWeights mean{0, 0, 0, 0};
+    const auto& history = m.learner.attention_history;
+    for (const auto& w : history) {
+        mean.texture += w.texture / double(history.size());
+        mean.structure += w.structure / double(history.size());
+        mean.color += w.color / double(history.size());
+        mean.spatial += w.spatial / double(history.size());
+    }
+    const auto& counts = m.codebook.counts();
+    std::uint64_t total = 0;
+    for (auto c : counts) total += c;
+    return {{"type", "model"},
+            {"config", nlohmann::json::parse(to_json(m.config))},
+            {"progress", {{"epoch", m.progress.epoch}, {"epochs", m.config.epochs}, {"batch", m.progress.batch},
+                          {"step", m.progress.step}, {"images", m.progress.images}, {"finished", m.progress.finished},
+                          {"best_validation_psnr", m.progress.best_validation_psnr}, {"best_epoch", m.progress.best_epoch}}},
+            {"status", {{"sigma", status.sigma}, {"tau", status.tau}, {"radius", status.radius},
+                        {"recent_loss", status.recent_loss}}},
+            {"parameters", to_json(learner.get_parameters())},
+            {"classes", classes},
+            {"attention", {{"last", to_json(m.learner.last_attention)}, {"mean", to_json(mean)},
+                           {"updates", history.size()}}},
+            {"codebook", {{"codes", m.codebook.size()}, {"dim", m.codebook.dim()},
+                          {"used_fraction", used_fraction(counts)},
+                          {"perplexity", total > 0 ? perplexity(counts) : 0.0},
+                          {"checksum", m.codebook.checksum()}}}};
+}
+
+void print_model(const nlohmann::json& j) {
+    const auto& c = j["config"];
+    const auto& p = j["progress"];
+    std::printf("model: K = %d codewords of %d x %d x %d, trained on %s at %d x %d\n", c["num_codes"].get<int>(),
+                c["patch_size"].get<int>(), c["patch_size"].get<int>(), c["dataset"]["channels"].get<int>(),
+                c["data"].get<std::string>().c_str(), c["dataset"]["resolution"].get<int>(),
+                c["dataset"]["resolution"].get<int>());
+    std::printf("progress: epoch %d/%d, %llu batches, %llu images%s; best validation PSNR %.2f dB (epoch %d)\n",
+                p["epoch"].get<int>(), p["epochs"].get<int>(), p["step"].get<unsigned long long>(),
+                p["images"].get<unsigned long long>(), p["finished"].get<bool>() ? ", finished" : "",
+                p["best_validation_psnr"].get<double>(), p["best_epoch"].get<int>() + 1);
+    const auto& s = j["status"];
+    std::printf("status: sigma %s, tau %s, radius %s, recent loss %s\n", s["sigma"].get<std::string>().c_str(),
+                s["tau"].get<std::string>().c_str(), s["radius"].get<std::string>().c_str(),
+                s["recent_loss"].get<std::string>().c_str());
+    const auto& a = j["attention"];
+    std::printf("attention (mean of %zu updates): texture %.3f, structure %.3f, colour %.3f, spatial %.3f\n",
+                a["updates"].get<std::size_t>(), a["mean"]["texture"].get<double>(), a["mean"]["structure"].get<double>(),
+                a["mean"]["color"].get<double>(), a["mean"]["spatial"].get<double>());
+    const auto& cb = j["codebook"];
+    std::printf("codebook: %.1f%% of codes used, perplexity %.1f, checksum %08x\n",
+                100 * cb["used_fraction"].get<double>(), cb["perplexity"].get<double>(), cb["checksum"].get<unsigned>());
+    std::printf("%-5s %-20s %8s %8s %6s %8s\n", "class", "name", "sigma", "tau", "steps", "updates");
+    for (const auto& k : j["classes"]) {
+        std::printf("%-5d %-20s %8.4f %8.4f %6d %8zu\n", k["class"].get<int>(), k["name"].get<std::string>().c_str(),
+                    k["sigma"].get<double>(), k["tau"].get<double>(), k["smooth_steps"].get<int>(),
+                    k["updates"].get<std::size_t>());
+    }
+}
+
+void info(const InfoFlags& f) {
+    nlohmann::json j;
+    if (is_token_file(f.file)) {
+        const TokenGrid g = read_token_file(f.file);
+        j = {{"type", "tokens"}, {"image_height", g.image_height}, {"image_width", g.image_width},
+             {"channels", g.channels}, {"patch_size", g.patch_size}, {"rows", g.rows()}, {"cols", g.cols()},
+             {"num_codes", g.num_codes}, {"bits_per_index", bits_per_index(g.num_codes)},
+             {"bits_per_pixel", bits_per_pixel(g)}, {"codebook_checksum", g.codebook_checksum}};
+        if (!f.json) {
+            std::printf("tokens: %d x %d image (%d channel%s) as %d x %d tiles of %d x %d; K = %d (%d bits each), "
+                        "%.3f bits per pixel; codebook checksum %08x\n",
+                        g.image_width, g.image_height, g.channels, g.channels == 1 ? "" : "s", g.cols(), g.rows(),
+                        g.patch_size, g.patch_size, g.num_codes, bits_per_index(g.num_codes), bits_per_pixel(g),
+                        g.codebook_checksum);
+            return;
+        }
+    } else {
+        j = model_json(load_model(f.file));
+        if (!f.json) {
+            print_model(j);
+            return;
+        }
+    }
+    std::printf("%s\n", j.dump(2).c_str());
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app) {
+    auto f = std::make_shared<InfoFlags>();
+    CLI::App* cmd = app.add_subcommand("info", "Describe a model file or a token file");
+    cmd->add_option("file", f->file, "Model (.lidecm) or token file")->required();
+    cmd->add_flag("--json", f->json, "Print JSON instead of text");
+    cmd->callback([f] { info(*f); });
+}
+
+}  // namespace lidecm::cli

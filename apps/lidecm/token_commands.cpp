@@ -1,0 +1,65 @@
+// `lidecm tokenize` and `lidecm detokenize`: images to token files and back.
+#include <cstdio>
+#include <memory>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+#include "lidecm/error.hpp"
+#include "lidecm/graph.hpp"
+#include "lidecm/model.hpp"
+#include "lidecm/samples.hpp"
+#include "lidecm/token_file.hpp"
+#include "lidecm/tokenizer.hpp"
+
+namespace lidecm::cli {
+namespace {
+
+struct TokenFlags {
+    std::string model, input, output;
+    bool refine = false;
+};
+
+// The model's tokenizer expects its own channel count: colour images are
+// turned to luma for a grey model and grey images replicated for a colour one.
+Image with_channels(const Image& image, int channels) { return channels == 1 ? to_grey(image) : to_rgb(image); }
+
+void tokenize(const TokenFlags& f) {
+    const Model model = load_model(f.model);
+    const Image image = with_channels(load_image(resolve_image_argument(f.input)), model.config.dataset.channels);
+    const TokenGrid grid = encode(model.codebook, image, model.config.patch_size);
+    write_token_file(grid, f.output);
+    std::printf("%d x %d image -> %d x %d tokens (K = %d, %.3f bits per pixel) -> %s\n", grid.image_width,
+                grid.image_height, grid.cols(), grid.rows(), grid.num_codes, bits_per_pixel(grid), f.output.c_str());
+}
+
+void detokenize(const TokenFlags& f) {
+    const Model model = load_model(f.model);
+    const TokenGrid grid = read_token_file(f.input);
+    if (grid.codebook_checksum != model.codebook.checksum() || grid.num_codes != model.codebook.size()) {
+        throw IoError(f.input + ": made with another codebook than " + f.model + "'s (checksum or K differ)");
+    }
+    Image image = decode(model.codebook, grid);
+    if (f.refine) image = denoise(image, model.make_learner().get_parameters()).image;
+    save_image(image, f.output);
+}
+
+}  // namespace
+
+void add_tokenize_commands(CLI::App& app) {
+    auto t = std::make_shared<TokenFlags>();
+    CLI::App* tok = app.add_subcommand("tokenize", "Turn an image into a token file with a trained model's codebook");
+    tok->add_option("--model", t->model, "Model file (model.lidecm of a run)")->required();
+    tok->add_option("input", t->input, "Image, or samples:NAME")->required();
+    tok->add_option("-o,--output", t->output, "Token file to write")->required();
+    tok->callback([t] { tokenize(*t); });
+
+    auto d = std::make_shared<TokenFlags>();
+    CLI::App* det = app.add_subcommand("detokenize", "Turn a token file back into an image");
+    det->add_option("--model", d->model, "Model file whose codebook made the tokens")->required();
+    det->add_option("input", d->input, "Token file")->required();
+    det->add_option("-o,--output", d->output, "Image to write (format from the extension)")->required();
+    det->add_flag("--refine", d->refine, "Clean the reconstruction with the graph denoiser and the learned parameters");
+    det->callback([d] { detokenize(*d); });
+}
+
+}  // namespace lidecm::cli

@@ -1,0 +1,157 @@
+// `lidecm train`: trains a codebook and the learner, or resumes a run.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <unistd.h>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+#include "lidecm/error.hpp"
+#include "lidecm/trainer.hpp"
+
+namespace lidecm::cli {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+extern "C" void request_stop(int) { g_stop = 1; }
+
+// SIGINT/SIGTERM ask the run to stop after the current batch; SA_RESETHAND
+// makes a second Ctrl-C kill the process at once.
+void install_stop_handlers() {
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+struct TrainFlags {
+    TrainConfig config;
+    std::string out, resume;
+    double input_noise = 0;  // 0-255 scale
+    bool no_augment = false, overwrite = false, quiet = false;
+    int epochs = 0;
+};
+
+/// One status line: redrawn in place on a terminal, printed once per epoch otherwise.
+class TrainDisplay {
+public:
+    explicit TrainDisplay(bool quiet) : tty_(::isatty(STDERR_FILENO) != 0 && !quiet), quiet_(quiet) {}
+    void batch(const BatchMetrics& m, std::uint64_t batches, int epochs) {
+        if (!tty_) return;
+        const double eta = m.images_per_second > 0 ? double(batches - (m.batch + 1)) * double(m.images) / m.images_per_second : 0;
+        std::fprintf(stderr, "\repoch %d/%d  batch %llu/%llu  loss %.4f  psnr %.2f/%.2f dB  %.0f img/s  eta %.0fs   ",
+                     m.epoch + 1, epochs, static_cast<unsigned long long>(m.batch + 1),
+                     static_cast<unsigned long long>(batches), m.loss, m.psnr_token, m.psnr_refined,
+                     m.images_per_second, eta);
+        std::fflush(stderr);
+        dirty_ = true;
+    }
+    void line(const std::string& text) {
+        if (quiet_) return;
+        end_bar();
+        std::fprintf(stderr, "%s\n", text.c_str());
+    }
+    void end_bar() {
+        if (dirty_) std::fprintf(stderr, "\n");
+        dirty_ = false;
+    }
+
+private:
+    bool tty_, quiet_, dirty_ = false;
+};
+
+std::string epoch_line(const EpochMetrics& e, int epochs) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "epoch %d/%d: loss %.4f  train psnr %.2f/%.2f dB  val psnr token %.2f refined %.2f dB  "
+                  "usage %.0f%%  perplexity %.1f  sigma %.4f  tau %.4f  %.0f img/s  learner %.2f%%",
+                  e.epoch + 1, epochs, e.loss, e.psnr_token, e.psnr_refined, e.val_psnr_token, e.val_psnr_refined,
+                  100 * e.usage, e.perplexity, e.sigma, e.tau, e.images_per_second, 100 * e.learner_share);
+    return buf;
+}
+
+void run_train(const TrainFlags& flags) {
+    install_stop_handlers();
+    TrainDisplay display(flags.quiet);
+    TrainEvents events;
+    int epochs = flags.config.epochs;
+    events.on_batch = [&](const BatchMetrics& m, std::uint64_t batches) { display.batch(m, batches, epochs); };
+    events.on_epoch = [&](const EpochMetrics& e) { display.line(epoch_line(e, epochs)); };
+    events.on_log = [&](const std::string& text) { display.line(text); };
+    events.stop_requested = [] { return g_stop != 0; };
+    TrainResult r;
+    std::filesystem::path dir;
+    if (!flags.resume.empty()) {
+        dir = flags.resume;
+        r = resume_training(dir, events, flags.epochs);
+        epochs = r.model.config.epochs;
+    } else {
+        require(!flags.out.empty(), "--out", "a run folder is needed (or --resume RUN_DIR)");
+        dir = flags.out;
+        TrainConfig config = flags.config;
+        config.input_noise = flags.input_noise / 255.0;
+        config.dataset.augment = !flags.no_augment;
+        r = train(config, dir, events, flags.overwrite);
+    }
+    display.end_bar();
+    const GraphParams p = r.model.make_learner().get_parameters();
+    const AttentionWeights a = r.model.learner.last_attention;
+    std::printf("%s: %d/%d epochs, %.0f images/s, validation PSNR token %.2f dB, refined %.2f dB, sigma %.4f, "
+                "tau %.4f, attention texture %.2f structure %.2f colour %.2f spatial %.2f -> %s\n",
+                r.interrupted ? "interrupted" : "trained", r.model.progress.epoch, r.model.config.epochs,
+                r.images_per_second, r.last_epoch.val_psnr_token, r.last_epoch.val_psnr_refined, p.sigma, p.tau,
+                a.texture, a.structure, a.color, a.spatial, (dir / "model.lidecm").c_str());
+    if (r.interrupted) {
+        std::printf("resume with: lidecm train --resume %s\n", dir.c_str());
+        throw ExitStatus{130};  // the shell's code for a run stopped by SIGINT
+    }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+    auto f = std::make_shared<TrainFlags>();
+    TrainConfig& c = f->config;
+    CLI::App* cmd = app.add_subcommand(
+        "train", "Train a patch codebook and the attention EM learner on a dataset (Ctrl-C saves and stops)");
+    cmd->add_option("--data", c.data, "Image folder, CIFAR-10/100 binary file or folder, one image, or 'samples'")
+        ->default_val("samples");
+    cmd->add_option("--out", f->out, "Run folder to create (model.lidecm, metrics.jsonl, samples.png)");
+    cmd->add_option("--resume", f->resume, "Continue the run saved in this folder")->excludes("--out");
+    cmd->add_flag("--overwrite", f->overwrite, "Start over in a run folder that already holds a model");
+    cmd->add_option("--epochs", c.epochs, "Passes over the training images (with --resume: the new total)")
+        ->default_val(10)->check(CLI::Range(1, 1000000));
+    cmd->add_option("--batch-size", c.batch_size, "Images per batch")->default_val(32)->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--max-batches", c.max_batches, "Batches per epoch at most (0 = all)")->default_val(0);
+    cmd->add_option("--codes", c.num_codes, "Codewords K")->default_val(512)->check(CLI::Range(2, 65536));
+    cmd->add_option("--patch-size", c.patch_size, "Tile side of the tokenizer")->default_val(8)->check(CLI::Range(1, 64));
+    cmd->add_option("--resolution", c.dataset.resolution, "Images are resized and center-cropped to R x R")
+        ->default_val(64)->check(CLI::Range(4, 4096));
+    cmd->add_option("--channels", c.dataset.channels, "3 (colour) or 1 (grey)")->default_val(3)->check(CLI::IsMember({1, 3}));
+    cmd->add_option("--val-fraction", c.dataset.validation_fraction, "Share of images held out for validation")
+        ->default_val(0.1)->check(finite_range(0.0, 0.9));
+    cmd->add_option("--seed", c.seed, "Seed of every random choice (split, order, augmentation, init)")->default_val(1234);
+    cmd->add_flag("--no-augment", f->no_augment, "Train without flips and brightness/contrast jitter");
+    cmd->add_option("--input-noise", f->input_noise,
+                    "Add Gaussian noise of this sigma (0-255 scale) to the inputs; targets stay clean")
+        ->default_val(0.0)->check(finite_range(0.0, 255.0));
+    cmd->add_option("--init-images", c.init_images, "Training images whose tiles seed the codebook")
+        ->default_val(256)->check(CLI::Range(1, 1 << 24));
+    cmd->add_option("--checkpoint-every", c.checkpoint_every, "Also keep epoch_N.lidecm every N epochs (0 = off)")
+        ->default_val(0)->check(CLI::Range(0, 1000000));
+    cmd->add_option("--validation-images", c.validation_images, "Validation images scored per epoch (0 = all)")
+        ->default_val(256);
+    cmd->add_flag("-q,--quiet", f->quiet, "Print only the final summary");
+    cmd->callback([f, cmd] {
+        if (!f->resume.empty()) {
+            // A resumed run keeps its saved config; only --epochs may change it.
+            f->epochs = cmd->count("--epochs") > 0 ? f->config.epochs : 0;
+        }
+        run_train(*f);
+    });
+}
+
+}  // namespace lidecm::cli

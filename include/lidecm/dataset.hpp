@@ -1,0 +1,203 @@
+#pragma once
+// Training data: an image folder, CIFAR-10/100 binary files, a single image or the
+// built-in samples, turned into R×R images with labels, split into training and
+// validation items, shuffled and augmented reproducibly from (seed, epoch, item),
+// and decoded ahead of the training step by BatchLoader.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lidecm/image.hpp"
+
+namespace lidecm {
+
+/// What kind of source `Dataset::open` reads.
+enum class DatasetFormat {
+    automatic,  ///< "samples"; a CIFAR file name (data_batch_*.bin, test_batch.bin, train.bin,
+                ///< test.bin) or a folder holding such files; another file: an image; a folder: images
+    folder,     ///< image folder (class = first-level sub-folder)
+    image,      ///< one image file
+    cifar10,    ///< CIFAR-10 binary: 3,073-byte records (label, 1024 R, 1024 G, 1024 B)
+    cifar100,   ///< CIFAR-100 binary: 3,074-byte records (coarse, fine label, 3072 bytes); fine labels
+    samples,    ///< the built-in sample photos (lidecm::sample_images())
+};
+
+/// Which files of a CIFAR folder are read.
+enum class CifarPart {
+    automatic,  ///< the training files when the folder has any, else the test file
+    train,      ///< data_batch_*.bin (CIFAR-10) or train.bin (CIFAR-100)
+    test,       ///< test_batch.bin (CIFAR-10) or test.bin (CIFAR-100)
+    all,        ///< training files then the test file
+};
+
+/// Options of Dataset::open.
+struct DatasetOptions {
+    int resolution = 64;                ///< R: shorter side resized to R, then center-cropped to R×R
+    int channels = 3;                   ///< 3 (grey files replicated) or 1 (colour files turned to luma)
+    double validation_fraction = 0.1;   ///< share of items held out for validation, in [0, 1)
+    std::uint64_t seed = 0;             ///< seeds the split, the epoch orders and the augmentation
+    bool augment = true;                ///< augment training items (validation items never are)
+    double flip_probability = 0.5;      ///< chance of a horizontal flip of a training item, in [0, 1]
+    double brightness_jitter = 0.05;    ///< additive brightness offset drawn from ±this, in [0, 1]
+    double contrast_jitter = 0.1;       ///< contrast factor drawn from 1 ± this (about the image mean), in [0, 1)
+    std::int64_t max_pixels = 100'000'000;  ///< encoded images with more pixels are skipped unread
+    DatasetFormat format = DatasetFormat::automatic;  ///< how to read the source
+    CifarPart cifar_part = CifarPart::automatic;      ///< which files of a CIFAR folder
+    std::size_t cache_bytes = std::size_t(256) << 20;  ///< decoded R×R images of a folder kept in memory up to this
+};
+
+/// Throws InvalidArgument naming the first field out of range.
+void validate(const DatasetOptions& options);
+
+/// Which items a batch is drawn from.
+enum class Split { train, validation };
+
+/// One prepared item.
+struct Item {
+    Image image;       ///< R×R×C, values in [0, 1]
+    int label = 0;     ///< index into Dataset::class_names()
+    std::string name;  ///< file name relative to the source, or "data_batch_1.bin#123" (0-based record)
+    std::size_t index = 0;  ///< item index in the dataset
+};
+
+/// Items of one batch, in epoch order.
+struct Batch {
+    std::vector<Item> items;
+    int epoch = 0;          ///< the epoch it was made for (validation batches do not depend on it)
+    std::size_t index = 0;  ///< batch number within the epoch
+};
+
+/// A file of an image folder that is not used, and why (the trainer logs these).
+struct SkippedFile {
+    std::string path;
+    std::string reason;
+};
+
+class DatasetSource;  // internal (src/dataset_source.hpp): where the items come from
+
+/// A read-only dataset. Every query is const and safe to call from several threads.
+/// Folder sources decode every candidate file once when opened (in parallel): files
+/// that fail are skipped and listed, so the item count never changes later; decoded
+/// images are kept while they fit in cache_bytes (the first items by index), the
+/// others are decoded again when used. CIFAR records are held as bytes.
+/// In a folder, names starting with '.' (hidden files and folders) are ignored, and
+/// only png, jpg, jpeg, bmp, ppm, pgm, pnm, tif, tiff and webp files (any case) are
+/// candidates; items are sorted by their path relative to the folder.
+class Dataset {
+public:
+    /// Opens `source` (a path, or "samples"). Throws IoError for a missing path, an
+    /// empty folder, a folder without one readable image, a bad CIFAR file or an
+    /// unreadable single image; InvalidArgument for out-of-range options.
+    static Dataset open(const std::string& source, const DatasetOptions& options = {});
+
+    [[nodiscard]] const DatasetOptions& options() const { return options_; }
+    /// Number of usable items (training and validation together).
+    [[nodiscard]] std::size_t size() const;
+    [[nodiscard]] const std::vector<std::string>& class_names() const { return class_names_; }
+    /// Files of a folder left out: undecodable files, and files lying directly in the
+    /// root of a folder that has class sub-folders (they belong to no class).
+    [[nodiscard]] const std::vector<SkippedFile>& skipped() const { return skipped_; }
+    /// Short description for logs, e.g. "CIFAR-10 data/cifar: 5 file(s), 50000 items, 10 classes".
+    [[nodiscard]] const std::string& description() const { return description_; }
+
+    /// Item indices of the training split, ascending.
+    [[nodiscard]] const std::vector<std::size_t>& train_indices() const { return train_; }
+    /// Item indices of the validation split, ascending. With fewer than 2 items (and a
+    /// fraction > 0) this is the training set itself: see validation_is_training().
+    [[nodiscard]] const std::vector<std::size_t>& validation_indices() const { return validation_; }
+    [[nodiscard]] bool validation_is_training() const { return validation_is_training_; }
+
+    [[nodiscard]] int label(std::size_t index) const;
+    [[nodiscard]] std::string name(std::size_t index) const;
+    /// The item prepared (R×R×C) without augmentation.
+    [[nodiscard]] Item item(std::size_t index) const;
+    /// The item as training sees it in `epoch`: augmented from (seed, epoch, index) alone.
+    [[nodiscard]] Item train_item(std::size_t index, int epoch) const;
+
+    /// The training indices in the order of `epoch`: a permutation drawn from (seed, epoch).
+    [[nodiscard]] std::vector<std::size_t> epoch_order(int epoch) const;
+    /// epoch_order(epoch) for Split::train, validation_indices() for Split::validation.
+    [[nodiscard]] std::vector<std::size_t> order(Split split, int epoch) const;
+    /// Batches in an epoch of `split`: ceil(n / batch_size), capped by max_batches unless 0.
+    [[nodiscard]] std::size_t batch_count(Split split, std::size_t batch_size, std::size_t max_batches = 0) const;
+    /// Batch `batch` of `epoch` (the last one may be smaller); computed synchronously.
+    /// Validation batches follow validation_indices() and ignore `epoch`.
+    [[nodiscard]] Batch batch(Split split, int epoch, std::size_t batch, std::size_t batch_size) const;
+
+    Dataset(Dataset&&) noexcept;
+    Dataset& operator=(Dataset&&) noexcept;
+    ~Dataset();
+
+private:
+    friend class BatchLoader;
+    Dataset();
+    void make_split();
+    /// Batch `batch` cut from `order` (what order(split, epoch) returns).
+    [[nodiscard]] Batch assemble(Split split, int epoch, std::size_t batch, std::size_t batch_size,
+                                 const std::vector<std::size_t>& order) const;
+
+    DatasetOptions options_;
+    std::unique_ptr<const DatasetSource> source_;
+    std::vector<std::string> class_names_;
+    std::vector<SkippedFile> skipped_;
+    std::string description_;
+    std::vector<std::size_t> train_;
+    std::vector<std::size_t> validation_;
+    bool validation_is_training_ = false;
+};
+
+/// Options of BatchLoader.
+struct LoaderOptions {
+    Split split = Split::train;  ///< which items
+    int epoch = 0;               ///< epoch (orders and augments training batches), ≥ 0
+    std::size_t batch_size = 32;     ///< items per batch, > 0
+    std::size_t max_batches = 0;     ///< batches in the epoch at most; 0 = all
+    std::size_t start_batch = 0;     ///< first batch to deliver (resuming mid-epoch), ≤ batch count
+    std::size_t prefetch = 2;        ///< batches decoded ahead of the consumer, ≥ 1
+};
+
+/// Throws InvalidArgument naming the first field out of range (start_batch is checked
+/// against the dataset by BatchLoader).
+void validate(const LoaderOptions& options);
+
+/// Delivers the batches start_batch … of one epoch, decoded by a background thread
+/// that stays at most `prefetch` batches ahead. The batches equal Dataset::batch.
+/// The dataset must outlive the loader. Destroying the loader early stops and joins
+/// the thread; an exception thrown while decoding is rethrown by next() in place of
+/// the batch it stopped.
+class BatchLoader {
+public:
+    BatchLoader(const Dataset& dataset, const LoaderOptions& options);
+    ~BatchLoader();
+    BatchLoader(const BatchLoader&) = delete;
+    BatchLoader& operator=(const BatchLoader&) = delete;
+
+    /// The next batch, or nothing at the end of the epoch.
+    std::optional<Batch> next();
+    /// Batches this loader delivers in all (from start_batch to the end).
+    [[nodiscard]] std::size_t size() const { return end_ - options_.start_batch; }
+
+private:
+    void run();
+
+    const Dataset& dataset_;
+    LoaderOptions options_;
+    std::vector<std::size_t> order_;  // computed once, not per batch
+    std::size_t end_ = 0;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Batch> ready_;
+    std::exception_ptr error_;
+    bool finished_ = false;  // worker produced everything or failed
+    bool stop_ = false;
+    std::thread worker_;
+};
+
+}  // namespace lidecm

@@ -1,0 +1,74 @@
+#pragma once
+// What a training run records per batch and per epoch, and its JSON-lines form
+// (one object per line in metrics.jsonl; "type" is "batch" or "epoch").
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "lidecm/em_learner.hpp"
+
+namespace lidecm {
+
+/// Seconds spent in each part of a training step.
+struct StepTimings {
+    double data_wait = 0;  ///< waiting for the prefetch queue
+    double e_step = 0;     ///< tiles + assignment
+    double m_step = 0;     ///< codebook statistics and update
+    double decode = 0;     ///< token reconstructions
+    double refine = 0;     ///< graph denoiser
+    double losses = 0;     ///< MSE, SSIM, PSNR
+    double learner = 0;    ///< features, attention, global and per-class updates
+    double total = 0;      ///< the whole step
+};
+
+struct BatchMetrics {
+    int epoch = 0;
+    std::uint64_t batch = 0;  ///< within the epoch
+    std::uint64_t step = 0;   ///< since the start of the run (1 after the first batch)
+    std::uint64_t images = 0;
+    double loss = 0;          ///< mean loss proxy over the batch's images
+    double mse = 0;           ///< refined reconstruction vs target
+    double one_minus_ssim = 0;
+    double quant_mse = 0;     ///< quantisation MSE per value of the tiles
+    double smoothness = 0;
+    double psnr_token = 0;    ///< mean PSNR of the token reconstructions
+    double psnr_refined = 0;  ///< mean PSNR of the refined reconstructions
+    double usage = 0;         ///< share of codewords used by this batch
+    double perplexity = 0;    ///< of this batch's assignment
+    double sigma = 0, tau = 0;  ///< global parameters after the update
+    AttentionWeights attention;
+    double images_per_second = 0;
+    StepTimings timings;
+};
+
+struct EpochMetrics {
+    int epoch = 0;
+    std::uint64_t step = 0;
+    std::uint64_t batches = 0;
+    double loss = 0, mse = 0, one_minus_ssim = 0, quant_mse = 0, smoothness = 0;  ///< means over the epoch's batches
+    double psnr_token = 0, psnr_refined = 0;
+    double usage = 0;       ///< share of codewords used during the epoch
+    double perplexity = 0;  ///< of the epoch's assignment histogram
+    int reseeded = 0;       ///< codewords re-seeded at the end of the epoch
+    std::uint64_t validation_images = 0;
+    double val_psnr_token = 0, val_psnr_refined = 0, val_ssim_token = 0, val_ssim_refined = 0;
+    double sigma = 0, tau = 0;
+    AttentionWeights attention;  ///< mean over the epoch's batches
+    double seconds = 0;
+    double images_per_second = 0;
+    double learner_share = 0;  ///< learner time / step time over the epoch
+};
+
+std::string to_json_line(const BatchMetrics& m);  ///< one line, no newline
+std::string to_json_line(const EpochMetrics& m);
+
+/// One parsed line of metrics.jsonl.
+struct MetricsLine {
+    std::optional<BatchMetrics> batch;
+    std::optional<EpochMetrics> epoch;
+};
+/// Parses one line; nothing for a malformed, truncated or unknown line (a run
+/// killed mid-write leaves one), never an exception.
+std::optional<MetricsLine> parse_metrics_line(const std::string& line);
+
+}  // namespace lidecm

@@ -1,0 +1,60 @@
+#pragma once
+// Model files (DESIGN §6): a trained codebook, the learner's state and
+// histories, the config and the training counters, in the safetensors layout
+// (see tensor_file.hpp). A model file is also the training checkpoint: it holds
+// everything a resumed run needs to continue exactly as if never stopped.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "lidecm/codebook.hpp"
+#include "lidecm/em_learner.hpp"
+#include "lidecm/train_config.hpp"
+
+namespace lidecm {
+
+/// Where a run stands. Every random draw of training derives from
+/// (config.seed, epoch, item), so these counters are also the RNG state.
+struct TrainProgress {
+    int epoch = 0;                 ///< current epoch (== config.epochs when finished)
+    std::uint64_t batch = 0;       ///< next batch within the epoch
+    std::uint64_t step = 0;        ///< batches done since the start of the run
+    std::uint64_t images = 0;      ///< training images seen
+    double best_validation_psnr = -1.0;  ///< refined PSNR of the best epoch so far (-1: none yet)
+    int best_epoch = -1;
+    bool finished = false;
+    /// Sums over the current epoch's batches done so far (batch of them) of: loss,
+    /// mse, 1 − SSIM, quantisation MSE, smoothness, token PSNR, refined PSNR and
+    /// the four attention weights; what the epoch's means are made from.
+    std::vector<double> epoch_sums;
+};
+
+/// The worst-reconstructed tiles of the current epoch: candidates for
+/// re-seeding codewords that were not used during it.
+struct ReseedPool {
+    std::vector<float> tiles;   ///< count × dim values
+    std::vector<float> errors;  ///< squared quantisation error of each tile
+};
+
+struct Model {
+    TrainConfig config;
+    std::vector<std::string> class_names;
+    Codebook codebook{2, 1, {0.0f, 1.0f}};
+    LearnerState learner;
+    TrainProgress progress;
+    ReseedPool reseed_pool;
+
+    /// A learner with the model's options and state.
+    [[nodiscard]] EMParameterLearner make_learner() const;
+};
+
+/// Writes the model atomically (temporary file, fsync, rename).
+void save_model(const Model& model, const std::filesystem::path& path);
+/// The model file as bytes (what save_model writes).
+std::vector<unsigned char> serialize_model(const Model& model);
+/// Reads and validates a model file: IoError naming the file for a missing,
+/// truncated, altered or wrong-version file, or tensors that do not fit together.
+Model load_model(const std::filesystem::path& path);
+
+}  // namespace lidecm

@@ -1,0 +1,40 @@
+#pragma once
+// Everything that defines a training run: the data, the tokenizer, the loop and
+// the learner. Saved in every model file, so a run can be resumed and a model
+// explained without the command line that made it.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "lidecm/dataset.hpp"
+#include "lidecm/em_learner.hpp"
+
+namespace lidecm {
+
+struct TrainConfig {
+    std::string data = "samples";       ///< dataset source: folder, CIFAR file/folder, image, or "samples"
+    DatasetOptions dataset;             ///< resolution (64), channels, validation split, augmentation
+    int num_codes = 512;                ///< K, codewords of the tokenizer (2 … 65,536)
+    int patch_size = 8;                 ///< side of the tokenizer's non-overlapping tiles
+    int epochs = 10;                    ///< passes over the training split
+    std::size_t batch_size = 32;        ///< images per batch (one learner update per batch)
+    std::size_t max_batches = 0;        ///< batches per epoch at most; 0 = the whole split
+    std::uint64_t seed = 1234;          ///< every random draw derives from it (split, order, augmentation, init)
+    std::size_t init_images = 256;      ///< training images whose tiles seed the codebook (k-means++)
+    double input_noise = 0.0;           ///< σ (0–1 units) of Gaussian noise added to the inputs; targets stay clean
+    int checkpoint_every = 0;           ///< also keep epoch_N.lidecm every N epochs; 0 = only last and best
+    std::size_t validation_images = 256;  ///< validation images scored each epoch at most (0 = all)
+    std::size_t sample_images = 8;      ///< validation images shown in samples.png
+    std::size_t prefetch = 2;           ///< batches decoded ahead of the training step
+    LearnerOptions learner;             ///< initial parameters and bounds (num_classes is set from the data)
+
+    /// Throws InvalidArgument naming the first field out of range.
+    void validate() const;
+};
+
+/// The config as a JSON object (what model files store) and back. from_json
+/// throws IoError naming `name` for malformed JSON or missing/mistyped fields.
+std::string to_json(const TrainConfig& config);
+TrainConfig train_config_from_json(const std::string& json, const std::string& name);
+
+}  // namespace lidecm

@@ -1,0 +1,38 @@
+#pragma once
+// Internal to the dataset: where prepared images come from (folder, CIFAR, ...).
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lidecm/dataset.hpp"
+
+namespace lidecm {
+
+/// Items of one source. Every method is const and thread-safe (the prefetch
+/// thread calls image() while the trainer reads labels and names).
+class DatasetSource {
+public:
+    virtual ~DatasetSource() = default;
+    [[nodiscard]] virtual std::size_t size() const = 0;
+    [[nodiscard]] virtual int label(std::size_t index) const = 0;
+    [[nodiscard]] virtual std::string name(std::size_t index) const = 0;
+    /// The prepared image (R×R×C), without augmentation.
+    [[nodiscard]] virtual Image image(std::size_t index) const = 0;
+};
+
+namespace detail {
+
+/// What opening a source yields besides the items themselves.
+struct OpenedSource {
+    std::unique_ptr<const DatasetSource> source;
+    std::vector<std::string> class_names;
+    std::vector<SkippedFile> skipped;
+    std::string description;
+};
+
+/// Channel conversion, shorter side resized to R, center crop to R×R.
+Image prepare(const Image& raw, const DatasetOptions& options);
+
+}  // namespace detail
+}  // namespace lidecm

@@ -1,0 +1,194 @@
+// Model files: which tensors hold what. The run description (config, class
+// names, counters) is stored as a JSON tensor so the checksum covers it too;
+// a few readable copies go into the metadata for other tools.
+#include "lidecm/model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "lidecm/error.hpp"
+#include "lidecm/tensor_file.hpp"
+
+namespace lidecm {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainProgress, epoch, batch, step, images, best_validation_psnr,
+                                                best_epoch, finished, epoch_sums)
+
+namespace {
+
+constexpr std::int64_t kParamFields = 8;
+
+void append(std::vector<double>& out, const GraphParams& p) {
+    out.insert(out.end(), {p.sigma, p.tau, p.radius, p.sigma_s, p.sigma_f, double(p.smooth_steps),
+                           double(p.patch_size), double(p.stride)});
+}
+
+GraphParams params_at(const std::vector<double>& v, std::size_t at) {
+    GraphParams p;
+    p.sigma = v[at];
+    p.tau = v[at + 1];
+    p.radius = v[at + 2];
+    p.sigma_s = v[at + 3];
+    p.sigma_f = v[at + 4];
+    p.smooth_steps = int(v[at + 5]);
+    p.patch_size = int(v[at + 6]);
+    p.stride = int(v[at + 7]);
+    return p;
+}
+
+std::vector<double> flatten(const std::vector<AttentionWeights>& ws) {
+    std::vector<double> out;
+    out.reserve(ws.size() * 4);
+    for (const auto& w : ws) out.insert(out.end(), {w.texture, w.structure, w.color, w.spatial});
+    return out;
+}
+
+AttentionWeights weights_at(const std::vector<double>& v, std::size_t at) {
+    return {v[at], v[at + 1], v[at + 2], v[at + 3]};
+}
+
+void add_learner(TensorFileWriter& w, const LearnerState& s) {
+    std::vector<double> global;
+    append(global, s.global);
+    w.add("learner.global", global);
+    std::vector<double> classes, losses, history;
+    std::vector<std::uint64_t> loss_offsets{0}, history_offsets{0};
+    for (const ClassParams& c : s.classes) {
+        classes.insert(classes.end(), {c.sigma, c.tau, double(c.smooth_steps)});
+        losses.insert(losses.end(), c.loss_history.begin(), c.loss_history.end());
+        loss_offsets.push_back(losses.size());
+        for (const GraphParams& p : c.param_history) append(history, p);
+        history_offsets.push_back(history.size() / kParamFields);
+    }
+    const auto n_classes = std::int64_t(s.classes.size());
+    w.add("learner.classes", classes, {n_classes, 3});
+    w.add("learner.class_loss_history", losses);
+    w.add("learner.class_loss_offsets", loss_offsets);
+    w.add("learner.class_param_history", history, {std::int64_t(history.size()) / kParamFields, kParamFields});
+    w.add("learner.class_param_offsets", history_offsets);
+    w.add("learner.loss_history", s.loss_history);
+    w.add("learner.sigma_history", s.sigma_history);
+    w.add("learner.tau_history", s.tau_history);
+    w.add("learner.attention_history", flatten(s.attention_history),
+          {std::int64_t(s.attention_history.size()), 4});
+    w.add("learner.last_attention", flatten({s.last_attention}));
+}
+
+// Offsets must start at 0, never decrease and end at the array's length.
+void check_offsets(const TensorFile& f, const std::vector<std::uint64_t>& off, std::size_t classes,
+                   std::size_t total, const char* what) {
+    bool ok = off.size() == classes + 1 && off.front() == 0 && off.back() == total;
+    for (std::size_t i = 1; ok && i < off.size(); ++i) ok = off[i - 1] <= off[i];
+    if (!ok) throw IoError(f.name() + ": " + what + " offsets do not fit the class count");
+}
+
+LearnerState read_learner(const TensorFile& f) {
+    LearnerState s;
+    s.global = params_at(f.get<double>("learner.global", {kParamFields}), 0);
+    const auto& shape = f.info("learner.classes").shape;
+    if (shape.size() != 2 || shape[1] != 3) throw IoError(f.name() + ": learner.classes must be C × 3");
+    const auto n = std::size_t(shape[0]);
+    const auto classes = f.get<double>("learner.classes");
+    const auto losses = f.get<double>("learner.class_loss_history");
+    const auto loss_off = f.get<std::uint64_t>("learner.class_loss_offsets");
+    check_offsets(f, loss_off, n, losses.size(), "class loss history");
+    const auto history = f.get<double>("learner.class_param_history");
+    if (history.size() % kParamFields != 0) throw IoError(f.name() + ": class parameter history is not N × 8");
+    const auto hist_off = f.get<std::uint64_t>("learner.class_param_offsets");
+    check_offsets(f, hist_off, n, history.size() / kParamFields, "class parameter history");
+    for (std::size_t c = 0; c < n; ++c) {
+        ClassParams p;
+        p.sigma = classes[c * 3];
+        p.tau = classes[c * 3 + 1];
+        p.smooth_steps = int(classes[c * 3 + 2]);
+        p.loss_history.assign(losses.begin() + std::ptrdiff_t(loss_off[c]), losses.begin() + std::ptrdiff_t(loss_off[c + 1]));
+        for (std::uint64_t h = hist_off[c]; h < hist_off[c + 1]; ++h) {
+            p.param_history.push_back(params_at(history, std::size_t(h) * kParamFields));
+        }
+        s.classes.push_back(std::move(p));
+    }
+    s.loss_history = f.get<double>("learner.loss_history");
+    s.sigma_history = f.get<double>("learner.sigma_history");
+    s.tau_history = f.get<double>("learner.tau_history");
+    const auto attention = f.get<double>("learner.attention_history");
+    if (attention.size() % 4 != 0) throw IoError(f.name() + ": attention history is not N × 4");
+    for (std::size_t i = 0; i < attention.size(); i += 4) s.attention_history.push_back(weights_at(attention, i));
+    s.last_attention = weights_at(f.get<double>("learner.last_attention", {4}), 0);
+    return s;
+}
+
+}  // namespace
+
+EMParameterLearner Model::make_learner() const {
+    EMParameterLearner made(config.learner);
+    made.restore(learner);
+    return made;
+}
+
+std::vector<unsigned char> serialize_model(const Model& m) {
+    TensorFileWriter w;
+    const auto k = std::int64_t(m.codebook.size()), d = std::int64_t(m.codebook.dim());
+    w.add("codebook", m.codebook.values(), {k, d});
+    w.add("codebook.counts", m.codebook.counts());
+    w.add("codebook.epoch_usage", m.codebook.epoch_usage());
+    w.add("reseed.tiles", m.reseed_pool.tiles, {std::int64_t(m.reseed_pool.errors.size()), d});
+    w.add("reseed.errors", m.reseed_pool.errors);
+    add_learner(w, m.learner);
+    const nlohmann::json run = {{"config", nlohmann::json::parse(to_json(m.config))},
+                                {"class_names", m.class_names},
+                                {"progress", m.progress}};
+    const std::string text = run.dump();
+    w.add("run.json", std::vector<std::uint8_t>(text.begin(), text.end()));
+    w.set_metadata("num_codes", std::to_string(k));
+    w.set_metadata("patch_size", std::to_string(m.config.patch_size));
+    w.set_metadata("channels", std::to_string(m.config.dataset.channels));
+    w.set_metadata("epoch", std::to_string(m.progress.epoch));
+    w.set_metadata("step", std::to_string(m.progress.step));
+    return w.serialize();
+}
+
+void save_model(const Model& model, const std::filesystem::path& path) {
+    write_file_atomically(path, serialize_model(model));
+}
+
+Model load_model(const std::filesystem::path& path) {
+    const TensorFile f = read_tensor_file(path);
+    Model m;
+    const auto run_bytes = f.get<std::uint8_t>("run.json");
+    const nlohmann::json run = nlohmann::json::parse(run_bytes.begin(), run_bytes.end(), nullptr, false);
+    if (!run.is_object() || !run.contains("config") || !run.contains("progress")) {
+        throw IoError(f.name() + ": run.json is not a lidecm run description");
+    }
+    m.config = train_config_from_json(run["config"].dump(), f.name());
+    try {
+        m.class_names = run.value("class_names", std::vector<std::string>{});
+        m.progress = run["progress"].get<TrainProgress>();
+    } catch (const nlohmann::json::exception& e) {
+        throw IoError(f.name() + ": run.json has a field of the wrong type (" + std::string(e.what()) + ")");
+    }
+    const auto& cb = f.info("codebook").shape;
+    if (cb.size() != 2) throw IoError(f.name() + ": codebook must be K × D");
+    const int k = int(cb[0]), d = int(cb[1]);
+    const int channels = m.config.dataset.channels, p = m.config.patch_size;
+    if (k != m.config.num_codes || d != p * p * channels) {
+        throw IoError(f.name() + ": codebook is " + std::to_string(k) + " × " + std::to_string(d) +
+                      ", the config says " + std::to_string(m.config.num_codes) + " × " + std::to_string(p * p * channels));
+    }
+    try {
+        m.codebook = Codebook(k, d, f.get<float>("codebook"), f.get<std::uint64_t>("codebook.counts", {k}),
+                              f.get<std::uint64_t>("codebook.epoch_usage", {k}));
+        m.learner = read_learner(f);
+        m.config.validate();
+        (void)m.make_learner();  // the state must fit the options
+    } catch (const InvalidArgument& e) {
+        throw IoError(f.name() + ": " + e.what());
+    }
+    const auto& pool = f.info("reseed.tiles").shape;
+    m.reseed_pool.tiles = f.get<float>("reseed.tiles");
+    m.reseed_pool.errors = f.get<float>("reseed.errors");
+    if (pool.size() != 2 || pool[1] != d || std::size_t(pool[0]) != m.reseed_pool.errors.size()) {
+        throw IoError(f.name() + ": reseed pool does not fit the codebook");
+    }
+    return m;
+}
+
+}  // namespace lidecm

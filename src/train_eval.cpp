@@ -1,0 +1,70 @@
+// Validation figures and the sample grid of a training run.
+#include <algorithm>
+
+#include "lidecm/image_grid.hpp"
+#include "lidecm/tokenizer.hpp"
+#include "train_internal.hpp"
+
+namespace lidecm::detail {
+namespace {
+
+// Validation inputs use epoch −1 for their noise: the same inputs every epoch.
+constexpr int kValidationEpoch = -1;
+
+std::vector<std::size_t> first_validation(const TrainingRun& run, std::size_t limit) {
+    std::vector<std::size_t> ids = run.dataset.validation_indices();
+    if (limit > 0 && ids.size() > limit) ids.resize(limit);
+    return ids;
+}
+
+}  // namespace
+
+void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
+    const TrainConfig& config = run.model.config;
+    const std::vector<std::size_t> ids = first_validation(run, config.validation_images);
+    std::vector<ImageScores> scores(ids.size());
+    parallel_for(ids.size(), [&](std::size_t i) {
+        const Item item = run.dataset.item(ids[i]);
+        const Image input = model_input(config, item.image, kValidationEpoch, item.index);
+        const Image token = decode(run.model.codebook, encode(run.model.codebook, input, config.patch_size));
+        scores[i] = score(item.image, token, refine_params(run, item.label), true);
+        scores[i].refined = Image{};  // keep memory flat for large validation sets
+    });
+    metrics.validation_images = ids.size();
+    metrics.val_psnr_token = metrics.val_psnr_refined = metrics.val_ssim_token = metrics.val_ssim_refined = 0;
+    if (ids.empty()) return;
+    for (const ImageScores& s : scores) {
+        metrics.val_psnr_token += s.psnr_token;
+        metrics.val_psnr_refined += s.psnr_refined;
+        metrics.val_ssim_token += s.ssim_token;
+        metrics.val_ssim_refined += 1.0 - s.one_minus_ssim;
+    }
+    const double inv = 1.0 / double(ids.size());
+    metrics.val_psnr_token *= inv;
+    metrics.val_psnr_refined *= inv;
+    metrics.val_ssim_token *= inv;
+    metrics.val_ssim_refined *= inv;
+}
+
+Image sample_grid(const TrainingRun& run) {
+    const TrainConfig& config = run.model.config;
+    const std::vector<std::size_t> ids = first_validation(run, std::max<std::size_t>(1, config.sample_images));
+    const bool noisy = config.input_noise > 0;
+    std::vector<GridRow> rows = {{"original", {}}};
+    if (noisy) rows.push_back({"noisy input", {}});
+    rows.push_back({"tokens", {}});
+    rows.push_back({"refined", {}});
+    for (std::size_t id : ids) {
+        const Item item = run.dataset.item(id);
+        const Image input = model_input(config, item.image, kValidationEpoch, item.index);
+        const Image token = decode(run.model.codebook, encode(run.model.codebook, input, config.patch_size));
+        std::size_t r = 0;
+        rows[r++].images.push_back(item.image);
+        if (noisy) rows[r++].images.push_back(input);
+        rows[r++].images.push_back(token);
+        rows[r].images.push_back(denoise(token, refine_params(run, item.label)).image);
+    }
+    return make_grid(rows);
+}
+
+}  // namespace lidecm::detail

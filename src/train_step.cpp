@@ -1,0 +1,186 @@
+// One training step (DESIGN §1): E-step, M-step, refinement, losses, learner.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "lidecm/codebook.hpp"
+#include "lidecm/graph.hpp"
+#include "lidecm/tokenizer.hpp"
+#include "train_internal.hpp"
+
+namespace lidecm::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point& t) {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - t).count();
+    t = now;
+    return s;
+}
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+// Keeps the `capacity` tiles of largest error among the pool and the new
+// candidates; ties keep the earlier tile, so the pool is deterministic.
+void update_pool(ReseedPool& pool, const float* tiles, const std::vector<float>& errors, int dim,
+                 std::size_t capacity) {
+    const std::size_t old_n = pool.errors.size(), n = old_n + errors.size();
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    auto error_of = [&](std::size_t i) { return i < old_n ? pool.errors[i] : errors[i - old_n]; };
+    const std::size_t keep = std::min(capacity, n);
+    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(keep), order.end(),
+                      [&](std::size_t a, std::size_t b) {
+                          const float ea = error_of(a), eb = error_of(b);
+                          return ea != eb ? ea > eb : a < b;
+                      });
+    ReseedPool next;
+    next.tiles.reserve(keep * std::size_t(dim));
+    for (std::size_t r = 0; r < keep; ++r) {
+        const std::size_t i = order[r];
+        const float* src = i < old_n ? pool.tiles.data() + i * std::size_t(dim) : tiles + (i - old_n) * std::size_t(dim);
+        next.tiles.insert(next.tiles.end(), src, src + dim);
+        next.errors.push_back(error_of(i));
+    }
+    pool = std::move(next);
+}
+
+}  // namespace
+
+double capped_psnr(const Image& a, const Image& b) { return std::min(100.0, psnr(a, b)); }
+
+Image model_input(const TrainConfig& config, const Image& target, int epoch, std::size_t item) {
+    if (config.input_noise <= 0) return target;
+    const std::uint64_t seed = mix(mix(config.seed ^ 0x6e6f697365ULL) + std::uint64_t(std::int64_t(epoch)) * 0x1000193ULL + item);
+    return add_gaussian_noise(target, config.input_noise, seed, true);
+}
+
+GraphParams refine_params(const TrainingRun& run, int label) {
+    return run.labelled ? run.learner.get_parameters(label) : run.learner.get_parameters();
+}
+
+ImageScores score(const Image& target, const Image& token, const GraphParams& params, bool token_ssim) {
+    ImageScores s;
+    const DenoiseResult d = denoise(token, params);
+    s.refined = d.image;
+    s.smoothness = d.smoothness;
+    s.mse = mse(s.refined, target);
+    s.one_minus_ssim = 1.0 - ssim(s.refined, target);
+    s.psnr_refined = capped_psnr(s.refined, target);
+    s.psnr_token = capped_psnr(token, target);
+    if (token_ssim) s.ssim_token = ssim(token, target);
+    return s;
+}
+
+BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
+    const TrainConfig& config = run.model.config;
+    Codebook& codebook = run.model.codebook;
+    const std::size_t n_images = batch.items.size();
+    BatchMetrics m;
+    auto t = Clock::now();
+    const auto start = t;
+
+    // E-step: every tile of every image in one assignment.
+    std::vector<Image> inputs(n_images);
+    std::vector<Tiles> tiles(n_images);
+    parallel_for(n_images, [&](std::size_t i) {
+        inputs[i] = model_input(config, batch.items[i].image, batch.epoch, batch.items[i].index);
+        tiles[i] = extract_tiles(inputs[i], config.patch_size);
+    });
+    const int dim = codebook.dim();
+    std::vector<std::size_t> first(n_images + 1, 0);
+    for (std::size_t i = 0; i < n_images; ++i) first[i + 1] = first[i] + tiles[i].size();
+    const std::size_t n_tiles = first[n_images];
+    std::vector<float> all(n_tiles * std::size_t(dim));
+    for (std::size_t i = 0; i < n_images; ++i) {
+        std::copy(tiles[i].values.begin(), tiles[i].values.end(), all.begin() + std::ptrdiff_t(first[i] * dim));
+    }
+    const Assignment assignment = codebook.assign(all.data(), n_tiles);
+    m.timings.e_step = since(t);
+
+    // M-step: statistics, mini-batch update, candidates for re-seeding.
+    CodebookStats stats(codebook.size(), dim);
+    stats.accumulate(all.data(), n_tiles, assignment);
+    codebook.minibatch_update(stats);
+    update_pool(run.model.reseed_pool, all.data(), assignment.sq_distance, dim, std::size_t(codebook.size()));
+    const CodebookUsage use = usage(stats);
+    m.usage = use.used_fraction;
+    m.perplexity = use.perplexity;
+    m.quant_mse = use.mse;
+    m.timings.m_step = since(t);
+
+    // Decode with the updated codewords, refine with the learner's parameters.
+    std::vector<Image> tokens(n_images);
+    parallel_for(n_images, [&](std::size_t i) {
+        Assignment part;
+        part.index.assign(assignment.index.begin() + std::ptrdiff_t(first[i]),
+                          assignment.index.begin() + std::ptrdiff_t(first[i + 1]));
+        part.sq_distance.assign(part.index.size(), 0.0f);
+        part.confidence.assign(part.index.size(), 0.0f);
+        tokens[i] = decode(codebook, make_token_grid(codebook, tiles[i], part));
+    });
+    m.timings.decode = since(t);
+    std::vector<ImageScores> scores(n_images);
+    parallel_for(n_images, [&](std::size_t i) {
+        scores[i] = score(batch.items[i].image, tokens[i], refine_params(run, batch.items[i].label));
+    });
+    m.timings.refine = since(t);
+    std::vector<double> losses(n_images);
+    for (std::size_t i = 0; i < n_images; ++i) {
+        const ImageScores& s = scores[i];
+        losses[i] = EMParameterLearner::compute_loss_proxy(s.mse, s.one_minus_ssim, s.smoothness);
+        m.loss += losses[i];
+        m.mse += s.mse;
+        m.one_minus_ssim += s.one_minus_ssim;
+        m.smoothness += s.smoothness;
+        m.psnr_token += s.psnr_token;
+        m.psnr_refined += s.psnr_refined;
+    }
+    const double inv = 1.0 / double(n_images);
+    for (double* v : {&m.loss, &m.mse, &m.one_minus_ssim, &m.smoothness, &m.psnr_token, &m.psnr_refined}) *v *= inv;
+    m.timings.losses = since(t);
+
+    // Learner: one global update with every tile of the batch (centers in each
+    // image's own coordinates), then one per-class update per image.
+    PatchSet patches;
+    patches.patch_size = config.patch_size;
+    patches.channels = config.dataset.channels;
+    patches.image_height = patches.image_width = config.dataset.resolution;
+    patches.values = std::move(all);
+    patches.corner_y.reserve(n_tiles);
+    patches.corner_x.reserve(n_tiles);
+    for (std::size_t i = 0; i < n_images; ++i) {
+        for (int r = 0; r < tiles[i].rows; ++r) {
+            for (int c = 0; c < tiles[i].cols; ++c) {
+                patches.corner_y.push_back(r * config.patch_size);
+                patches.corner_x.push_back(c * config.patch_size);
+            }
+        }
+    }
+    run.learner.update_global_params(m.loss, m.smoothness, &patches);
+    for (std::size_t i = 0; i < n_images; ++i) {
+        run.learner.update_class_params(run.labelled ? batch.items[i].label : 0, losses[i], scores[i].smoothness);
+    }
+    m.timings.learner = since(t);
+
+    const GraphParams now = run.learner.get_parameters();
+    m.sigma = now.sigma;
+    m.tau = now.tau;
+    m.attention = run.learner.last_attention();
+    m.epoch = batch.epoch;
+    m.batch = batch.index;
+    m.images = n_images;
+    m.timings.total = std::chrono::duration<double>(Clock::now() - start).count();
+    m.images_per_second = m.timings.total > 0 ? double(n_images) / m.timings.total : 0.0;
+    return m;
+}
+
+}  // namespace lidecm::detail

@@ -1,0 +1,291 @@
+// The epoch loop: batches, epoch ends (re-seeding, validation, checkpoints),
+// interruption and resumption.
+#include "lidecm/trainer.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "lidecm/error.hpp"
+#include "lidecm/image_grid.hpp"
+#include "lidecm/tokenizer.hpp"
+#include "train_internal.hpp"
+
+namespace lidecm {
+namespace fs = std::filesystem;
+using detail::TrainingRun;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Order of TrainProgress::epoch_sums.
+enum Sum { kLoss, kMse, kSsim, kQuant, kSmooth, kPsnrToken, kPsnrRefined, kTexture, kStructure, kColor, kSpatial, kSums };
+
+void add_to_sums(std::vector<double>& sums, const BatchMetrics& m) {
+    sums.resize(kSums, 0.0);
+    const double v[kSums] = {m.loss, m.mse, m.one_minus_ssim, m.quant_mse, m.smoothness, m.psnr_token,
+                             m.psnr_refined, m.attention.texture, m.attention.structure, m.attention.color,
+                             m.attention.spatial};
+    for (int i = 0; i < kSums; ++i) sums[std::size_t(i)] += v[i];
+}
+
+void log(const TrainEvents& events, const std::string& line) {
+    if (events.on_log) events.on_log(line);
+}
+
+class MetricsWriter {
+public:
+    MetricsWriter(const fs::path& path, bool truncate)
+        : path_(path), out_(path, truncate ? std::ios::trunc : std::ios::app) {
+        if (!out_) throw IoError(path.string() + ": cannot write metrics (folder not writable?)");
+    }
+    void write(const std::string& line) {
+        out_ << line << '\n';
+        out_.flush();  // a killed run keeps every finished line
+        if (!out_) throw IoError(path_.string() + ": write failed (disk full?)");
+    }
+
+private:
+    fs::path path_;
+    std::ofstream out_;
+};
+
+// Drops what the last checkpoint does not know about: lines of batches after
+// it (a run killed between checkpoints) and lines cut off mid-write.
+void trim_metrics(const fs::path& path, const TrainProgress& progress) {
+    std::ifstream in(path);
+    if (!in) return;
+    std::string line, kept;
+    while (std::getline(in, line)) {
+        const auto parsed = parse_metrics_line(line);
+        if (!parsed) continue;
+        if (parsed->batch && parsed->batch->step > progress.step) continue;
+        if (parsed->epoch && parsed->epoch->epoch >= progress.epoch) continue;
+        kept += line + '\n';
+    }
+    in.close();
+    write_file_atomically(path, std::vector<unsigned char>(kept.begin(), kept.end()));
+}
+
+Dataset open_dataset(const TrainConfig& config) {
+    DatasetOptions options = config.dataset;
+    options.seed = config.seed;
+    return Dataset::open(config.data, options);
+}
+
+void report_skipped(const Dataset& dataset, const TrainEvents& events) {
+    const auto& skipped = dataset.skipped();
+    if (skipped.empty()) return;
+    log(events, "skipped " + std::to_string(skipped.size()) + " file(s) of the dataset:");
+    for (std::size_t i = 0; i < skipped.size() && i < 20; ++i) log(events, "  " + skipped[i].path + ": " + skipped[i].reason);
+    if (skipped.size() > 20) log(events, "  … and " + std::to_string(skipped.size() - 20) + " more");
+}
+
+Codebook initial_codebook(const TrainConfig& config, const Dataset& dataset) {
+    const std::vector<std::size_t> order = dataset.epoch_order(0);
+    const std::size_t n = std::min(config.init_images, order.size());
+    std::vector<Tiles> tiles(n);
+    detail::parallel_for(n, [&](std::size_t i) {
+        const Item item = dataset.train_item(order[i], 0);
+        tiles[i] = extract_tiles(detail::model_input(config, item.image, 0, item.index), config.patch_size);
+    });
+    std::vector<float> all;
+    std::size_t count = 0;
+    for (const Tiles& t : tiles) {
+        all.insert(all.end(), t.values.begin(), t.values.end());
+        count += t.size();
+    }
+    require(count >= std::size_t(config.num_codes), "codes",
+            "K = " + std::to_string(config.num_codes) + " needs at least as many tiles to start from; the first " +
+                std::to_string(n) + " training image(s) give " + std::to_string(count) +
+                " (lower --codes, or give more images or --init-images)");
+    CodebookOptions options;
+    options.num_codes = config.num_codes;
+    options.seed = config.seed;
+    const int dim = config.patch_size * config.patch_size * config.dataset.channels;
+    return Codebook::kmeans_plus_plus(all.data(), count, dim, options);
+}
+
+EpochMetrics epoch_means(const TrainProgress& progress, int epoch) {
+    EpochMetrics e;
+    e.epoch = epoch;
+    e.step = progress.step;
+    e.batches = progress.batch;
+    if (progress.batch == 0 || progress.epoch_sums.size() != kSums) return e;
+    const auto& s = progress.epoch_sums;
+    const double inv = 1.0 / double(progress.batch);
+    e.loss = s[kLoss] * inv;
+    e.mse = s[kMse] * inv;
+    e.one_minus_ssim = s[kSsim] * inv;
+    e.quant_mse = s[kQuant] * inv;
+    e.smoothness = s[kSmooth] * inv;
+    e.psnr_token = s[kPsnrToken] * inv;
+    e.psnr_refined = s[kPsnrRefined] * inv;
+    e.attention = {s[kTexture] * inv, s[kStructure] * inv, s[kColor] * inv, s[kSpatial] * inv};
+    return e;
+}
+
+void save_samples(const TrainingRun& run, const RunFiles& files) {
+    save_image(detail::sample_grid(run), files.samples());
+}
+
+TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvents& events, bool fresh) {
+    const auto start = Clock::now();
+    TrainResult result;
+    result.last_epoch.epoch = -1;
+    Model& model = run.model;
+    TrainProgress& progress = model.progress;
+    const TrainConfig& config = model.config;
+    MetricsWriter metrics(files.metrics(), fresh);
+    std::uint64_t images_this_call = 0;
+    auto finish = [&](bool interrupted) {
+        model.learner = run.learner.state();
+        save_model(model, files.model());
+        save_samples(run, files);
+        result.model = model;
+        result.interrupted = interrupted;
+        result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        result.images_per_second = result.seconds > 0 ? double(images_this_call) / result.seconds : 0.0;
+        return result;
+    };
+    for (int epoch = progress.epoch; epoch < config.epochs; ++epoch) {
+        const auto epoch_start = Clock::now();
+        if (progress.batch == 0) {
+            model.codebook.begin_epoch();
+            model.reseed_pool = {};
+            progress.epoch_sums.assign(kSums, 0.0);
+        }
+        LoaderOptions lo;
+        lo.epoch = epoch;
+        lo.batch_size = config.batch_size;
+        lo.max_batches = config.max_batches;
+        lo.start_batch = progress.batch;
+        lo.prefetch = config.prefetch;
+        BatchLoader loader(run.dataset, lo);
+        const std::uint64_t batches = run.dataset.batch_count(Split::train, config.batch_size, config.max_batches);
+        double step_seconds = 0, learner_seconds = 0;
+        std::uint64_t epoch_images = 0;
+        for (;;) {
+            const auto wait_start = Clock::now();
+            std::optional<Batch> batch = loader.next();
+            if (!batch) break;
+            const double wait = std::chrono::duration<double>(Clock::now() - wait_start).count();
+            BatchMetrics m = detail::train_step(run, *batch);
+            m.timings.data_wait = wait;
+            ++progress.batch;
+            ++progress.step;
+            progress.images += m.images;
+            images_this_call += m.images;
+            epoch_images += m.images;
+            step_seconds += m.timings.total;
+            learner_seconds += m.timings.learner;
+            m.step = progress.step;
+            add_to_sums(progress.epoch_sums, m);
+            metrics.write(to_json_line(m));
+            if (events.on_batch) events.on_batch(m, batches);
+            if (events.stop_requested && events.stop_requested() && progress.batch < batches) {
+                log(events, "interrupted: saving epoch " + std::to_string(epoch) + ", batch " +
+                                std::to_string(progress.batch) + " to " + files.model().string());
+                return finish(true);
+            }
+        }
+        // End of the epoch: re-seed unused codewords, validate, checkpoint.
+        EpochMetrics e = epoch_means(progress, epoch);
+        const auto& used = model.codebook.epoch_usage();
+        e.usage = used_fraction(used);
+        std::uint64_t total_used = 0;
+        for (auto u : used) total_used += u;
+        e.perplexity = total_used > 0 ? perplexity(used) : 0.0;
+        const auto& pool = model.reseed_pool;
+        e.reseeded = int(model.codebook.reseed_unused(pool.tiles.data(), pool.errors.size(), pool.errors).size());
+        if (e.reseeded > 0) log(events, "epoch " + std::to_string(epoch) + ": re-seeded " + std::to_string(e.reseeded) + " unused codeword(s)");
+        model.codebook.begin_epoch();
+        model.reseed_pool = {};
+        detail::validate_model(run, e);
+        const GraphParams now = run.learner.get_parameters();
+        e.sigma = now.sigma;
+        e.tau = now.tau;
+        e.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+        e.images_per_second = step_seconds > 0 ? double(epoch_images) / step_seconds : 0.0;
+        e.learner_share = step_seconds > 0 ? learner_seconds / step_seconds : 0.0;
+        progress.epoch = epoch + 1;
+        progress.batch = 0;
+        progress.epoch_sums.assign(kSums, 0.0);
+        progress.finished = progress.epoch >= config.epochs;
+        model.learner = run.learner.state();
+        if (e.validation_images > 0 && e.val_psnr_refined > progress.best_validation_psnr) {
+            progress.best_validation_psnr = e.val_psnr_refined;
+            progress.best_epoch = epoch;
+            save_model(model, files.best());
+        }
+        save_model(model, files.model());
+        if (config.checkpoint_every > 0 && progress.epoch % config.checkpoint_every == 0) {
+            save_model(model, files.epoch_model(progress.epoch));
+        }
+        save_samples(run, files);
+        metrics.write(to_json_line(e));
+        result.last_epoch = e;
+        if (events.on_epoch) events.on_epoch(e);
+        if (events.stop_requested && events.stop_requested() && !progress.finished) return finish(true);
+    }
+    return finish(false);
+}
+
+}  // namespace
+
+TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const TrainEvents& events, bool overwrite) {
+    config_in.validate();
+    const RunFiles files{run_dir};
+    std::error_code ec;
+    fs::create_directories(run_dir, ec);
+    if (ec || !fs::is_directory(run_dir)) {
+        throw IoError(run_dir.string() + ": cannot create the run folder (" + ec.message() + ")");
+    }
+    if (!overwrite && fs::exists(files.model())) {
+        throw IoError(run_dir.string() + ": already holds a run (model.lidecm); continue it with --resume " +
+                      run_dir.string() + ", or pass --overwrite");
+    }
+    Dataset dataset = open_dataset(config_in);
+    report_skipped(dataset, events);
+    log(events, dataset.description());
+    TrainConfig config = config_in;
+    config.learner.num_classes = std::max<int>(1, int(dataset.class_names().size()));
+    Model model;
+    model.config = config;
+    model.class_names = dataset.class_names();
+    model.codebook = initial_codebook(config, dataset);
+    EMParameterLearner learner(config.learner);
+    model.learner = learner.state();
+    TrainingRun run{std::move(dataset), std::move(model), std::move(learner), false};
+    run.labelled = run.model.class_names.size() > 1;
+    return run_epochs(run, files, events, true);
+}
+
+TrainResult resume_training(const fs::path& run_dir, const TrainEvents& events, int epochs) {
+    const RunFiles files{run_dir};
+    if (!fs::exists(files.model())) {
+        throw IoError(run_dir.string() + ": no run to resume (model.lidecm is missing)");
+    }
+    Model model = load_model(files.model());
+    require(epochs >= 0, "epochs", "must be >= 0");
+    if (epochs > 0) {
+        require(epochs >= model.progress.epoch, "epochs",
+                "the run has already done " + std::to_string(model.progress.epoch) + " epochs");
+        model.config.epochs = epochs;
+    }
+    Dataset dataset = open_dataset(model.config);
+    report_skipped(dataset, events);
+    if (dataset.class_names() != model.class_names) {
+        throw IoError(model.config.data + ": the dataset's classes differ from those the run was started with");
+    }
+    trim_metrics(files.metrics(), model.progress);
+    EMParameterLearner learner = model.make_learner();
+    log(events, "resuming " + run_dir.string() + " at epoch " + std::to_string(model.progress.epoch) + ", batch " +
+                    std::to_string(model.progress.batch));
+    TrainingRun run{std::move(dataset), std::move(model), std::move(learner), false};
+    run.labelled = run.model.class_names.size() > 1;
+    return run_epochs(run, files, events, false);
+}
+
+}  // namespace lidecm

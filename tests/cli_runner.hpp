@@ -1,0 +1,18 @@
+#pragma once
+// Runs the lidecm binary as a user would (a separate process) for the CLI tests.
+#include <string>
+
+namespace lidecm::test {
+
+struct CliRun {
+    int status = -1;  ///< exit status, -1 if killed by a signal
+    std::string out, err;
+};
+
+/// Runs `lidecm <args>` with its output captured through files in `scratch_dir`.
+CliRun run_cli(const std::string& args, const std::string& scratch_dir);
+
+/// The whole text of a file ("" if missing).
+std::string slurp(const std::string& path);
+
+}  // namespace lidecm::test

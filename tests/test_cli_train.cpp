@@ -1,0 +1,127 @@
+// `train`, `tokenize`, `detokenize` and `info` as a user runs them.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "lidecm/image.hpp"
+#include "lidecm/model.hpp"
+#include "synthetic.hpp"
+
+namespace lidecm {
+namespace {
+namespace fs = std::filesystem;
+
+class CliTrain : public ::testing::Test {
+protected:
+    std::string dir = test::temp_dir("cli_train");
+    std::string data = dir + "/data";
+    void SetUp() override { test::write_two_class_folder(data, 5, 36); }
+    void TearDown() override { fs::remove_all(dir); }
+    test::CliRun run(const std::string& args) const { return test::run_cli(args, dir); }
+    std::string small_run() const {
+        return "train --data " + data + " --resolution 32 --codes 16 --epochs 2 --batch-size 4 --init-images 4 -q";
+    }
+};
+
+TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
+    const auto t = run(small_run() + " --out " + dir + "/run");
+    ASSERT_EQ(t.status, 0) << t.err;
+    EXPECT_NE(t.out.find("trained: 2/2 epochs"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("validation PSNR token"), std::string::npos) << t.out;
+    for (const char* f : {"model.lidecm", "best.lidecm", "metrics.jsonl", "samples.png"}) {
+        EXPECT_TRUE(fs::exists(dir + "/run/" + f)) << f;
+    }
+    const std::string model = dir + "/run/model.lidecm";
+    const auto info = run("info " + model);
+    ASSERT_EQ(info.status, 0) << info.err;
+    EXPECT_NE(info.out.find("K = 16 codewords of 8 x 8 x 3"), std::string::npos) << info.out;
+    EXPECT_NE(info.out.find("texture"), std::string::npos) << info.out;  // a class name
+    const auto info_json = run("info --json " + model);
+    const auto j = nlohmann::json::parse(info_json.out);
+    EXPECT_EQ(j["type"], "model");
+    EXPECT_EQ(j["classes"].size(), 2u);
+    EXPECT_EQ(j["progress"]["epoch"], 2);
+
+    save_image(test::colour_blobs(30, 44), dir + "/photo.png");  // not a multiple of 8
+    const auto tok = run("tokenize --model " + model + " " + dir + "/photo.png -o " + dir + "/photo.tok");
+    ASSERT_EQ(tok.status, 0) << tok.err;
+    const auto tinfo = run("info " + dir + "/photo.tok");
+    EXPECT_NE(tinfo.out.find("44 x 30 image"), std::string::npos) << tinfo.out;
+    EXPECT_NE(tinfo.out.find("6 x 4 tiles"), std::string::npos) << tinfo.out;
+    EXPECT_NE(tinfo.out.find("0.073 bits per pixel"), std::string::npos) << tinfo.out;  // 24 tiles × 4 bits / 1,320 px
+    const auto det = run("detokenize --model " + model + " " + dir + "/photo.tok -o " + dir + "/back.png");
+    ASSERT_EQ(det.status, 0) << det.err;
+    const Image back = load_image(dir + "/back.png");
+    EXPECT_EQ(back.height, 30);
+    EXPECT_EQ(back.width, 44);
+    EXPECT_EQ(run("detokenize --refine --model " + model + " " + dir + "/photo.tok -o " + dir + "/ref.png").status, 0);
+
+    // Tokens of one model are refused by another.
+    ASSERT_EQ(run(small_run() + " --seed 7 --out " + dir + "/other").status, 0);
+    const auto wrong = run("detokenize --model " + dir + "/other/model.lidecm " + dir + "/photo.tok -o " + dir + "/x.png");
+    EXPECT_EQ(wrong.status, 1);
+    EXPECT_NE(wrong.err.find("another codebook"), std::string::npos) << wrong.err;
+    EXPECT_FALSE(fs::exists(dir + "/x.png"));
+}
+
+TEST_F(CliTrain, CtrlCSavesAndResumeFinishes) {
+    test::write_two_class_folder(dir + "/more", 30, 36);
+    const std::string out = dir + "/run";
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        const std::string log = dir + "/train.log";
+        freopen(log.c_str(), "w", stdout);
+        freopen((dir + "/train.err").c_str(), "w", stderr);
+        execl(LIDECM_CLI_PATH, "lidecm", "train", "--data", (dir + "/more").c_str(), "--resolution", "32", "--codes",
+              "16", "--epochs", "50", "--batch-size", "2", "--init-images", "4", "--out", out.c_str(), nullptr);
+        _exit(127);
+    }
+    // Wait for a few batches, then press Ctrl-C.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (test::slurp(out + "/metrics.jsonl").size() < 2000 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(child, SIGINT);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal";
+    EXPECT_EQ(WEXITSTATUS(status), 130) << test::slurp(dir + "/train.err");
+    EXPECT_NE(test::slurp(dir + "/train.log").find("resume with: lidecm train --resume"), std::string::npos);
+    const Model saved = load_model(out + "/model.lidecm");
+    EXPECT_FALSE(saved.progress.finished);
+    EXPECT_GT(saved.progress.step, 0u);
+    const auto resumed = run("train -q --resume " + out + " --epochs " + std::to_string(saved.progress.epoch + 1));
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
+    EXPECT_TRUE(load_model(out + "/model.lidecm").progress.finished);
+}
+
+TEST_F(CliTrain, BadInputIsRefusedWithOneLine) {
+    auto refused = [&](const std::string& args, int status, const std::string& needle) {
+        const auto r = run(args);
+        EXPECT_EQ(r.status, status) << args << "\n" << r.err;
+        EXPECT_NE(r.err.find(needle), std::string::npos) << args << "\n" << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << "\n" << r.err;
+    };
+    refused(small_run() + " --batch-size 0 --out " + dir + "/r", 2, "--batch-size");
+    refused(small_run() + " --codes 1 --out " + dir + "/r", 2, "--codes");
+    refused(small_run() + " --epochs nan --out " + dir + "/r", 2, "--epochs");
+    fs::create_directories(dir + "/empty");
+    refused("train -q --data " + dir + "/empty --out " + dir + "/r", 1, "empty");
+    refused("train -q --resume " + dir + "/none", 1, "model.lidecm is missing");
+    refused("tokenize --model " + dir + "/missing.lidecm " + data + "/smooth/0.png -o " + dir + "/t.tok", 1,
+            "missing.lidecm");
+    refused("info " + dir + "/missing.lidecm", 1, "missing.lidecm");
+    EXPECT_FALSE(fs::exists(dir + "/t.tok"));
+}
+
+}  // namespace
+}  // namespace lidecm

@@ -219,9 +219,12 @@ Codebook::Codebook(int num_codes, int dim, std::vector<float> values, std::vecto
     require(epoch_usage_.size() == std::size_t(num_codes), "codebook",
             "expected " + std::to_string(num_codes) + " epoch usage counts, got " +
                 std::to_string(epoch_usage_.size()));
+    refresh_checksum();
 }
 
-std::uint32_t Codebook::checksum() const { return crc32(values_.data(), values_.size() * sizeof(float)); }
+// Every token grid made and decoded checks the checksum: computed once per
+// change of the values, not once per image (a K = 512 codebook is 393 KB).
+void Codebook::refresh_checksum() { checksum_ = crc32(values_.data(), values_.size() * sizeof(float)); }
 
 Codebook Codebook::kmeans_plus_plus(const float* data, std::size_t n, int dim, const CodebookOptions& options) {
     validate(options);
@@ -349,6 +352,7 @@ void Codebook::full_update(const CodebookStats& stats) {
         counts_[k] = count;
         epoch_usage_[k] += count;
     }
+    refresh_checksum();
 }
 
 void Codebook::minibatch_update(const CodebookStats& stats) {
@@ -366,6 +370,7 @@ void Codebook::minibatch_update(const CodebookStats& stats) {
         }
         epoch_usage_[k] += count;
     }
+    refresh_checksum();
 }
 
 void Codebook::begin_epoch() { std::fill(epoch_usage_.begin(), epoch_usage_.end(), 0); }
@@ -402,6 +407,7 @@ std::vector<int> Codebook::reseed_unused(const float* candidates, std::size_t n,
         std::copy_n(candidates + order[u] * d, d, values_.begin() + std::ptrdiff_t(k * d));
         counts_[k] = 0;
     }
+    refresh_checksum();
     return unused;
 }
 

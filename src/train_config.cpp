@@ -30,6 +30,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, dataset, num_
                                                 max_batches, seed, init_images, input_noise, checkpoint_every,
                                                 validation_images, sample_images, prefetch, learner)
 
+LearnerOptions training_learner_options() {
+    LearnerOptions o;
+    o.initial.sigma = 0.10;
+    o.initial.tau = 0.05;
+    o.initial.radius = 8;
+    o.initial.sigma_s = 5;
+    o.initial.smooth_steps = 0;
+    return o;
+}
+
 void TrainConfig::validate() const {
     lidecm::validate(dataset);
     require(!data.empty(), "data", "no dataset given");

@@ -88,7 +88,7 @@ public:
     /// Vectors assigned to each code by the updates since begin_epoch().
     [[nodiscard]] const std::vector<std::uint64_t>& epoch_usage() const { return epoch_usage_; }
     /// crc32 of the float32 values' bytes (what token files record).
-    [[nodiscard]] std::uint32_t checksum() const;
+    [[nodiscard]] std::uint32_t checksum() const { return checksum_; }
 
     /// E-step: nearest codeword of each of n vectors (row-major n × dim), by
     /// ‖x‖² − 2x·c + ‖c‖² with one matrix product per block of `block_rows`
@@ -120,6 +120,8 @@ private:
     std::vector<float> values_;
     std::vector<std::uint64_t> counts_;
     std::vector<std::uint64_t> epoch_usage_;
+    std::uint32_t checksum_ = 0;
+    void refresh_checksum();
 
     void require_stats(const CodebookStats& stats, const char* what) const;
 };

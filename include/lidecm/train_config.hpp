@@ -11,6 +11,12 @@
 
 namespace lidecm {
 
+/// Where training starts the refinement's parameters: sigma 0.10, tau 0.05,
+/// radius 8, sigma_s 5, no diffusion step, stride 5 (all inside the seed's
+/// bounds). The seed's GraphParams defaults blur token reconstructions (−1.0 dB
+/// on held-out photos, BENCHMARKS.md); these gain about +0.5 dB.
+LearnerOptions training_learner_options();
+
 struct TrainConfig {
     std::string data = "samples";       ///< dataset source: folder, CIFAR file/folder, image, or "samples"
     DatasetOptions dataset;             ///< resolution (64), channels, validation split, augmentation
@@ -26,7 +32,7 @@ struct TrainConfig {
     std::size_t validation_images = 256;  ///< validation images scored each epoch at most (0 = all)
     std::size_t sample_images = 8;      ///< validation images shown in samples.png
     std::size_t prefetch = 2;           ///< batches decoded ahead of the training step
-    LearnerOptions learner;             ///< initial parameters and bounds (num_classes is set from the data)
+    LearnerOptions learner = training_learner_options();  ///< start and bounds (num_classes is set from the data)
 
     /// Throws InvalidArgument naming the first field out of range.
     void validate() const;

@@ -5,7 +5,9 @@ Proves the layout is plain safetensors (8-byte little-endian header length,
 space-padded JSON header, contiguous data buffer) and that the checksum is
 zlib's CRC-32 of the data buffer, without any lidecm code.
 
-  read_safetensors.py FILE               check the layout and lidecm metadata
+  read_safetensors.py FILE               check the layout and lidecm metadata;
+                                         for a model file (it has run.json) also
+                                         check the codebook against the config
   read_safetensors.py --writer EXE       run EXE OUT (write_tensor_fixture),
                                          check OUT and its known values
 """
@@ -108,6 +110,19 @@ def check_fixture(blob):
     raise Bad("a flipped data byte went unnoticed")
 
 
+def check_model(tensors):
+    """A model file: its run description parses and the codebook is K x (P*P*C) of [0, 1] values."""
+    _, _, text = tensors["run.json"]
+    run = json.loads(bytes(text).decode("utf-8"))
+    config = run["config"]
+    dtype, shape, values = tensors["codebook"]
+    p, c, k = config["patch_size"], config["dataset"]["channels"], config["num_codes"]
+    check(dtype == "F32" and shape == [k, p * p * c], "codebook shape %s, config says %d x %d" % (shape, k, p * p * c))
+    check(all(-1e-6 <= v <= 1 + 1e-6 for v in values), "codebook values outside [0, 1]")
+    check(len(run["class_names"]) == tensors["learner.classes"][1][0], "class names do not match learner.classes")
+    print("model: K = %d, %d classes, epoch %d" % (k, len(run["class_names"]), run["progress"]["epoch"]))
+
+
 def main(argv):
     try:
         if len(argv) == 3 and argv[1] == "--writer":
@@ -118,7 +133,9 @@ def main(argv):
                     check_fixture(f.read())
         elif len(argv) == 2:
             with open(argv[1], "rb") as f:
-                read(f.read())
+                tensors, _ = read(f.read())
+            if "run.json" in tensors:
+                check_model(tensors)
         else:
             print(__doc__, file=sys.stderr)
             return 2

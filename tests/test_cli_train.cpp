@@ -50,6 +50,16 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     EXPECT_EQ(j["classes"].size(), 2u);
     EXPECT_EQ(j["progress"]["epoch"], 2);
 
+#ifdef LIDECM_PYTHON
+    {   // An independent reader (Python standard library only) reads the saved model.
+        const std::string cmd = std::string(LIDECM_PYTHON) + " " + LIDECM_PY_READER + " " + model + " >" + dir +
+                                "/py.out 2>&1";
+        EXPECT_EQ(std::system(cmd.c_str()), 0) << test::slurp(dir + "/py.out");
+        EXPECT_NE(test::slurp(dir + "/py.out").find("model: K = 16, 2 classes, epoch 2"), std::string::npos)
+            << test::slurp(dir + "/py.out");
+    }
+#endif
+
     save_image(test::colour_blobs(30, 44), dir + "/photo.png");  // not a multiple of 8
     const auto tok = run("tokenize --model " + model + " " + dir + "/photo.png -o " + dir + "/photo.tok");
     ASSERT_EQ(tok.status, 0) << tok.err;
@@ -102,6 +112,28 @@ TEST_F(CliTrain, CtrlCSavesAndResumeFinishes) {
     const auto resumed = run("train -q --resume " + out + " --epochs " + std::to_string(saved.progress.epoch + 1));
     ASSERT_EQ(resumed.status, 0) << resumed.err;
     EXPECT_TRUE(load_model(out + "/model.lidecm").progress.finished);
+}
+
+TEST_F(CliTrain, DiskFullDuringACheckpointKeepsThePreviousOne) {
+    ASSERT_EQ(run(small_run() + " --out " + dir + "/run").status, 0);
+    const std::string model = dir + "/run/model.lidecm";
+    const auto before = test::read_file(model);
+    // A file-size limit stands in for a full disk: writes fail with EFBIG as they
+    // would with ENOSPC. 12 KiB lets the metrics lines through but not a model
+    // file (17 KB), so the failure comes at the epoch's checkpoint.
+    // (A separate process: OpenMP does not survive fork().)
+    const std::string cmd = "bash -c 'trap \"\" XFSZ; ulimit -f 12; exec " + std::string(LIDECM_CLI_PATH) +
+                            " train -q --resume " + dir + "/run --epochs 3' >" + dir + "/full.out 2>" + dir + "/full.err";
+    const int raw = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(raw));
+    EXPECT_EQ(WEXITSTATUS(raw), 1) << test::slurp(dir + "/full.err");
+    EXPECT_NE(test::slurp(dir + "/full.err").find("File too large"), std::string::npos) << test::slurp(dir + "/full.err");
+    EXPECT_NE(test::slurp(dir + "/full.err").find(".lidecm"), std::string::npos) << test::slurp(dir + "/full.err");
+    EXPECT_EQ(test::read_file(model), before);
+    EXPECT_EQ(load_model(model).progress.epoch, 2);
+    const auto after = run("train -q --resume " + dir + "/run --epochs 3");  // with room again, the run goes on
+    EXPECT_EQ(after.status, 0) << after.err;
+    EXPECT_EQ(load_model(model).progress.epoch, 3);
 }
 
 TEST_F(CliTrain, BadInputIsRefusedWithOneLine) {

@@ -31,10 +31,14 @@ namespace {
 float mean_squared_difference(const detail::PatchSource& src, std::size_t i, std::size_t j) {
     const float* a = src.row0(i);
     const float* b = src.row0(j);
+    // Packed values are one contiguous run: one long vector loop instead of P
+    // short ones (the two paths then differ in float rounding only).
+    const int rows = src.row_stride == std::size_t(src.row_len) ? 1 : src.rows;
+    const int len = rows == 1 ? int(src.dim) : src.row_len;
     float acc = 0.0f;
-    for (int r = 0; r < src.rows; ++r, a += src.row_stride, b += src.row_stride) {
+    for (int r = 0; r < rows; ++r, a += src.row_stride, b += src.row_stride) {
 #pragma omp simd reduction(+ : acc)
-        for (int k = 0; k < src.row_len; ++k) {
+        for (int k = 0; k < len; ++k) {
             const float d = a[k] - b[k];
             acc += d * d;
         }

@@ -80,6 +80,18 @@ TEST_F(TrainerTest, WritesModelMetricsAndSamples) {
     EXPECT_EQ(encode(m.codebook, img, 8).indices, encode(r.model.codebook, img, 8).indices);
 }
 
+TEST_F(TrainerTest, BadFilesAreSkippedAndLoggedNeverReplaced) {
+    std::ofstream(data + "/smooth/broken.png") << "not a png";
+    std::vector<std::string> logs;
+    TrainEvents events;
+    events.on_log = [&](const std::string& line) { logs.push_back(line); };
+    const TrainResult r = train(config(), dir + "/run", events);
+    ASSERT_GE(logs.size(), 2u);
+    EXPECT_EQ(logs[0], "skipped 1 file(s) of the dataset:");
+    EXPECT_NE(logs[1].find("broken.png"), std::string::npos) << logs[1];
+    EXPECT_EQ(r.model.progress.images, 27u);  // still the 12 good images: 9 train × 3 epochs
+}
+
 TEST_F(TrainerTest, SameSeedSameModelFile) {
     train(config(), dir + "/a", {});
     train(config(), dir + "/b", {});

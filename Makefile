@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 WERROR ?= ON
 CMAKE_FLAGS ?=
 
-.PHONY: all deps samples configure build test demo bench sanitize ci clean
+.PHONY: all deps samples configure build test demo bench ablation sanitize ci clean
 
 all: build
 
@@ -29,6 +29,10 @@ demo: build samples
 bench: build samples
 	@$(BUILD)/bench/bench_graph --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bench/denoise_quality
+
+# The learner ablation (issue #4): ~2 minutes; tables on stdout, runs.csv and SVG plots in docs/ablation.
+ablation: build samples
+	./$(BUILD)/bench/ablation --out docs/ablation
 
 # Release build with AddressSanitizer + UndefinedBehaviorSanitizer, all tests.
 sanitize: deps samples

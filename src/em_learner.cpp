@@ -117,6 +117,17 @@ EMParameterLearner::EMParameterLearner(const LearnerOptions& options) : options_
     classes_.assign(std::size_t(options.num_classes), c);
 }
 
+std::size_t EMParameterLearner::state_bytes(bool include_histories) const {
+    std::size_t bytes = sizeof(*this) + classes_.capacity() * sizeof(ClassParams);
+    if (!include_histories) return bytes;
+    bytes += (loss_history_.capacity() + sigma_history_.capacity() + tau_history_.capacity()) * sizeof(double) +
+             attention_history_.capacity() * sizeof(AttentionWeights);
+    for (const ClassParams& c : classes_) {
+        bytes += c.loss_history.capacity() * sizeof(double) + c.param_history.capacity() * sizeof(GraphParams);
+    }
+    return bytes;
+}
+
 LearnerState EMParameterLearner::state() const {
     return {global_, classes_, loss_history_, sigma_history_, tau_history_, attention_history_, last_attention_};
 }

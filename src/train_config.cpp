@@ -18,6 +18,9 @@ NLOHMANN_JSON_SERIALIZE_ENUM(CifarPart, {{CifarPart::automatic, "automatic"},
                                          {CifarPart::train, "train"},
                                          {CifarPart::test, "test"},
                                          {CifarPart::all, "all"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(LearnerMode, {{LearnerMode::fixed, "fixed"},
+                                           {LearnerMode::plain, "plain"},
+                                           {LearnerMode::attention, "attention"}})
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetOptions, resolution, channels, validation_fraction, seed,
                                                 augment, flip_probability, brightness_jitter, contrast_jitter,
                                                 max_pixels, format, cifar_part, cache_bytes)
@@ -28,7 +31,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ParamBounds, sigma_min, sigma_ma
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LearnerOptions, num_classes, initial, bounds)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, dataset, num_codes, patch_size, epochs, batch_size,
                                                 max_batches, seed, init_images, input_noise, checkpoint_every,
-                                                validation_images, sample_images, prefetch, learner)
+                                                validation_images, sample_images, prefetch, learner, learner_mode)
 
 LearnerOptions training_learner_options() {
     LearnerOptions o;

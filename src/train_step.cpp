@@ -53,6 +53,27 @@ void update_pool(ReseedPool& pool, const float* tiles, const std::vector<float>&
     pool = std::move(next);
 }
 
+// The batch's tiles as one patch set, each tile at its corner in its own image.
+PatchSet batch_patches(std::vector<float> values, const std::vector<Tiles>& tiles, const TrainConfig& config) {
+    PatchSet patches;
+    patches.patch_size = config.patch_size;
+    patches.channels = config.dataset.channels;
+    patches.image_height = patches.image_width = config.dataset.resolution;
+    patches.values = std::move(values);
+    const std::size_t n = patches.values.size() / std::size_t(patches.dim());
+    patches.corner_y.reserve(n);
+    patches.corner_x.reserve(n);
+    for (const Tiles& t : tiles) {
+        for (int r = 0; r < t.rows; ++r) {
+            for (int c = 0; c < t.cols; ++c) {
+                patches.corner_y.push_back(r * config.patch_size);
+                patches.corner_x.push_back(c * config.patch_size);
+            }
+        }
+    }
+    return patches;
+}
+
 }  // namespace
 
 double capped_psnr(const Image& a, const Image& b) { return std::min(100.0, psnr(a, b)); }
@@ -150,24 +171,19 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
 
     // Learner: one global update with every tile of the batch (centers in each
     // image's own coordinates), then one per-class update per image.
-    PatchSet patches;
-    patches.patch_size = config.patch_size;
-    patches.channels = config.dataset.channels;
-    patches.image_height = patches.image_width = config.dataset.resolution;
-    patches.values = std::move(all);
-    patches.corner_y.reserve(n_tiles);
-    patches.corner_x.reserve(n_tiles);
-    for (std::size_t i = 0; i < n_images; ++i) {
-        for (int r = 0; r < tiles[i].rows; ++r) {
-            for (int c = 0; c < tiles[i].cols; ++c) {
-                patches.corner_y.push_back(r * config.patch_size);
-                patches.corner_x.push_back(c * config.patch_size);
-            }
+    switch (config.learner_mode) {
+        case LearnerMode::fixed: break;
+        case LearnerMode::plain: run.learner.update_global_params(m.loss, m.smoothness, nullptr); break;
+        case LearnerMode::attention: {
+            const PatchSet patches = batch_patches(std::move(all), tiles, config);
+            run.learner.update_global_params(m.loss, m.smoothness, &patches);
+            break;
         }
     }
-    run.learner.update_global_params(m.loss, m.smoothness, &patches);
-    for (std::size_t i = 0; i < n_images; ++i) {
-        run.learner.update_class_params(run.labelled ? batch.items[i].label : 0, losses[i], scores[i].smoothness);
+    if (config.learner_mode != LearnerMode::fixed) {
+        for (std::size_t i = 0; i < n_images; ++i) {
+            run.learner.update_class_params(run.labelled ? batch.items[i].label : 0, losses[i], scores[i].smoothness);
+        }
     }
     m.timings.learner = since(t);
 

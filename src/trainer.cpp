@@ -126,7 +126,9 @@ EpochMetrics epoch_means(const TrainProgress& progress, int epoch) {
     return e;
 }
 
+// Without validation images (--val-fraction 0) there is nothing to show.
 void save_samples(const TrainingRun& run, const RunFiles& files) {
+    if (run.dataset.validation_indices().empty()) return;
     save_image(detail::sample_grid(run), files.samples());
 }
 

@@ -32,6 +32,7 @@ struct TrainFlags {
     std::string out, resume;
     double input_noise = 0;  // 0-255 scale
     bool no_augment = false, overwrite = false, quiet = false;
+    std::string learner = "attention";
     int epochs = 0;
 };
 
@@ -94,6 +95,9 @@ void run_train(const TrainFlags& flags) {
         TrainConfig config = flags.config;
         config.input_noise = flags.input_noise / 255.0;
         config.dataset.augment = !flags.no_augment;
+        config.learner_mode = flags.learner == "fixed"   ? LearnerMode::fixed
+                              : flags.learner == "plain" ? LearnerMode::plain
+                                                         : LearnerMode::attention;
         r = train(config, dir, events, flags.overwrite);
     }
     display.end_bar();
@@ -144,6 +148,8 @@ void add_train_command(CLI::App& app) {
         ->default_val(0)->check(CLI::Range(0, 1000000));
     cmd->add_option("--validation-images", c.validation_images, "Validation images scored per epoch (0 = all)")
         ->default_val(256);
+    cmd->add_option("--learner", f->learner, "attention (the seed's learner), plain (its update without attention) or fixed (no learner)")
+        ->default_val("attention")->check(CLI::IsMember({"attention", "plain", "fixed"}));
     cmd->add_flag("-q,--quiet", f->quiet, "Print only the final summary");
     cmd->callback([f, cmd] {
         if (!f->resume.empty()) {

@@ -107,6 +107,9 @@ public:
     [[nodiscard]] LearnerStatus get_status() const;
 
     [[nodiscard]] const LearnerOptions& options() const { return options_; }
+    /// Bytes of memory the learner holds (object, class table and, when asked,
+    /// every history vector's allocated capacity).
+    [[nodiscard]] std::size_t state_bytes(bool include_histories) const;
     [[nodiscard]] LearnerState state() const;
     /// Replaces the learned state (e.g. from a model file). Throws InvalidArgument
     /// when it does not fit the options (class count) or holds invalid parameters,

@@ -17,6 +17,13 @@ namespace lidecm {
 /// on held-out photos, BENCHMARKS.md); these gain about +0.5 dB.
 LearnerOptions training_learner_options();
 
+/// How the learner takes part in training (the ablation's variants).
+enum class LearnerMode {
+    fixed,      ///< no learner: the starting parameters throughout
+    plain,      ///< the seed's update without attention (uniform weights 0.25)
+    attention,  ///< the seed's multi-head attention learner
+};
+
 struct TrainConfig {
     std::string data = "samples";       ///< dataset source: folder, CIFAR file/folder, image, or "samples"
     DatasetOptions dataset;             ///< resolution (64), channels, validation split, augmentation
@@ -33,6 +40,7 @@ struct TrainConfig {
     std::size_t sample_images = 8;      ///< validation images shown in samples.png
     std::size_t prefetch = 2;           ///< batches decoded ahead of the training step
     LearnerOptions learner = training_learner_options();  ///< start and bounds (num_classes is set from the data)
+    LearnerMode learner_mode = LearnerMode::attention;    ///< the learner variant
 
     /// Throws InvalidArgument naming the first field out of range.
     void validate() const;

@@ -1,0 +1,409 @@
+// Ablation of the multi-head attention EM learner (issue #4): the same training
+// run under three learner variants, everything else identical (data, seeds, K,
+// epochs, threads), over several seeds and three datasets:
+//
+//   mixed   the sample photos and textures cut into 64×64 tiles; every 4th photo
+//           (by name) held out whole and scored at the end
+//   cifar2  a generated 2-class CIFAR-10 binary set (32×32): smooth gradients vs
+//           textures, per-class parameters in use; 160 held-out records
+//   noisy   mixed with Gaussian noise σ = 25/255 added to the inputs (targets clean)
+//
+// Variants: fixed (no learner), plain (the seed's update, uniform weights),
+// attention (the seed's learner). Measures per run: convergence (batches until
+// the window-10 moving average of the loss proxy stays within 2 % of its final
+// value), held-out PSNR/SSIM of token and refined reconstructions, std of the
+// successive loss deltas over the last half, sign changes of sigma's and tau's
+// steps, learner time share and µs per batch. Learner memory after 1,000
+// batches is measured separately.
+//
+// Output: Markdown tables on stdout; every run in --out/runs.csv; SVG plots of
+// seed 1's loss proxy, sigma, tau and attention per dataset in --out.
+//
+//   ablation [--seeds 5] [--epochs 12] [--codes 256] [--out docs/ablation]
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "lidecm/graph.hpp"
+#include "lidecm/samples.hpp"
+#include "lidecm/svg_chart.hpp"
+#include "lidecm/tokenizer.hpp"
+#include "lidecm/trainer.hpp"
+
+namespace fs = std::filesystem;
+using namespace lidecm;
+
+namespace {
+
+struct HeldOut {
+    Image target;
+    int label = 0;
+};
+
+struct DatasetSpec {
+    std::string name, title;
+    std::string data;
+    int resolution = 64;
+    double noise = 0;
+    std::vector<HeldOut> held_out;
+};
+
+struct RunResult {
+    std::string dataset, variant;
+    int seed = 0;
+    std::size_t batches = 0, convergence = 0;
+    double psnr_token = 0, psnr_refined = 0, ssim_token = 0, ssim_refined = 0;
+    double delta_std = 0;
+    int sigma_flips = 0, tau_flips = 0;
+    double learner_share = 0, learner_us = 0;
+    std::vector<double> loss, sigma, tau;
+    std::vector<AttentionWeights> attention;
+};
+
+const char* const kVariants[] = {"fixed", "plain", "attention"};
+
+LearnerMode mode_of(const std::string& v) {
+    return v == "fixed" ? LearnerMode::fixed : v == "plain" ? LearnerMode::plain : LearnerMode::attention;
+}
+
+std::vector<Image> tiles_of(const fs::path& file, int side) {
+    const Image img = to_rgb(load_image(file));
+    std::vector<Image> out;
+    for (int y = 0; y + side <= img.height; y += side) {
+        for (int x = 0; x + side <= img.width; x += side) {
+            Image tile(side, side, 3);
+            for (int r = 0; r < side; ++r) {
+                const float* src = &img.data[(std::size_t(y + r) * img.width + x) * 3];
+                std::copy(src, src + side * 3, &tile.data[std::size_t(r) * side * 3]);
+            }
+            out.push_back(std::move(tile));
+        }
+    }
+    return out;
+}
+
+// Tiles of the training photos into a folder; every k-th tile of the held-out photos kept.
+DatasetSpec mixed(const fs::path& scratch) {
+    DatasetSpec d{"mixed", "mixed photos and textures (64×64 tiles)", (scratch / "mixed").string(), 64, 0, {}};
+    fs::create_directories(d.data);
+    const auto photos = sample_images();
+    std::vector<Image> held;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < photos.size(); ++i) {
+        for (Image& t : tiles_of(photos[i], 64)) {
+            if (i % 4 == 0) {
+                held.push_back(std::move(t));
+            } else {
+                save_image(t, fs::path(d.data) / (photos[i].stem().string() + "_" + std::to_string(n++) + ".png"));
+            }
+        }
+    }
+    const std::size_t step = std::max<std::size_t>(1, held.size() / 160);
+    for (std::size_t i = 0; i < held.size(); i += step) d.held_out.push_back({held[i], 0});
+    return d;
+}
+
+// A 32×32 image of class 0 (smooth: a random linear colour ramp) or 1 (texture:
+// random-contrast noise around a random colour, with stripes half of the time).
+Image cifar_image(int label, std::mt19937_64& rng) {
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    Image img(32, 32, 3);
+    const float base[3] = {u(rng), u(rng), u(rng)};
+    const float gy = (u(rng) - 0.5f) / 32, gx = (u(rng) - 0.5f) / 32, amp = 0.1f + 0.3f * u(rng);
+    const bool stripes = u(rng) < 0.5f;
+    const int period = 2 + int(u(rng) * 4);
+    for (int y = 0; y < 32; ++y) {
+        for (int x = 0; x < 32; ++x) {
+            for (int c = 0; c < 3; ++c) {
+                float v = label == 0 ? base[c] + gy * float(y) * 12 + gx * float(x) * 12
+                                     : base[c] + amp * (u(rng) - 0.5f) + (stripes && (x / period) % 2 ? amp : 0.0f);
+                img.data[(std::size_t(y) * 32 + x) * 3 + c] = std::clamp(v, 0.0f, 1.0f);
+            }
+        }
+    }
+    return img;
+}
+
+DatasetSpec cifar2(const fs::path& scratch) {
+    DatasetSpec d{"cifar2", "2-class CIFAR-10 binary (smooth vs texture, 32×32)", (scratch / "cifar2").string(), 32, 0, {}};
+    fs::create_directories(d.data);
+    std::mt19937_64 rng(2024);
+    std::ofstream out(fs::path(d.data) / "data_batch_1.bin", std::ios::binary);
+    for (int i = 0; i < 800; ++i) {
+        const int label = i % 2;
+        const Image img = cifar_image(label, rng);
+        if (i >= 640) {  // held out: never written to the training file
+            d.held_out.push_back({img, label});
+            continue;
+        }
+        out.put(char(label));
+        for (int c = 0; c < 3; ++c)
+            for (int p = 0; p < 1024; ++p) out.put(char(std::lround(img.data[std::size_t(p) * 3 + c] * 255.0f)));
+    }
+    std::ofstream(fs::path(d.data) / "batches.meta.txt") << "smooth\ntexture\n";
+    return d;
+}
+
+// Batches until the window-10 moving average stays within 2 % of its final value.
+std::size_t convergence(const std::vector<double>& loss) {
+    if (loss.size() < 10) return loss.size();
+    std::vector<double> ma;
+    double sum = 0;
+    for (std::size_t i = 0; i < loss.size(); ++i) {
+        sum += loss[i];
+        if (i >= 10) sum -= loss[i - 10];
+        if (i >= 9) ma.push_back(sum / 10);
+    }
+    const double final = ma.back(), tol = 0.02 * std::fabs(final);
+    std::size_t b = ma.size();
+    while (b > 0 && std::fabs(ma[b - 1] - final) <= tol) --b;
+    return b + 9 + 1;  // ma[j] ends at batch j + 10 (1-based)
+}
+
+int sign_changes(const std::vector<double>& v) {
+    int flips = 0, last = 0;
+    for (std::size_t i = 1; i < v.size(); ++i) {
+        const double d = v[i] - v[i - 1];
+        const int s = d > 0 ? 1 : d < 0 ? -1 : 0;
+        if (s != 0 && last != 0 && s != last) ++flips;
+        if (s != 0) last = s;
+    }
+    return flips;
+}
+
+double delta_std(const std::vector<double>& loss) {
+    std::vector<double> d;
+    for (std::size_t i = loss.size() / 2 + 1; i < loss.size(); ++i) d.push_back(loss[i] - loss[i - 1]);
+    if (d.size() < 2) return 0;
+    const double mean = std::accumulate(d.begin(), d.end(), 0.0) / double(d.size());
+    double var = 0;
+    for (double x : d) var += (x - mean) * (x - mean);
+    return std::sqrt(var / double(d.size() - 1));
+}
+
+RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, int epochs, int codes,
+                  const fs::path& scratch) {
+    TrainConfig c;
+    c.data = d.data;
+    c.dataset.resolution = d.resolution;
+    c.dataset.validation_fraction = 0;  // scored on the held-out set below
+    c.num_codes = codes;
+    c.epochs = epochs;
+    c.seed = std::uint64_t(seed);
+    c.input_noise = d.noise;
+    c.learner_mode = mode_of(variant);
+    RunResult r;
+    r.dataset = d.name;
+    r.variant = variant;
+    r.seed = seed;
+    double learner = 0, total = 0;
+    TrainEvents events;
+    events.on_batch = [&](const BatchMetrics& m, std::uint64_t) {
+        r.loss.push_back(m.loss);
+        r.sigma.push_back(m.sigma);
+        r.tau.push_back(m.tau);
+        r.attention.push_back(m.attention);
+        learner += m.timings.learner;
+        total += m.timings.total;
+    };
+    const TrainResult t = train(c, scratch / ("run_" + d.name + "_" + variant), events, true);
+    r.batches = r.loss.size();
+    r.convergence = convergence(r.loss);
+    r.delta_std = delta_std(r.loss);
+    r.sigma_flips = sign_changes(r.sigma);
+    r.tau_flips = sign_changes(r.tau);
+    r.learner_share = total > 0 ? learner / total : 0;
+    r.learner_us = 1e6 * learner / double(std::max<std::size_t>(1, r.batches));
+    const EMParameterLearner l = t.model.make_learner();
+    const bool labelled = t.model.class_names.size() > 1;
+    for (std::size_t i = 0; i < d.held_out.size(); ++i) {
+        const HeldOut& h = d.held_out[i];
+        const Image input = d.noise > 0 ? add_gaussian_noise(h.target, d.noise, 1000 + i) : h.target;
+        const Image token = decode(t.model.codebook, encode(t.model.codebook, input, c.patch_size));
+        const Image refined = denoise(token, labelled ? l.get_parameters(h.label) : l.get_parameters()).image;
+        r.psnr_token += psnr(token, h.target);
+        r.psnr_refined += psnr(refined, h.target);
+        r.ssim_token += ssim(token, h.target);
+        r.ssim_refined += ssim(refined, h.target);
+    }
+    const double n = double(d.held_out.size());
+    r.psnr_token /= n;
+    r.psnr_refined /= n;
+    r.ssim_token /= n;
+    r.ssim_refined /= n;
+    return r;
+}
+
+struct Stat {
+    double mean = 0, std = 0;
+};
+template <class F>
+Stat stat(const std::vector<const RunResult*>& runs, F f) {
+    Stat s;
+    for (const auto* r : runs) s.mean += f(*r);
+    s.mean /= double(runs.size());
+    for (const auto* r : runs) s.std += (f(*r) - s.mean) * (f(*r) - s.mean);
+    s.std = runs.size() > 1 ? std::sqrt(s.std / double(runs.size() - 1)) : 0;
+    return s;
+}
+
+std::string pm(Stat s, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f ± %.*f", decimals, s.mean, decimals, s.std);
+    return buf;
+}
+
+void plots(const std::string& name, const std::vector<RunResult>& runs, const fs::path& out) {
+    std::vector<ChartSeries> loss, sigma, tau, attention;
+    const RunResult* att = nullptr;
+    for (const auto& r : runs) {
+        if (r.dataset != name || r.seed != 1) continue;
+        std::vector<double> x(r.loss.size()), ma(r.loss.size());
+        double sum = 0;
+        for (std::size_t i = 0; i < r.loss.size(); ++i) {
+            x[i] = double(i + 1);
+            sum += r.loss[i];
+            if (i >= 10) sum -= r.loss[i - 10];
+            ma[i] = sum / double(std::min<std::size_t>(i + 1, 10));
+        }
+        loss.push_back({r.variant, x, ma, ""});
+        sigma.push_back({r.variant, x, r.sigma, ""});
+        tau.push_back({r.variant, x, r.tau, ""});
+        if (r.variant == "attention") att = &r;
+    }
+    auto write = [&](const std::string& what, const std::vector<ChartSeries>& s, const std::string& y,
+                     std::vector<ChartBand> bands = {}) {
+        ChartOptions o;
+        o.title = name + ": " + what + " (seed 1)";
+        o.x_label = "batch";
+        o.y_label = y;
+        o.bands = std::move(bands);
+        std::ofstream(out / (name + "_" + what + ".svg")) << line_chart_svg(s, o);
+    };
+    write("loss", loss, "loss proxy (moving average of 10)");
+    write("sigma", sigma, "sigma", {{0.1, 0.5, "seed bounds"}});
+    write("tau", tau, "tau", {{0.05, 0.3, "seed bounds"}});
+    if (att) {
+        std::vector<double> x, t, s, c, p;
+        for (std::size_t i = 0; i < att->attention.size(); ++i) {
+            x.push_back(double(i + 1));
+            t.push_back(att->attention[i].texture);
+            s.push_back(att->attention[i].structure);
+            c.push_back(att->attention[i].color);
+            p.push_back(att->attention[i].spatial);
+        }
+        write("attention", {{"texture", x, t, ""}, {"structure", x, s, ""}, {"colour", x, c, ""}, {"spatial", x, p, ""}},
+              "attention weight");
+    }
+}
+
+void memory_report() {
+    // 1,000 batches of the trainer's pattern: one global update with a batch's
+    // features, 32 per-class updates (10 classes).
+    EMParameterLearner l;
+    const PatchFeatures f{0.6, 0.4, 0.2, 0.9};
+    std::mt19937_64 rng(1);
+    std::uniform_real_distribution<double> u(0.2, 0.8);
+    for (int b = 0; b < 1000; ++b) {
+        l.update_global_params(u(rng), u(rng), f);
+        for (int i = 0; i < 32; ++i) l.update_class_params(i % 10, u(rng), u(rng));
+    }
+    std::printf("\nLearner memory after 1,000 batches (10 classes, 32 images per batch): %zu bytes without "
+                "histories, %zu bytes with them.\n",
+                l.state_bytes(false), l.state_bytes(true));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Ablation of the attention EM learner: fixed vs plain vs attention"};
+    int seeds = 5, epochs = 12, codes = 256;
+    std::string out = "docs/ablation";
+    std::string scratch = (fs::temp_directory_path() / "lidecm_ablation").string();
+    app.add_option("--seeds", seeds, "Seeds per variant")->default_val(5);
+    app.add_option("--epochs", epochs, "Epochs per run")->default_val(12);
+    app.add_option("--codes", codes, "Codewords K")->default_val(256);
+    app.add_option("--out", out, "Folder for runs.csv and the SVG plots")->default_val("docs/ablation");
+    app.add_option("--scratch", scratch, "Scratch folder");
+    CLI11_PARSE(app, argc, argv);
+    try {
+        fs::remove_all(scratch);
+        fs::create_directories(out);
+        std::vector<DatasetSpec> sets = {mixed(scratch), cifar2(scratch)};
+        DatasetSpec noisy = sets[0];
+        noisy.name = "noisy";
+        noisy.title = "mixed tiles with input noise σ = 25 (targets clean)";
+        noisy.noise = 25.0 / 255.0;
+        sets.push_back(noisy);
+        std::vector<RunResult> runs;
+        for (const auto& d : sets) {
+            for (int seed = 1; seed <= seeds; ++seed) {
+                for (const char* v : kVariants) {
+                    std::fprintf(stderr, "%s seed %d %s\n", d.name.c_str(), seed, v);
+                    runs.push_back(run_one(d, v, seed, epochs, codes, scratch));
+                }
+            }
+        }
+        std::ofstream csv(fs::path(out) / "runs.csv");
+        csv << "dataset,variant,seed,batches,convergence_batches,psnr_token,psnr_refined,ssim_token,ssim_refined,"
+               "loss_delta_std,sigma_sign_changes,tau_sign_changes,learner_share,learner_us_per_batch,final_sigma,"
+               "final_tau\n";
+        for (const auto& r : runs) {
+            csv << r.dataset << ',' << r.variant << ',' << r.seed << ',' << r.batches << ',' << r.convergence << ','
+                << r.psnr_token << ',' << r.psnr_refined << ',' << r.ssim_token << ',' << r.ssim_refined << ','
+                << r.delta_std << ',' << r.sigma_flips << ',' << r.tau_flips << ',' << r.learner_share << ','
+                << r.learner_us << ',' << r.sigma.back() << ',' << r.tau.back() << '\n';
+        }
+        for (const auto& d : sets) {
+            plots(d.name, runs, out);
+            std::map<std::string, std::vector<const RunResult*>> by;
+            for (const auto& r : runs)
+                if (r.dataset == d.name) by[r.variant].push_back(&r);
+            std::printf("\n### %s — %zu held-out images, %zu batches per run, %d seeds\n\n", d.title.c_str(),
+                        d.held_out.size(), by["fixed"].front()->batches, seeds);
+            std::printf("| variant | convergence (batches) | refined PSNR (dB) | refined SSIM | token PSNR (dB) | "
+                        "loss-delta std (last half) | sigma step sign changes | tau step sign changes | learner share | "
+                        "learner µs/batch | final sigma | final tau |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            for (const char* v : kVariants) {
+                const auto& rs = by[v];
+                std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", v,
+                            pm(stat(rs, [](const RunResult& r) { return double(r.convergence); }), 1).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return r.psnr_refined; }), 3).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return r.ssim_refined; }), 4).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return r.psnr_token; }), 3).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return r.delta_std; }), 4).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return double(r.sigma_flips); }), 1).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return double(r.tau_flips); }), 1).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return 100 * r.learner_share; }), 2).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return r.learner_us; }), 0).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return r.sigma.back(); }), 4).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return r.tau.back(); }), 4).c_str());
+            }
+            auto mean_of = [&](const char* v, auto f) { return stat(by[v], f).mean; };
+            auto conv = [](const RunResult& r) { return double(r.convergence); };
+            auto pr = [](const RunResult& r) { return r.psnr_refined; };
+            auto ds = [](const RunResult& r) { return r.delta_std; };
+            std::printf("\nattention vs fixed / vs plain: convergence ×%.3f / ×%.3f; refined PSNR %+.3f / %+.3f dB "
+                        "(MSE ×%.3f / ×%.3f); loss-delta std ×%.3f / ×%.3f\n",
+                        mean_of("attention", conv) / mean_of("fixed", conv), mean_of("attention", conv) / mean_of("plain", conv),
+                        mean_of("attention", pr) - mean_of("fixed", pr), mean_of("attention", pr) - mean_of("plain", pr),
+                        std::pow(10, -(mean_of("attention", pr) - mean_of("fixed", pr)) / 10),
+                        std::pow(10, -(mean_of("attention", pr) - mean_of("plain", pr)) / 10),
+                        mean_of("attention", ds) / mean_of("fixed", ds), mean_of("attention", ds) / mean_of("plain", ds));
+        }
+        memory_report();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ablation: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -290,8 +290,8 @@ void plots(const std::string& name, const std::vector<RunResult>& runs, const fs
         std::ofstream(out / (name + "_" + what + ".svg")) << line_chart_svg(s, o);
     };
     write("loss", loss, "loss proxy (moving average of 10)");
-    write("sigma", sigma, "sigma", {{0.1, 0.5, "seed bounds"}});
-    write("tau", tau, "tau", {{0.05, 0.3, "seed bounds"}});
+    write("sigma", sigma, "sigma (seed bounds 0.1–0.5)");
+    write("tau", tau, "tau (seed bounds 0.05–0.3)");
     if (att) {
         std::vector<double> x, t, s, c, p;
         for (std::size_t i = 0; i < att->attention.size(); ++i) {
@@ -370,16 +370,17 @@ int main(int argc, char** argv) {
                 if (r.dataset == d.name) by[r.variant].push_back(&r);
             std::printf("\n### %s — %zu held-out images, %zu batches per run, %d seeds\n\n", d.title.c_str(),
                         d.held_out.size(), by["fixed"].front()->batches, seeds);
-            std::printf("| variant | convergence (batches) | refined PSNR (dB) | refined SSIM | token PSNR (dB) | "
+            std::printf("| variant | convergence (batches) | refined PSNR (dB) | refined SSIM | token PSNR (dB) | token SSIM | "
                         "loss-delta std (last half) | sigma step sign changes | tau step sign changes | learner share | "
-                        "learner µs/batch | final sigma | final tau |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                        "learner µs/batch | final sigma | final tau |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (const char* v : kVariants) {
                 const auto& rs = by[v];
-                std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", v,
+                std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", v,
                             pm(stat(rs, [](const RunResult& r) { return double(r.convergence); }), 1).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return r.psnr_refined; }), 3).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return r.ssim_refined; }), 4).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return r.psnr_token; }), 3).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return r.ssim_token; }), 4).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return r.delta_std; }), 4).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return double(r.sigma_flips); }), 1).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return double(r.tau_flips); }), 1).c_str(),

@@ -117,7 +117,7 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
     if (o.y_max) yr.hi = *o.y_max;
     xr.settle();
     yr.settle();
-    const double left = 64, right = 16, top = o.title.empty() ? 16 : 32, bottom = 44;
+    const double left = 64, right = 16, top = o.title.empty() ? 16 : 32, bottom = 48;
     const double legend_h = 18.0 * double((series.size() + 2) / 3);
     const double pw = o.width - left - right, ph = o.height - top - bottom - legend_h;
     auto px = [&](double x) { return left + (x - xr.lo) / (xr.hi - xr.lo) * pw; };
@@ -172,7 +172,7 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
         if (finite.size() == 1) d << " l0.01,0";  // one point still shows (round caps)
         svg << "<path class=\"series\" d=\"" << d.str() << "\" fill=\"none\" stroke=\"" << color
             << "\" stroke-width=\"1.5\" stroke-linecap=\"round\"><title>" << escape(s.name) << "</title></path>\n";
-        const double lx = left + double(k % 3) * (pw / 3), ly = top + ph + 44 + 18.0 * double(k / 3) - 4;
+        const double lx = left + double(k % 3) * (pw / 3), ly = top + ph + bottom + 13 + 18.0 * double(k / 3);
         svg << "<line x1=\"" << lx << "\" x2=\"" << lx + 18 << "\" y1=\"" << ly - 4 << "\" y2=\"" << ly - 4
             << "\" stroke=\"" << color << "\" stroke-width=\"3\"/><text x=\"" << lx + 22 << "\" y=\"" << ly << "\">"
             << escape(s.name) << "</text>\n";

@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 WERROR ?= ON
 CMAKE_FLAGS ?=
 
-.PHONY: all deps samples configure build test demo bench ablation sanitize ci clean
+.PHONY: all deps samples configure build test demo bench ablation report-screenshot sanitize ci clean
 
 all: build
 
@@ -29,6 +29,12 @@ demo: build samples
 bench: build samples
 	@$(BUILD)/bench/bench_graph --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bench/denoise_quality
+
+# docs/report.png: the demo run's report as headless Chromium renders it (the browser test's flags).
+report-screenshot: demo
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+	  --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=$$(mktemp -d) \
+	  --window-size=1360,1500 --screenshot=docs/report.png file://$(CURDIR)/runs/demo/report.html
 
 # The learner ablation (issue #4): ~2 minutes; tables on stdout, runs.csv and SVG plots in docs/ablation.
 ablation: build samples

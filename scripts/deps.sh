@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev                # JSON summaries, metrics lines, model file headers
   zlib1g-dev                        # CRC-32 checksums of model and token files
   python3                           # independent reader of model files in one test
+  chromium                          # renders the HTML training report in its browser test
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro-benchmarks
 )

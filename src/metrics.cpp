@@ -1,6 +1,10 @@
 #include "lidecm/metrics.hpp"
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
+
+#include "lidecm/error.hpp"
 
 namespace lidecm {
 
@@ -47,6 +51,24 @@ std::optional<MetricsLine> parse_metrics_line(const std::string& line) {
     } catch (const nlohmann::json::exception&) {  // a field of the wrong type: the line is unusable
         return std::nullopt;
     }
+}
+
+MetricsLog read_metrics(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) throw IoError(path.string() + ": cannot open the metrics file");
+    MetricsLog log;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        const auto parsed = parse_metrics_line(line);
+        if (!parsed) {
+            ++log.skipped_lines;
+        } else if (parsed->batch) {
+            log.batches.push_back(*parsed->batch);
+        } else {
+            log.epochs.push_back(*parsed->epoch);
+        }
+    }
+    return log;
 }
 
 }  // namespace lidecm

@@ -13,7 +13,11 @@ namespace {
 
 const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
-std::string escape(const std::string& text) {
+std::string escape(const std::string& text) { return xml_escape(text); }
+
+}  // namespace
+
+std::string xml_escape(const std::string& text) {
     std::string out;
     for (char c : text) {
         switch (c) {
@@ -26,6 +30,8 @@ std::string escape(const std::string& text) {
     }
     return out;
 }
+
+namespace {
 
 std::string number(double v) {
     char buf[32];
@@ -53,6 +59,59 @@ struct Range {
         }
     }
 };
+
+// Plot area inside the margins (the legend, if any, goes below the x labels).
+struct Frame {
+    double left = 64, right = 16, top = 0, bottom = 48, width = 0, height = 0;
+    Range y;
+    [[nodiscard]] double py(double v) const {
+        return top + (1 - (std::clamp(v, y.lo, y.hi) - y.lo) / (y.hi - y.lo)) * height;
+    }
+};
+
+Frame frame_for(const ChartOptions& o, const Range& y, double legend_height) {
+    Frame f;
+    f.top = o.title.empty() ? 16 : 32;
+    f.width = o.width - f.left - f.right;
+    f.height = o.height - f.top - f.bottom - legend_height;
+    f.y = y;
+    return f;
+}
+
+void begin_svg(std::ostringstream& svg, const ChartOptions& o) {
+    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
+        << "\" viewBox=\"0 0 " << o.width << ' ' << o.height << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+    if (!o.title.empty()) {
+        svg << "<text x=\"" << o.width / 2 << "\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">"
+            << escape(o.title) << "</text>\n";
+    }
+}
+
+void y_grid(std::ostringstream& svg, const Frame& f) {
+    for (double t : nice_ticks(f.y.lo, f.y.hi)) {
+        svg << "<line x1=\"" << f.left << "\" x2=\"" << f.left + f.width << "\" y1=\"" << f.py(t) << "\" y2=\""
+            << f.py(t) << "\" stroke=\"#e0e0e0\"/><text x=\"" << f.left - 4 << "\" y=\"" << f.py(t) + 4
+            << "\" text-anchor=\"end\">" << number(t) << "</text>\n";
+    }
+}
+
+// x ticks at the values `ticks`, placed by `px`; the frame and both axis labels.
+template <class Px>
+void x_axis_and_frame(std::ostringstream& svg, const Frame& f, const ChartOptions& o, const std::vector<double>& ticks,
+                      Px px) {
+    for (double t : ticks) {
+        svg << "<line x1=\"" << px(t) << "\" x2=\"" << px(t) << "\" y1=\"" << f.top + f.height << "\" y2=\""
+            << f.top + f.height + 4 << "\" stroke=\"#333\"/><text x=\"" << px(t) << "\" y=\"" << f.top + f.height + 16
+            << "\" text-anchor=\"middle\">" << number(t) << "</text>\n";
+    }
+    svg << "<rect x=\"" << f.left << "\" y=\"" << f.top << "\" width=\"" << f.width << "\" height=\"" << f.height
+        << "\" fill=\"none\" stroke=\"#333\"/>\n";
+    svg << "<text x=\"" << f.left + f.width / 2 << "\" y=\"" << f.top + f.height + 32 << "\" text-anchor=\"middle\">"
+        << escape(o.x_label) << "</text>\n";
+    svg << "<text transform=\"translate(14," << f.top + f.height / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
+        << escape(o.y_label) << "</text>\n";
+}
 
 }  // namespace
 
@@ -117,19 +176,12 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
     if (o.y_max) yr.hi = *o.y_max;
     xr.settle();
     yr.settle();
-    const double left = 64, right = 16, top = o.title.empty() ? 16 : 32, bottom = 48;
-    const double legend_h = 18.0 * double((series.size() + 2) / 3);
-    const double pw = o.width - left - right, ph = o.height - top - bottom - legend_h;
-    auto px = [&](double x) { return left + (x - xr.lo) / (xr.hi - xr.lo) * pw; };
-    auto py = [&](double y) { return top + (1 - (std::clamp(y, yr.lo, yr.hi) - yr.lo) / (yr.hi - yr.lo)) * ph; };
+    const Frame f = frame_for(o, yr, 18.0 * double((series.size() + 2) / 3));
+    auto px = [&](double x) { return f.left + (x - xr.lo) / (xr.hi - xr.lo) * f.width; };
+    auto py = [&](double y) { return f.py(y); };
+    const double left = f.left, top = f.top, pw = f.width, ph = f.height, bottom = f.bottom;
     std::ostringstream svg;
-    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
-        << "\" viewBox=\"0 0 " << o.width << ' ' << o.height << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
-        << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-    if (!o.title.empty()) {
-        svg << "<text x=\"" << o.width / 2 << "\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">"
-            << escape(o.title) << "</text>\n";
-    }
+    begin_svg(svg, o);
     for (const auto& b : o.bands) {
         const double y0 = py(std::max(b.y0, b.y1)), y1 = py(std::min(b.y0, b.y1));
         svg << "<rect class=\"band\" x=\"" << left << "\" y=\"" << y0 << "\" width=\"" << pw << "\" height=\""
@@ -139,22 +191,8 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
                 << escape(b.label) << "</text>\n";
         }
     }
-    for (double t : nice_ticks(yr.lo, yr.hi)) {
-        svg << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << py(t) << "\" y2=\"" << py(t)
-            << "\" stroke=\"#e0e0e0\"/><text x=\"" << left - 4 << "\" y=\"" << py(t) + 4
-            << "\" text-anchor=\"end\">" << number(t) << "</text>\n";
-    }
-    for (double t : nice_ticks(xr.lo, xr.hi)) {
-        svg << "<line x1=\"" << px(t) << "\" x2=\"" << px(t) << "\" y1=\"" << top + ph << "\" y2=\"" << top + ph + 4
-            << "\" stroke=\"#333\"/><text x=\"" << px(t) << "\" y=\"" << top + ph + 16 << "\" text-anchor=\"middle\">"
-            << number(t) << "</text>\n";
-    }
-    svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
-        << "\" fill=\"none\" stroke=\"#333\"/>\n";
-    svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << top + ph + 32 << "\" text-anchor=\"middle\">"
-        << escape(o.x_label) << "</text>\n";
-    svg << "<text transform=\"translate(14," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
-        << escape(o.y_label) << "</text>\n";
+    y_grid(svg, f);
+    x_axis_and_frame(svg, f, o, nice_ticks(xr.lo, xr.hi), px);
     std::size_t palette = 0;
     for (std::size_t k = 0; k < series.size(); ++k) {
         const auto& s = series[k];
@@ -177,6 +215,39 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
             << "\" stroke=\"" << color << "\" stroke-width=\"3\"/><text x=\"" << lx + 22 << "\" y=\"" << ly << "\">"
             << escape(s.name) << "</text>\n";
     }
+    svg << "</svg>\n";
+    return svg.str();
+}
+
+std::string bar_chart_svg(const std::vector<double>& values, const ChartOptions& o) {
+    require(o.width >= 200 && o.height >= 120, "chart", "must be at least 200×120 px");
+    const std::size_t bins = std::max<std::size_t>(1, std::min(values.size(), std::max<std::size_t>(o.max_points / 3, 1)));
+    std::vector<double> bars(bins, 0.0);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const std::size_t b = i * bins / values.size();
+        if (std::isfinite(values[i])) bars[b] = std::max(bars[b], values[i]);
+    }
+    Range yr;
+    yr.add(0);
+    for (double v : bars) yr.add(v);
+    if (o.y_max) yr.hi = *o.y_max;
+    yr.settle();
+    const Frame f = frame_for(o, yr, 0);
+    const double left = f.left, top = f.top, pw = f.width, ph = f.height;
+    auto py = [&](double y) { return f.py(y); };
+    std::ostringstream svg;
+    begin_svg(svg, o);
+    y_grid(svg, f);
+    const double w = pw / double(bins);
+    std::ostringstream d;  // one path of rectangles: small documents even for 65,536 codewords
+    for (std::size_t b = 0; b < bins; ++b) {
+        const double y = py(bars[b]);
+        d << 'M' << left + w * double(b) << ',' << top + ph << " V" << y << " h" << std::max(w * 0.9, 0.5) << " V"
+          << top + ph << 'Z';
+    }
+    svg << "<path class=\"series\" d=\"" << d.str() << "\" fill=\"#1f77b4\"/>\n";
+    const double n = double(std::max<std::size_t>(values.size(), 1));
+    x_axis_and_frame(svg, f, o, nice_ticks(0, n), [&](double t) { return left + t / n * pw; });
     svg << "</svg>\n";
     return svg.str();
 }

@@ -78,6 +78,20 @@ TEST_F(Cli, DenoiseWritesTheImageAndAJsonSummary) {
     EXPECT_GT(j["timings"]["total"].get<double>(), 0.0);
 }
 
+TEST_F(Cli, AdaptWritesAnHtmlReportOfItsRounds) {
+    const CliRun r = run("denoise " + noisy + " -o " + dir + "/o.png --adapt --iterations 3 --report " + dir + "/a.html");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string html = test::slurp(dir + "/a.html");
+    std::size_t charts = 0;
+    for (std::size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++charts;
+    EXPECT_EQ(charts, 3u);
+    EXPECT_NE(html.find("of 3"), std::string::npos);  // best round "k of 3"
+    EXPECT_EQ(html.find("NaN"), std::string::npos);
+    const CliRun without = run("denoise " + noisy + " -o " + dir + "/p.png --report " + dir + "/b.html");
+    EXPECT_EQ(without.status, 2) << "--report needs --adapt";
+    EXPECT_FALSE(fs::exists(dir + "/b.html"));
+}
+
 TEST_F(Cli, FlagsOverrideTheDefaults) {
     const CliRun r = run("denoise " + noisy + " -o " + dir + "/o.png --json --sigma 0.2 --stride 3 --noise-sigma 20");
     ASSERT_EQ(r.status, 0) << r.err;

@@ -36,10 +36,14 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     ASSERT_EQ(t.status, 0) << t.err;
     EXPECT_NE(t.out.find("trained: 2/2 epochs"), std::string::npos) << t.out;
     EXPECT_NE(t.out.find("validation PSNR token"), std::string::npos) << t.out;
-    for (const char* f : {"model.lidecm", "best.lidecm", "metrics.jsonl", "samples.png"}) {
+    for (const char* f : {"model.lidecm", "best.lidecm", "metrics.jsonl", "samples.png", "report.html"}) {
         EXPECT_TRUE(fs::exists(dir + "/run/" + f)) << f;
     }
     const std::string model = dir + "/run/model.lidecm";
+    const auto report = run("report " + dir + "/run -o " + dir + "/r.html");
+    ASSERT_EQ(report.status, 0) << report.err;
+    EXPECT_NE(report.out.find("8 charts from 6 batch and 2 epoch lines"), std::string::npos) << report.out;
+    EXPECT_GT(fs::file_size(dir + "/r.html"), 1000u);
     const auto info = run("info " + model);
     ASSERT_EQ(info.status, 0) << info.err;
     EXPECT_NE(info.out.find("K = 16 codewords of 8 x 8 x 3"), std::string::npos) << info.out;
@@ -152,6 +156,9 @@ TEST_F(CliTrain, BadInputIsRefusedWithOneLine) {
     refused("tokenize --model " + dir + "/missing.lidecm " + data + "/smooth/0.png -o " + dir + "/t.tok", 1,
             "missing.lidecm");
     refused("info " + dir + "/missing.lidecm", 1, "missing.lidecm");
+    refused("report " + dir + "/no_run", 1, "no_run");
+    EXPECT_EQ(run(small_run() + " --no-report --out " + dir + "/quiet").status, 0);
+    EXPECT_FALSE(fs::exists(dir + "/quiet/report.html"));
     EXPECT_FALSE(fs::exists(dir + "/t.tok"));
 }
 

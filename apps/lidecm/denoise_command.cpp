@@ -7,6 +7,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/adaptive_denoise.hpp"
+#include "lidecm/report.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/image.hpp"
 #include "lidecm/noise.hpp"
@@ -16,7 +17,7 @@ namespace lidecm::cli {
 namespace {
 
 struct DenoiseOptions {
-    std::string input, output, reference, summary_file;
+    std::string input, output, reference, summary_file, report_file;
     GraphParams params;                 // only the flags the user set are applied
     std::optional<double> noise_sigma;  // 0-255 scale
     bool adapt = false, perceptual = false, json = false;
@@ -90,6 +91,10 @@ void run(const DenoiseOptions& o, const FlagSet& flags) {
         summary["attention"] = to_json(r.iterations.back().attention);
         summary["status"] = {{"sigma", r.status.sigma}, {"tau", r.status.tau}, {"radius", r.status.radius},
                              {"recent_loss", r.status.recent_loss}};
+        if (!o.report_file.empty()) {
+            const std::string html = adapt_report_html(r, "lidecm denoise --adapt — " + o.input);
+            write_file_atomically(o.report_file, std::vector<unsigned char>(html.begin(), html.end()));
+        }
     } else {
         result = denoise(noisy, params);
         summary["params"] = to_json(params);
@@ -170,6 +175,8 @@ void add_denoise_command(CLI::App& app) {
         ->default_val(o->max_pixels)->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 40));
     cmd->add_flag("--json", o->json, "Print a JSON summary (parameters, attention, noise, timings) on stdout");
     cmd->add_option("--summary", o->summary_file, "Also write the JSON summary to this file");
+    cmd->add_option("--report", o->report_file, "With --adapt: write an HTML report of the rounds (parameters, attention, loss)")
+        ->needs("--adapt");
     cmd->callback([o, flags] { run(*o, *flags); });
 }
 

@@ -7,6 +7,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/report.hpp"
 #include "lidecm/trainer.hpp"
 
 namespace lidecm::cli {
@@ -31,7 +32,7 @@ struct TrainFlags {
     TrainConfig config;
     std::string out, resume;
     double input_noise = 0;  // 0-255 scale
-    bool no_augment = false, overwrite = false, quiet = false;
+    bool no_augment = false, overwrite = false, quiet = false, no_report = false;
     std::string learner = "attention";
     int epochs = 0;
 };
@@ -101,6 +102,7 @@ void run_train(const TrainFlags& flags) {
         r = train(config, dir, events, flags.overwrite);
     }
     display.end_bar();
+    if (!flags.no_report) write_run_report(dir, dir / "report.html");  // also after an interrupt
     const GraphParams p = r.model.make_learner().get_parameters();
     const AttentionWeights a = r.model.learner.last_attention;
     std::printf("%s: %d/%d epochs, %.0f images/s, validation PSNR token %.2f dB, refined %.2f dB, sigma %.4f, "
@@ -150,6 +152,7 @@ void add_train_command(CLI::App& app) {
         ->default_val(256);
     cmd->add_option("--learner", f->learner, "attention (the seed's learner), plain (its update without attention) or fixed (no learner)")
         ->default_val("attention")->check(CLI::IsMember({"attention", "plain", "fixed"}));
+    cmd->add_flag("--no-report", f->no_report, "Do not write RUN_DIR/report.html at the end");
     cmd->add_flag("-q,--quiet", f->quiet, "Print only the final summary");
     cmd->callback([f, cmd] {
         if (!f->resume.empty()) {

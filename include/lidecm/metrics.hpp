@@ -2,8 +2,10 @@
 // What a training run records per batch and per epoch, and its JSON-lines form
 // (one object per line in metrics.jsonl; "type" is "batch" or "epoch").
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lidecm/em_learner.hpp"
 
@@ -70,5 +72,14 @@ struct MetricsLine {
 /// Parses one line; nothing for a malformed, truncated or unknown line (a run
 /// killed mid-write leaves one), never an exception.
 std::optional<MetricsLine> parse_metrics_line(const std::string& line);
+
+/// Every line of a metrics.jsonl file.
+struct MetricsLog {
+    std::vector<BatchMetrics> batches;
+    std::vector<EpochMetrics> epochs;
+    std::size_t skipped_lines = 0;  ///< malformed or truncated lines (a run killed mid-write)
+};
+/// Reads metrics.jsonl; IoError when the file cannot be opened.
+MetricsLog read_metrics(const std::filesystem::path& path);
 
 }  // namespace lidecm

@@ -37,9 +37,16 @@ struct ChartOptions {
 /// differ in length or for a size below 200×120 px.
 std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOptions& options);
 
+/// Vertical bars, one per value, left to right (e.g. codewords sorted by use).
+/// Above max_points bars, neighbouring bars are merged (their maximum is drawn).
+std::string bar_chart_svg(const std::vector<double>& values, const ChartOptions& options);
+
 /// Indices of the points kept when drawing n points with at most max_points:
 /// per bucket the first, the minimum and the maximum; always 0 and n − 1.
 std::vector<std::size_t> downsample_indices(const std::vector<double>& y, std::size_t max_points);
+
+/// Text with &, <, >, " escaped for XML and HTML.
+std::string xml_escape(const std::string& text);
 
 /// Tick values ("nice" steps of 1, 2 or 5 × 10^k) covering [lo, hi], about `count` of them.
 std::vector<double> nice_ticks(double lo, double hi, int count = 5);

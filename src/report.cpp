@@ -1,0 +1,281 @@
+// HTML reports: a page of inline SVG charts, tables and base64 images.
+#include "lidecm/report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "lidecm/error.hpp"
+#include "lidecm/image.hpp"
+#include "lidecm/metrics.hpp"
+#include "lidecm/model.hpp"
+#include "lidecm/svg_chart.hpp"
+
+namespace lidecm {
+namespace {
+
+constexpr const char* kStyle =
+    "body{font-family:sans-serif;max-width:1320px;margin:24px auto;padding:0 12px;color:#222}"
+    "h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}"
+    "figure.chart{display:inline-block;margin:6px;vertical-align:top}"
+    "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 9px}"
+    "td.n{text-align:right}.note{color:#666;font-size:13px}img.grid{max-width:100%;image-rendering:pixelated}";
+
+// Writes the natural size of every image into the DOM once loaded, so a test
+// (or a reader) can see that the embedded images decoded.
+constexpr const char* kScript =
+    "<script>window.addEventListener('load',function(){"
+    "document.querySelectorAll('img').forEach(function(i){i.setAttribute('data-natural-width',i.naturalWidth);});"
+    "document.body.setAttribute('data-ready','1');});</script>";
+
+std::string fmt(double v, int decimals = 4) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+class Page {
+public:
+    explicit Page(const std::string& title) { head_ = title; }
+    void heading(const std::string& text) { body_ << "<h2>" << xml_escape(text) << "</h2>\n"; }
+    void html(const std::string& raw) { body_ << raw; }
+    void chart(const std::string& svg, const std::string& caption) {
+        body_ << "<figure class=\"chart\">" << svg << "<figcaption class=\"note\">" << xml_escape(caption)
+              << "</figcaption></figure>\n";
+        ++charts_;
+    }
+    void rows(const std::vector<std::pair<std::string, std::string>>& kv) {
+        body_ << "<table>";
+        for (const auto& [k, v] : kv) body_ << "<tr><th>" << xml_escape(k) << "</th><td>" << xml_escape(v) << "</td></tr>";
+        body_ << "</table>\n";
+    }
+    [[nodiscard]] std::size_t charts() const { return charts_; }
+    [[nodiscard]] std::string str() const {
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + xml_escape(head_) +
+               "</title><style>" + kStyle + "</style></head>\n<body>\n<h1>" + xml_escape(head_) + "</h1>\n" +
+               body_.str() + kScript + "\n</body></html>\n";
+    }
+
+private:
+    std::string head_;
+    std::ostringstream body_;
+    std::size_t charts_ = 0;
+};
+
+ChartOptions chart(const std::string& title, const std::string& x, const std::string& y, const ReportOptions& r) {
+    ChartOptions o;
+    o.title = title;
+    o.x_label = x;
+    o.y_label = y;
+    o.max_points = r.max_points;
+    return o;
+}
+
+template <class F>
+ChartSeries batch_series(const std::string& name, const std::vector<BatchMetrics>& b, F f) {
+    ChartSeries s{name, {}, {}, ""};
+    for (const auto& m : b) {
+        s.x.push_back(double(m.step));
+        s.y.push_back(f(m));
+    }
+    return s;
+}
+
+template <class F>
+ChartSeries epoch_series(const std::string& name, const std::vector<EpochMetrics>& e, F f, bool by_step) {
+    ChartSeries s{name, {}, {}, ""};
+    for (const auto& m : e) {
+        s.x.push_back(by_step ? double(m.step) : double(m.epoch + 1));
+        s.y.push_back(f(m));
+    }
+    return s;
+}
+
+std::vector<unsigned char> file_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+const char* mode_name(LearnerMode m) {
+    return m == LearnerMode::fixed ? "fixed (no learner)" : m == LearnerMode::plain ? "plain (no attention)" : "attention";
+}
+
+void run_header(Page& page, const Model& model, const MetricsLog& log) {
+    const TrainConfig& c = model.config;
+    const LearnerStatus status = model.make_learner().get_status();
+    double seconds = 0, images = 0, learner = 0, steps = 0;
+    for (const auto& b : log.batches) {
+        steps += b.timings.total;
+        learner += b.timings.learner;
+        images += double(b.images);
+    }
+    for (const auto& e : log.epochs) seconds += e.seconds;
+    page.rows({
+        {"data", c.data + " (" + std::to_string(c.dataset.resolution) + "×" + std::to_string(c.dataset.resolution) +
+                     ", " + std::to_string(c.dataset.channels) + " channel(s), " +
+                     std::to_string(model.class_names.size()) + " class(es))"},
+        {"model", "K = " + std::to_string(c.num_codes) + " codewords of " + std::to_string(c.patch_size) + "×" +
+                      std::to_string(c.patch_size) + "; learner: " + mode_name(c.learner_mode) + "; seed " +
+                      std::to_string(c.seed)},
+        {"progress", "epoch " + std::to_string(model.progress.epoch) + " of " + std::to_string(c.epochs) + ", " +
+                         std::to_string(model.progress.step) + " batches of " + std::to_string(c.batch_size) + ", " +
+                         std::to_string(model.progress.images) + " images" +
+                         (model.progress.finished ? " (finished)" : " (not finished: resume with --resume)")},
+        {"input noise", c.input_noise > 0 ? "σ = " + fmt(c.input_noise * 255, 1) + " / 255 (targets clean)" : "none"},
+        {"best validation PSNR", model.progress.best_epoch >= 0
+                                     ? fmt(model.progress.best_validation_psnr, 2) + " dB (epoch " +
+                                           std::to_string(model.progress.best_epoch + 1) + ")"
+                                     : "—"},
+        {"time", fmt(seconds, 1) + " s in epochs; " + (steps > 0 ? fmt(images / steps, 0) : std::string("—")) +
+                     " images/s in training steps; learner " + (steps > 0 ? fmt(100 * learner / steps, 2) : "0") +
+                     " % of step time"},
+        {"final status (get_status)", "sigma " + status.sigma + ", tau " + status.tau + ", radius " + status.radius +
+                                          ", recent loss " + status.recent_loss},
+        {"metrics lines", std::to_string(log.batches.size()) + " batch, " + std::to_string(log.epochs.size()) +
+                              " epoch, " + std::to_string(log.skipped_lines) + " malformed line(s) skipped"},
+    });
+}
+
+void class_table(Page& page, const Model& model) {
+    std::ostringstream t;
+    t << "<table><tr><th>class</th><th>name</th><th>sigma</th><th>tau</th><th>smooth steps</th><th>updates</th></tr>";
+    for (std::size_t k = 0; k < model.learner.classes.size(); ++k) {
+        const ClassParams& p = model.learner.classes[k];
+        const std::string name = k < model.class_names.size() ? model.class_names[k] : std::to_string(k);
+        t << "<tr><td class=\"n\">" << k << "</td><td>" << xml_escape(name) << "</td><td class=\"n\">" << fmt(p.sigma)
+          << "</td><td class=\"n\">" << fmt(p.tau) << "</td><td class=\"n\">" << p.smooth_steps
+          << "</td><td class=\"n\">" << p.loss_history.size() << "</td></tr>";
+    }
+    t << "</table>\n";
+    page.html(t.str());
+}
+
+}  // namespace
+
+std::string base64(const std::vector<unsigned char>& bytes) {
+    static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+        std::uint32_t v = std::uint32_t(bytes[i]) << 16;
+        if (n > 1) v |= std::uint32_t(bytes[i + 1]) << 8;
+        if (n > 2) v |= bytes[i + 2];
+        for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kAlphabet[(v >> (18 - 6 * k)) & 63] : '=';
+    }
+    return out;
+}
+
+std::string run_report_html(const std::filesystem::path& run_dir, const ReportOptions& r, RunReportSummary* summary) {
+    const Model model = load_model(run_dir / "model.lidecm");
+    const MetricsLog log = read_metrics(run_dir / "metrics.jsonl");
+    const auto& b = log.batches;
+    const auto& e = log.epochs;
+    Page page("lidecm training report — " + run_dir.filename().string());
+    run_header(page, model, log);
+
+    page.heading("Losses");
+    page.chart(line_chart_svg({batch_series("loss proxy", b, [](const BatchMetrics& m) { return m.loss; }),
+                               batch_series("1 − SSIM", b, [](const BatchMetrics& m) { return m.one_minus_ssim; }),
+                               epoch_series("loss proxy, epoch mean", e, [](const EpochMetrics& m) { return m.loss; }, true)},
+                              chart("Loss proxy and 1 − SSIM", "batch", "loss", r)),
+               "Per batch; the epoch means are drawn at each epoch's last batch.");
+    page.chart(line_chart_svg({batch_series("MSE (refined)", b, [](const BatchMetrics& m) { return m.mse; }),
+                               batch_series("quantisation MSE", b, [](const BatchMetrics& m) { return m.quant_mse; }),
+                               epoch_series("MSE, epoch mean", e, [](const EpochMetrics& m) { return m.mse; }, true)},
+                              chart("MSE and quantisation error", "batch", "mean squared error", r)),
+               "MSE of the refined reconstruction against the target; quantisation MSE of the tiles.");
+    if (!e.empty()) {
+        page.chart(line_chart_svg({epoch_series("token", e, [](const EpochMetrics& m) { return m.val_psnr_token; }, false),
+                                   epoch_series("refined", e, [](const EpochMetrics& m) { return m.val_psnr_refined; }, false)},
+                                  chart("Validation PSNR", "epoch", "PSNR (dB)", r)),
+                   "Held-out validation images, token and refined reconstructions.");
+    }
+
+    page.heading("Parameters and attention");
+    const ParamBounds& bounds = model.config.learner.bounds;
+    ChartOptions sigma = chart("sigma", "batch", "sigma", r);
+    sigma.bands = {{bounds.sigma_min, bounds.sigma_max, "clamp range"}};
+    page.chart(line_chart_svg({batch_series("sigma", b, [](const BatchMetrics& m) { return m.sigma; })}, sigma),
+               "Global sigma after each batch; the shaded band is its clamp range.");
+    ChartOptions tau = chart("tau", "batch", "tau", r);
+    tau.bands = {{bounds.tau_min, bounds.tau_max, "clamp range"}};
+    page.chart(line_chart_svg({batch_series("tau", b, [](const BatchMetrics& m) { return m.tau; })}, tau),
+               "Global tau after each batch; the shaded band is its clamp range.");
+    ChartOptions att = chart("Attention weights", "batch", "weight", r);
+    att.y_min = 0;
+    page.chart(line_chart_svg({batch_series("texture", b, [](const BatchMetrics& m) { return m.attention.texture; }),
+                               batch_series("structure", b, [](const BatchMetrics& m) { return m.attention.structure; }),
+                               batch_series("colour", b, [](const BatchMetrics& m) { return m.attention.color; }),
+                               batch_series("spatial", b, [](const BatchMetrics& m) { return m.attention.spatial; })},
+                              att),
+               "Softmax weights of the four heads (they sum to 1).");
+    page.html("<h3>Per-class parameters</h3>\n");
+    class_table(page, model);
+
+    page.heading("Codebook");
+    std::vector<double> counts(model.codebook.counts().begin(), model.codebook.counts().end());
+    std::sort(counts.rbegin(), counts.rend());
+    page.chart(bar_chart_svg(counts, chart("Codeword use", "codewords, most used first", "running count", r)),
+               "Running counts of the mini-batch M-step (re-seeded codewords restart at 0).");
+    page.chart(line_chart_svg({batch_series("per batch", b, [](const BatchMetrics& m) { return m.perplexity; }),
+                               epoch_series("per epoch", e, [](const EpochMetrics& m) { return m.perplexity; }, true)},
+                              chart("Perplexity", "batch", "perplexity", r)),
+               "exp(entropy) of the assignment histogram; K = " + std::to_string(model.codebook.size()) + " is the most.");
+
+    const auto samples = run_dir / "samples.png";
+    if (std::filesystem::exists(samples)) {
+        page.heading("Validation samples");
+        page.html("<p class=\"note\">Rows: originals" + std::string(model.config.input_noise > 0 ? ", noisy inputs" : "") +
+                  ", token reconstructions, refined reconstructions.</p>\n<img class=\"grid\" alt=\"validation samples\" "
+                  "src=\"data:image/png;base64," + base64(file_bytes(samples)) + "\">\n");
+    }
+    if (summary) *summary = {b.size(), e.size(), log.skipped_lines, page.charts()};
+    return page.str();
+}
+
+RunReportSummary write_run_report(const std::filesystem::path& run_dir, const std::filesystem::path& out,
+                                  const ReportOptions& options) {
+    RunReportSummary summary;
+    const std::string html = run_report_html(run_dir, options, &summary);
+    write_file_atomically(out, std::vector<unsigned char>(html.begin(), html.end()));
+    return summary;
+}
+
+std::string adapt_report_html(const AdaptResult& result, const std::string& title) {
+    Page page(title);
+    page.rows({{"noise sigma", fmt(result.noise_sigma * 255, 1) + " / 255" +
+                                   (result.noise_sigma_estimated ? " (estimated)" : " (given)")},
+               {"best round", std::to_string(result.best_iteration + 1) + " of " + std::to_string(result.iterations.size())},
+               {"head scores", "texture " + fmt(result.features.texture, 3) + ", structure " +
+                                   fmt(result.features.structure, 3) + ", colour " + fmt(result.features.color, 3) +
+                                   ", spatial " + fmt(result.features.spatial, 3)},
+               {"final status", "sigma " + result.status.sigma + ", tau " + result.status.tau}});
+    ReportOptions r;
+    auto series = [&](const std::string& name, auto f) {
+        ChartSeries s{name, {}, {}, ""};
+        for (std::size_t i = 0; i < result.iterations.size(); ++i) {
+            s.x.push_back(double(i + 1));
+            s.y.push_back(f(result.iterations[i]));
+        }
+        return s;
+    };
+    page.chart(line_chart_svg({series("sigma", [](const AdaptIteration& i) { return i.params.sigma; }),
+                               series("tau", [](const AdaptIteration& i) { return i.params.tau; })},
+                              chart("Parameters per round", "round", "value", r)),
+               "The parameters each round denoised with.");
+    page.chart(line_chart_svg({series("loss proxy", [](const AdaptIteration& i) { return i.loss; }),
+                               series("recon", [](const AdaptIteration& i) { return i.recon; })},
+                              chart("Loss per round", "round", "loss", r)),
+               "recon = |MSE(denoised, noisy) − σ̂²|; the round with the lowest loss is kept.");
+    page.chart(line_chart_svg({series("texture", [](const AdaptIteration& i) { return i.attention.texture; }),
+                               series("structure", [](const AdaptIteration& i) { return i.attention.structure; }),
+                               series("colour", [](const AdaptIteration& i) { return i.attention.color; }),
+                               series("spatial", [](const AdaptIteration& i) { return i.attention.spatial; })},
+                              chart("Attention per round", "round", "weight", r)),
+               "Attention weights used by each round's update.");
+    return page.str();
+}
+
+}  // namespace lidecm

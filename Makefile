@@ -1,10 +1,12 @@
 # lidecm — the two set-up commands are `make demo` and `make test` (see README).
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 WERROR ?= ON
 CMAKE_FLAGS ?=
 
-.PHONY: all deps samples configure build test demo bench ablation report-screenshot sanitize ci clean
+.PHONY: all deps samples configure build test demo bench ablation report-screenshot fuzz fuzz-run sanitize ci clean
 
 all: build
 
@@ -35,6 +37,16 @@ report-screenshot: demo
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
 	  --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=$$(mktemp -d) \
 	  --window-size=1360,1500 --screenshot=docs/report.png file://$(CURDIR)/runs/demo/report.html
+
+# libFuzzer targets with clang, ASan and UBSan (fuzz/); fuzz-run runs each for FUZZ_SECONDS
+# on its committed corpus, two at a time, and fails on any finding (crash inputs in $(FUZZ_BUILD)/findings).
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIDECM_FUZZ=ON \
+	  -DLIDECM_BUILD_TESTS=OFF -DLIDECM_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZ_BUILD)
+
+fuzz-run: fuzz
+	@bash scripts/fuzz_run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # The learner ablation (issue #4): ~2 minutes; tables on stdout, runs.csv and SVG plots in docs/ablation.
 ablation: build samples

@@ -13,6 +13,7 @@ packages=(
   zlib1g-dev                        # CRC-32 checksums of model and token files
   python3                           # independent reader of model files in one test
   chromium                          # renders the HTML training report in its browser test
+  clang libclang-rt-14-dev libomp-14-dev  # libFuzzer targets (make fuzz): clang, its fuzzer runtime, its OpenMP
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro-benchmarks
 )

@@ -151,7 +151,11 @@ void save_model(const Model& model, const std::filesystem::path& path) {
 }
 
 Model load_model(const std::filesystem::path& path) {
-    const TensorFile f = read_tensor_file(path);
+    return parse_model(read_file_bytes(path, TensorFileLimits{}.max_file_bytes), path.string());
+}
+
+Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
+    const TensorFile f = parse_tensor_file(std::move(bytes), name);
     Model m;
     const auto run_bytes = f.get<std::uint8_t>("run.json");
     const nlohmann::json run = nlohmann::json::parse(run_bytes.begin(), run_bytes.end(), nullptr, false);

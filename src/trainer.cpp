@@ -132,6 +132,20 @@ void save_samples(const TrainingRun& run, const RunFiles& files) {
     save_image(detail::sample_grid(run), files.samples());
 }
 
+// A run killed during a checkpoint write (kill -9, power loss) leaves the
+// temporary file of write_file_atomically behind; the model itself is intact.
+void remove_stale_temporaries(const RunFiles& files, const TrainEvents& events) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(files.dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const auto tmp = name.rfind(".tmp");
+        if (tmp == std::string::npos || tmp + 4 >= name.size()) continue;
+        if (name.find_first_not_of("0123456789", tmp + 4) != std::string::npos) continue;
+        fs::remove(entry.path(), ec);
+        log(events, "removed " + name + " (left by an interrupted write)");
+    }
+}
+
 TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvents& events, bool fresh) {
     const auto start = Clock::now();
     TrainResult result;
@@ -251,6 +265,14 @@ TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const T
     Dataset dataset = open_dataset(config_in);
     report_skipped(dataset, events);
     log(events, dataset.description());
+    if (overwrite) {  // nothing of an earlier run may pass for this one's
+        for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name == "best.lidecm" || (name.rfind("epoch_", 0) == 0 && entry.path().extension() == ".lidecm")) {
+                fs::remove(entry.path(), ec);
+            }
+        }
+    }
     TrainConfig config = config_in;
     config.learner.num_classes = std::max<int>(1, int(dataset.class_names().size()));
     Model model;
@@ -261,6 +283,10 @@ TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const T
     model.learner = learner.state();
     TrainingRun run{std::move(dataset), std::move(model), std::move(learner), false};
     run.labelled = run.model.class_names.size() > 1;
+    remove_stale_temporaries(files, events);
+    // A checkpoint before the first batch: from here on the folder always holds a
+    // model that --resume continues, whenever the run is stopped or killed.
+    save_model(run.model, files.model());
     return run_epochs(run, files, events, true);
 }
 
@@ -281,6 +307,7 @@ TrainResult resume_training(const fs::path& run_dir, const TrainEvents& events, 
     if (dataset.class_names() != model.class_names) {
         throw IoError(model.config.data + ": the dataset's classes differ from those the run was started with");
     }
+    remove_stale_temporaries(files, events);
     trim_metrics(files.metrics(), model.progress);
     EMParameterLearner learner = model.make_learner();
     log(events, "resuming " + run_dir.string() + " at epoch " + std::to_string(model.progress.epoch) + ", batch " +

@@ -56,5 +56,7 @@ std::vector<unsigned char> serialize_model(const Model& model);
 /// Reads and validates a model file: IoError naming the file for a missing,
 /// truncated, altered or wrong-version file, or tensors that do not fit together.
 Model load_model(const std::filesystem::path& path);
+/// The same for a model file held in memory (`name` is what errors call it).
+Model parse_model(std::vector<unsigned char> bytes, const std::string& name);
 
 }  // namespace lidecm

@@ -1,0 +1,17 @@
+// Image bytes through lidecm's decoder (header checks, size limit, OpenCV decode).
+#include <cstddef>
+#include <cstdint>
+
+#include "lidecm/error.hpp"
+#include "lidecm/image.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    lidecm::LoadOptions options;
+    options.max_pixels = 4'000'000;  // the limit under test, small enough for the fuzzer's memory cap
+    try {
+        const lidecm::Image img = lidecm::decode_image(std::vector<unsigned char>(data, data + size), "fuzz", options);
+        if (img.size() != img.pixels() * std::size_t(img.channels)) __builtin_trap();
+    } catch (const lidecm::Error&) {
+    }
+    return 0;
+}

@@ -143,6 +143,13 @@ void EMParameterLearner::restore(LearnerState state) {
     }
     require(state.sigma_history.size() == state.tau_history.size(), "learner state",
             "sigma and tau histories differ in length");
+    // A hostile or corrupt file must not bring NaN into later updates.
+    auto finite = [](const std::vector<double>& v) {
+        return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+    };
+    bool ok = finite(state.loss_history) && finite(state.sigma_history) && finite(state.tau_history);
+    for (const ClassParams& c : state.classes) ok = ok && finite(c.loss_history);
+    require(ok, "learner state", "a history holds a non-finite value");
     global_ = state.global;
     classes_ = std::move(state.classes);
     loss_history_ = std::move(state.loss_history);

@@ -248,6 +248,9 @@ TEST(LearnerState, RefusesAStateThatDoesNotFit) {
     LearnerState bad = learner.state();
     bad.global.sigma = std::nan("");
     EXPECT_THROW(learner.restore(bad), InvalidArgument);
+    LearnerState nan_history = learner.state();
+    nan_history.loss_history = {0.3, std::nan("")};
+    EXPECT_THROW(learner.restore(nan_history), InvalidArgument);
     EXPECT_EQ(learner.get_parameters().sigma, GraphParams{}.sigma);  // unchanged
 }
 

@@ -76,9 +76,13 @@ TEST(CrashSafety, KillNineAtRandomMomentsNeverLosesTheModel) {
                 std::this_thread::sleep_for(std::chrono::microseconds(200));
             }
         } else {
-            // Even rounds kill at a random moment; the first lets the run reach its
-            // first checkpoint (dataset, k-means++).
-            std::this_thread::sleep_for(std::chrono::milliseconds(round == 0 ? 3000 : wait_ms(rng)));
+            // Even rounds kill at a random moment; the first one only once the run
+            // has written its first checkpoint (slow under sanitizers: k-means++).
+            const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+            while (round == 0 && !fs::exists(run + "/model.lidecm") && std::chrono::steady_clock::now() < give_up) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));
         }
         kill(pid, SIGKILL);
         int status = 0;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_checks.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
@@ -37,6 +38,7 @@ std::string to_json_line(const EpochMetrics& m) { return line_of(m, "epoch"); }
 std::optional<MetricsLine> parse_metrics_line(const std::string& line) {
     const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) return std::nullopt;
+    if (!detail::floats_fit_integers(j)) return std::nullopt;
     try {
         MetricsLine out;
         const std::string type = j["type"].get<std::string>();

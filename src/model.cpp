@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_checks.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/tensor_file.hpp"
 
@@ -159,7 +160,7 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
     Model m;
     const auto run_bytes = f.get<std::uint8_t>("run.json");
     const nlohmann::json run = nlohmann::json::parse(run_bytes.begin(), run_bytes.end(), nullptr, false);
-    if (!run.is_object() || !run.contains("config") || !run.contains("progress")) {
+    if (!run.is_object() || !run.contains("config") || !run.contains("progress") || !detail::floats_fit_integers(run)) {
         throw IoError(f.name() + ": run.json is not a lidecm run description");
     }
     m.config = train_config_from_json(run["config"].dump(), f.name());

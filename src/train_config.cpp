@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_checks.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
@@ -65,6 +66,7 @@ std::string to_json(const TrainConfig& config) { return nlohmann::json(config).d
 TrainConfig train_config_from_json(const std::string& json, const std::string& name) {
     const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) throw IoError(name + ": the training config is not a JSON object");
+    if (!detail::floats_fit_integers(j)) throw IoError(name + ": the training config holds an out-of-range number");
     try {
         return j.get<TrainConfig>();
     } catch (const nlohmann::json::exception& e) {

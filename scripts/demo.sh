@@ -17,5 +17,5 @@ mkdir -p "$den"
 "$lidecm" noise samples:astronaut --sigma 0 -o "$den/clean.png"
 "$lidecm" denoise "$den/noisy.png" -o "$den/denoised.png" --adapt --reference "$den/clean.png" \
   --summary "$den/summary.json"
-echo "demo: $run holds model.lidecm, metrics.jsonl, samples.png (originals / tokens / refined) and"
+echo "demo: $run holds model.lidecm, metrics.jsonl, report.html (open it in a browser), samples.png and"
 echo "      astronaut_{tokens,refined}.png; $den holds a noisy photo, its denoised version and summary.json"

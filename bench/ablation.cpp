@@ -38,6 +38,7 @@
 #include "lidecm/svg_chart.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "lidecm/trainer.hpp"
+#include "photo_tiles.hpp"
 
 namespace fs = std::filesystem;
 using namespace lidecm;
@@ -75,37 +76,20 @@ LearnerMode mode_of(const std::string& v) {
     return v == "fixed" ? LearnerMode::fixed : v == "plain" ? LearnerMode::plain : LearnerMode::attention;
 }
 
-std::vector<Image> tiles_of(const fs::path& file, int side) {
-    const Image img = to_rgb(load_image(file));
-    std::vector<Image> out;
-    for (int y = 0; y + side <= img.height; y += side) {
-        for (int x = 0; x + side <= img.width; x += side) {
-            Image tile(side, side, 3);
-            for (int r = 0; r < side; ++r) {
-                const float* src = &img.data[(std::size_t(y + r) * img.width + x) * 3];
-                std::copy(src, src + side * 3, &tile.data[std::size_t(r) * side * 3]);
-            }
-            out.push_back(std::move(tile));
-        }
-    }
-    return out;
-}
-
 // Tiles of the training photos into a folder; every k-th tile of the held-out photos kept.
 DatasetSpec mixed(const fs::path& scratch) {
     DatasetSpec d{"mixed", "mixed photos and textures (64×64 tiles)", (scratch / "mixed").string(), 64, 0, {}};
     fs::create_directories(d.data);
-    const auto photos = sample_images();
+    const bench::PhotoSplit photos = bench::split_photos(4);
     std::vector<Image> held;
     std::size_t n = 0;
-    for (std::size_t i = 0; i < photos.size(); ++i) {
-        for (Image& t : tiles_of(photos[i], 64)) {
-            if (i % 4 == 0) {
-                held.push_back(std::move(t));
-            } else {
-                save_image(t, fs::path(d.data) / (photos[i].stem().string() + "_" + std::to_string(n++) + ".png"));
-            }
+    for (const auto& file : photos.train) {
+        for (const Image& t : bench::photo_tiles(file, 64)) {
+            save_image(t, fs::path(d.data) / (file.stem().string() + "_" + std::to_string(n++) + ".png"));
         }
+    }
+    for (const auto& file : photos.held_out) {
+        for (Image& t : bench::photo_tiles(file, 64)) held.push_back(std::move(t));
     }
     const std::size_t step = std::max<std::size_t>(1, held.size() / 160);
     for (std::size_t i = 0; i < held.size(); i += step) d.held_out.push_back({held[i], 0});

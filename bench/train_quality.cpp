@@ -25,37 +25,19 @@
 #include "lidecm/samples.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "lidecm/trainer.hpp"
+#include "photo_tiles.hpp"
 
 namespace fs = std::filesystem;
 using namespace lidecm;
 
 namespace {
 
-struct PhotoSplit {
-    std::vector<fs::path> train, held_out;
-};
-
-PhotoSplit split_samples(int every) {
-    PhotoSplit s;
-    const auto files = sample_images();
-    for (std::size_t i = 0; i < files.size(); ++i) (i % std::size_t(every) == 0 ? s.held_out : s.train).push_back(files[i]);
-    return s;
-}
-
 std::size_t write_tiles(const std::vector<fs::path>& images, int side, const fs::path& dir) {
     fs::create_directories(dir);
     std::size_t n = 0;
     for (const auto& file : images) {
-        const Image img = to_rgb(load_image(file));
-        for (int y = 0; y + side <= img.height; y += side) {
-            for (int x = 0; x + side <= img.width; x += side) {
-                Image tile(side, side, 3);
-                for (int r = 0; r < side; ++r) {
-                    const float* src = &img.data[(std::size_t(y + r) * img.width + x) * 3];
-                    std::copy(src, src + side * 3, &tile.data[std::size_t(r) * side * 3]);
-                }
-                save_image(tile, dir / (file.stem().string() + "_" + std::to_string(n++) + ".png"));
-            }
+        for (const Image& tile : bench::photo_tiles(file, side)) {
+            save_image(tile, dir / (file.stem().string() + "_" + std::to_string(n++) + ".png"));
         }
     }
     return n;
@@ -77,7 +59,7 @@ int main(int argc, char** argv) {
     app.add_option("--scratch", scratch, "Scratch folder for the tiles and the run");
     CLI11_PARSE(app, argc, argv);
     try {
-        const PhotoSplit split = split_samples(holdout_every);
+        const bench::PhotoSplit split = bench::split_photos(holdout_every);
         fs::remove_all(scratch);
         const std::size_t tiles = write_tiles(split.train, config.dataset.resolution, fs::path(scratch) / "tiles");
         config.data = (fs::path(scratch) / "tiles").string();

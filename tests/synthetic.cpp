@@ -86,4 +86,10 @@ void write_two_class_folder(const std::string& dir, int per_class, int size) {
     }
 }
 
+std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+    return n;
+}
+
 }  // namespace lidecm::test

@@ -20,6 +20,8 @@ Image colour_blobs(int h, int w);
 std::vector<unsigned char> read_file(const std::string& path);
 /// An image folder with classes "smooth" (gradients) and "texture" (noise), per_class PNGs each.
 void write_two_class_folder(const std::string& dir, int per_class, int size);
+/// How many times `what` occurs in `text` (overlaps counted).
+std::size_t count_of(const std::string& text, const std::string& what);
 /// A fresh empty folder under the system temp folder, unique per call.
 std::string temp_dir(const std::string& tag);
 

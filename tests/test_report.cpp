@@ -15,11 +15,7 @@ namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (std::size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-    return n;
-}
+using test::count_of;
 
 // The page without the base64 image data (which may contain any letters).
 // (Not std::regex: libstdc++'s recursive matcher overflows the stack on 200 KB.)
@@ -67,8 +63,8 @@ TEST_F(Report, HasEveryChartTableAndTheEmbeddedGrid) {
     EXPECT_EQ(s.batches, 9u);
     EXPECT_EQ(s.epochs, 3u);
     EXPECT_EQ(s.charts, 8u);
-    EXPECT_EQ(count(html, "<figure class=\"chart\">"), 8u);
-    EXPECT_EQ(count(html, "<svg"), 8u);
+    EXPECT_EQ(count_of(html, "<figure class=\"chart\">"), 8u);
+    EXPECT_EQ(count_of(html, "<svg"), 8u);
     const std::string text = without_images(html);
     for (const char* bad : {"NaN", "nan", "undefined", "inf"}) EXPECT_EQ(text.find(bad), std::string::npos) << bad;
     const auto paths = series_paths(html);
@@ -79,7 +75,7 @@ TEST_F(Report, HasEveryChartTableAndTheEmbeddedGrid) {
     EXPECT_NE(html.find("noisy inputs"), std::string::npos);
     EXPECT_NE(html.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);  // a PNG signature
     EXPECT_NE(html.find("clamp range"), std::string::npos);
-    EXPECT_EQ(count(text, "http"), count(text, "http://www.w3.org/2000/svg"));  // only the SVG namespace
+    EXPECT_EQ(count_of(text, "http"), count_of(text, "http://www.w3.org/2000/svg"));  // only the SVG namespace
     EXPECT_EQ(html.find("<script src"), std::string::npos);  // nothing external
     EXPECT_EQ(html.find("<link"), std::string::npos);
 }
@@ -120,7 +116,7 @@ TEST_F(Report, LongRunsAreDownsampledKeepingBothEnds) {
     const std::string html = run_report_html(big, {}, &s);
     EXPECT_EQ(s.batches, 100000u);
     EXPECT_LT(html.size(), 2'000'000u);  // a page a browser opens at once
-    for (const std::string& d : series_paths(html)) EXPECT_LE(count(d, " L"), 1300u);
+    for (const std::string& d : series_paths(html)) EXPECT_LE(count_of(d, " L"), 1300u);
     EXPECT_NE(html.find(">100000<") == std::string::npos ? html.find(">1e+05<") : html.find(">100000<"),
               std::string::npos);  // the x axis reaches the last batch
 }

@@ -16,11 +16,7 @@ namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (std::size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-    return n;
-}
+using test::count_of;
 
 // Headless Chromium as root, with nothing that reaches the network and a fresh profile.
 std::string chromium(const std::string& profile, const std::string& args) {
@@ -43,7 +39,7 @@ TEST(ReportInBrowser, RendersChartsImagesAndNoBrokenValues) {
         << test::slurp(dir + "/chromium.err");
     const std::string dom = test::slurp(dom_file);
     EXPECT_NE(dom.find("data-ready=\"1\""), std::string::npos) << "the page's load script did not run";
-    EXPECT_EQ(count(dom, "<svg"), summary.charts);
+    EXPECT_EQ(count_of(dom, "<svg"), summary.charts);
     EXPECT_EQ(summary.charts, 8u);
     // Every series path has points.
     const std::string key = "class=\"series\" d=\"";

@@ -6,15 +6,12 @@
 
 #include "lidecm/error.hpp"
 #include "lidecm/svg_chart.hpp"
+#include "synthetic.hpp"
 
 namespace lidecm {
 namespace {
 
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (std::size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-    return n;
-}
+using test::count_of;
 
 TEST(SvgChart, NiceTicksAreRoundStepsInsideTheRange) {
     const auto unit = nice_ticks(0, 1, 5);
@@ -52,8 +49,8 @@ TEST(SvgChart, DrawsEverySeriesWithALegendAndNoNan) {
     o.bands.push_back({0.1, 0.5, "sigma range"});
     const std::string svg = line_chart_svg({a, b}, o);
     EXPECT_EQ(svg.rfind("<svg", 0), 0u);
-    EXPECT_EQ(count(svg, "class=\"series\""), 2u);
-    EXPECT_EQ(count(svg, "class=\"band\""), 1u);
+    EXPECT_EQ(count_of(svg, "class=\"series\""), 2u);
+    EXPECT_EQ(count_of(svg, "class=\"band\""), 1u);
     EXPECT_NE(svg.find("parameters &lt;&amp;&gt;"), std::string::npos);
     EXPECT_NE(svg.find(">sigma</text>"), std::string::npos);
     EXPECT_EQ(svg.find("nan"), std::string::npos);

@@ -7,6 +7,7 @@
 #include "lidecm/error.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "lidecm/trainer.hpp"
+#include "report_fixture.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {
@@ -20,17 +21,7 @@ protected:
     void SetUp() override { test::write_two_class_folder(data, 6, 40); }
     void TearDown() override { fs::remove_all(dir); }
 
-    TrainConfig config() const {
-        TrainConfig c;
-        c.data = data;
-        c.dataset.resolution = 32;
-        c.dataset.validation_fraction = 0.25;
-        c.num_codes = 16;
-        c.epochs = 3;
-        c.batch_size = 3;
-        c.init_images = 4;
-        return c;
-    }
+    TrainConfig config() const { return test::tiny_train_config(data); }
     static std::size_t lines(const fs::path& path, const std::string& type) {
         std::ifstream in(path);
         std::size_t n = 0;

@@ -115,6 +115,24 @@ TEST_F(ImageIo, TruncatedHeadersAreRefused) {
     EXPECT_THROW(read_image_header({'I', 'I', '*', 0, 200, 0, 0, 0}, "t.tif"), IoError);
 }
 
+// Regression (fuzz_image, CI run): "P5\n1277#777277#7777\n2\0..." read as 1277×2 by a
+// plain parser and as 1277×777277 by OpenCV, which then allocated 2 GB. Headers
+// that two readers could read differently are refused.
+TEST_F(ImageIo, AmbiguousPnmHeadersAreRefused) {
+    const auto crash = test::read_file(LIDECM_FUZZ_CORPUS "/fuzz_image/regression-pnm-comment-after-number.pgm");
+    EXPECT_THROW(read_image_header(crash, "crash.pgm"), IoError);
+    EXPECT_THROW(decode_image(crash, "crash.pgm"), IoError);
+    auto bytes = [](const std::string& s) { return std::vector<unsigned char>(s.begin(), s.end()); };
+    EXPECT_THROW(read_image_header(bytes("P5 12#34\n5 255\n"), "a.pgm"), IoError);
+    // A comment ended by '\r' is over for OpenCV too: the size after it counts.
+    const ImageHeader cr = read_image_header(bytes("P5\n#c\r 9 7\n255\n"), "b.pgm");
+    EXPECT_EQ(cr.width, 9);
+    EXPECT_EQ(cr.height, 7);
+    const ImageHeader ok = read_image_header(bytes("P6\n# made by hand\n3 2\n255\n"), "c.ppm");
+    EXPECT_EQ(ok.width, 3);
+    EXPECT_EQ(ok.height, 2);
+}
+
 TEST_F(ImageIo, SaveFailsCleanlyWithoutLeavingFiles) {
     const Image img = test::gradient(8, 8, 3);
     EXPECT_THROW(save_image(img, path("no/such/folder/x.png")), IoError);

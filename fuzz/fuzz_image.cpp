@@ -1,9 +1,16 @@
 // Image bytes through lidecm's decoder (header checks, size limit, OpenCV decode).
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 #include "lidecm/error.hpp"
 #include "lidecm/image.hpp"
+
+// OpenCV's own pixel cap matches the limit under test (it is read once, at the first decode).
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "4000000", 1);
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     lidecm::LoadOptions options;

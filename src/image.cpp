@@ -5,6 +5,8 @@
 #include <fstream>
 #include <random>
 #include <cerrno>
+#include <cstdlib>
+#include <mutex>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -44,8 +46,27 @@ std::vector<unsigned char> read_bytes(const fs::path& path) {
 
 }  // namespace
 
+namespace {
+
+// Our header readers decide the size before decoding, but a decoder (libtiff,
+// for one) can read a hostile header differently: fuzz_image found a TIFF that
+// passed a 4 MP check and made OpenCV allocate 1.8 GB. OpenCV's own pixel cap
+// (read once, from the environment) is set to our default limit as a second
+// guard, unless the user set it.
+void cap_opencv_image_size() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS") == nullptr) {
+            ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(LoadOptions{}.max_pixels).c_str(), 0);
+        }
+    });
+}
+
+}  // namespace
+
 Image decode_image(const std::vector<unsigned char>& bytes, const std::string& name,
                    const LoadOptions& options) {
+    cap_opencv_image_size();
     const ImageHeader header = read_image_header(bytes, name);
     const std::int64_t pixels = std::int64_t(header.width) * header.height;
     if (pixels > options.max_pixels) {

@@ -133,6 +133,15 @@ TEST_F(ImageIo, AmbiguousPnmHeadersAreRefused) {
     EXPECT_EQ(ok.height, 2);
 }
 
+// Regression (fuzz_image): a TIFF whose header our reader sizes within the limit
+// but libtiff reads as ~600 megapixels; OpenCV's own cap (set to our default
+// limit by decode_image) refuses it instead of allocating 1.8 GB.
+TEST_F(ImageIo, ImagesADecoderSizesDifferentlyAreStillCapped) {
+    const auto crash = test::read_file(LIDECM_FUZZ_CORPUS "/fuzz_image/regression-tiff-size-mismatch.tif");
+    EXPECT_THROW(decode_image(crash, "crash.tif"), IoError);
+    EXPECT_NE(std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"), nullptr);
+}
+
 TEST_F(ImageIo, SaveFailsCleanlyWithoutLeavingFiles) {
     const Image img = test::gradient(8, 8, 3);
     EXPECT_THROW(save_image(img, path("no/such/folder/x.png")), IoError);

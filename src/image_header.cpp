@@ -128,13 +128,19 @@ ImageHeader tiff(const Bytes& b, const std::string& name) {
     std::size_t ifd = r.get(4, 4, little);
     const std::uint32_t count = r.get(ifd, 2, little);
     std::int64_t w = -1, h = -1;
+    std::uint32_t previous = 0;
     for (std::uint32_t i = 0; i < count; ++i) {
         const std::size_t e = ifd + 2 + 12 * std::size_t(i);
         const std::uint32_t tag = r.get(e, 2, little);
         const std::uint32_t type = r.get(e + 2, 2, little);
-        const std::uint32_t value = type == 3 ? r.get(e + 8, 2, little) : r.get(e + 8, 4, little);
-        if (tag == 256) w = value;
-        if (tag == 257) h = value;
+        // TIFF wants tags in ascending order, each once. A duplicate width with a
+        // bogus type made us read 5 × 55551 where libtiff read 10764 × 55551
+        // (found by fuzz_image): files off the rules are refused, not guessed at.
+        if (i > 0 && tag <= previous) r.fail("tags out of order or repeated");
+        previous = tag;
+        if (tag != 256 && tag != 257) continue;
+        if (type != 3 && type != 4) r.fail("width/height tag of type " + std::to_string(type));
+        (tag == 256 ? w : h) = type == 3 ? r.get(e + 8, 2, little) : r.get(e + 8, 4, little);
     }
     if (w < 0 || h < 0) r.fail("no width/height tags");
     return make(w, h, "tiff", r);

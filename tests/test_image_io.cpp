@@ -133,11 +133,12 @@ TEST_F(ImageIo, AmbiguousPnmHeadersAreRefused) {
     EXPECT_EQ(ok.height, 2);
 }
 
-// Regression (fuzz_image): a TIFF whose header our reader sizes within the limit
-// but libtiff reads as ~600 megapixels; OpenCV's own cap (set to our default
-// limit by decode_image) refuses it instead of allocating 1.8 GB.
+// Regression (fuzz_image): a TIFF with a repeated width tag that our reader sized
+// 5 × 55551 and libtiff 10764 × 55551 (OpenCV then allocated 1.8 GB). Such headers
+// are refused; OpenCV's own pixel cap is set to our default limit as a second guard.
 TEST_F(ImageIo, ImagesADecoderSizesDifferentlyAreStillCapped) {
     const auto crash = test::read_file(LIDECM_FUZZ_CORPUS "/fuzz_image/regression-tiff-size-mismatch.tif");
+    EXPECT_THROW(read_image_header(crash, "crash.tif"), IoError);
     EXPECT_THROW(decode_image(crash, "crash.tif"), IoError);
     EXPECT_NE(std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"), nullptr);
 }

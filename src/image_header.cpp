@@ -149,8 +149,17 @@ ImageHeader tiff(const Bytes& b, const std::string& name) {
 ImageHeader webp(const Bytes& b, const std::string& name) {
     Reader r(b, name, "WebP");
     r.need(12, 4);
-    if (starts_with(b, "VP8 ", 4, 12)) return make(r.le(26, 2) & 0x3FFF, r.le(28, 2) & 0x3FFF, "webp", r);
+    // The bitstream markers libwebp checks too: if OpenCV's WebP decoder turned
+    // the file down, OpenCV would offer it to its other decoders (GDCM, GDAL),
+    // one of which aborted on a fuzzed file (found by fuzz_image).
+    if (starts_with(b, "VP8 ", 4, 12)) {
+        r.need(23, 7);
+        if (b[23] != 0x9d || b[24] != 0x01 || b[25] != 0x2a) r.fail("missing VP8 start code");
+        return make(r.le(26, 2) & 0x3FFF, r.le(28, 2) & 0x3FFF, "webp", r);
+    }
     if (starts_with(b, "VP8L", 4, 12)) {
+        r.need(20, 5);
+        if (b[20] != 0x2f || (b[24] >> 5) != 0) r.fail("bad VP8L signature or version");
         const std::uint32_t bits = r.le(21, 4);
         return make((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, "webp", r);
     }
@@ -162,10 +171,14 @@ ImageHeader webp(const Bytes& b, const std::string& name) {
 
 ImageHeader read_image_header(const Bytes& b, const std::string& name) {
     if (b.empty()) throw IoError(name + ": file is empty");
+    // OpenCV offers bytes its first-choice decoder refuses to others we never
+    // want to run on untrusted input; DICOM's marker sends them to GDCM.
+    if (starts_with(b, "DICM", 4, 128)) throw IoError(name + ": looks like DICOM, which lidecm does not read");
     if (starts_with(b, "\x89PNG\r\n\x1a\n", 8)) return png(b, name);
     if (starts_with(b, "\xFF\xD8", 2)) return jpeg(b, name);
     if (starts_with(b, "BM", 2)) return bmp(b, name);
-    if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return pnm(b, name);
+    // OpenCV's PNM reader also wants whitespace after the magic number.
+    if (b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' && std::isspace(b[2])) return pnm(b, name);
     if (starts_with(b, "II*\0", 4) || starts_with(b, "MM\0*", 4)) return tiff(b, name);
     if (starts_with(b, "RIFF", 4) && starts_with(b, "WEBP", 4, 8)) return webp(b, name);
     throw IoError(name + ": not a supported image (PNG, JPEG, BMP, PPM/PGM, TIFF or WebP)");

@@ -143,6 +143,17 @@ TEST_F(ImageIo, ImagesADecoderSizesDifferentlyAreStillCapped) {
     EXPECT_NE(std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"), nullptr);
 }
 
+// Regression (fuzz_image): a WebP whose VP8L header libwebp refuses went on to
+// OpenCV's DICOM decoder (GDCM), which aborted. Such headers are refused first.
+TEST_F(ImageIo, HeadersOpenCvsDecoderWouldRefuseAreRefused) {
+    const auto crash = test::read_file(LIDECM_FUZZ_CORPUS "/fuzz_image/regression-webp-falls-to-gdcm.webp");
+    EXPECT_THROW(decode_image(crash, "crash.webp"), IoError);
+    std::vector<unsigned char> dicom(200, 0);
+    std::memcpy(dicom.data() + 128, "DICM", 4);
+    EXPECT_THROW(decode_image(dicom, "x.dcm"), IoError);
+    EXPECT_THROW(read_image_header({'P', '5', '#', '1', ' ', '1', ' ', '2', '5', '5', '\n'}, "p.pgm"), IoError);
+}
+
 TEST_F(ImageIo, SaveFailsCleanlyWithoutLeavingFiles) {
     const Image img = test::gradient(8, 8, 3);
     EXPECT_THROW(save_image(img, path("no/such/folder/x.png")), IoError);

@@ -38,7 +38,7 @@ report-screenshot: demo
 	  --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=$$(mktemp -d) \
 	  --window-size=1360,1500 --screenshot=docs/report.png file://$(CURDIR)/runs/demo/report.html
 
-# libFuzzer targets with clang, ASan and UBSan (fuzz/); fuzz-run runs each for FUZZ_SECONDS
+# libFuzzer targets with clang, ASan and UBSan (fuzz/); fuzz-run runs them (FUZZ_TARGETS, see scripts/fuzz_run.sh) for FUZZ_SECONDS
 # on its committed corpus, two at a time, and fails on any finding (crash inputs in $(FUZZ_BUILD)/findings).
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIDECM_FUZZ=ON \

@@ -144,8 +144,6 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
         Assignment part;
         part.index.assign(assignment.index.begin() + std::ptrdiff_t(first[i]),
                           assignment.index.begin() + std::ptrdiff_t(first[i + 1]));
-        part.sq_distance.assign(part.index.size(), 0.0f);
-        part.confidence.assign(part.index.size(), 0.0f);
         tokens[i] = decode(codebook, make_token_grid(codebook, tiles[i], part));
     });
     m.timings.decode = since(t);

@@ -74,6 +74,10 @@ Image decode_image(const std::vector<unsigned char>& bytes, const std::string& n
                       std::to_string(header.height) + " = " + std::to_string(pixels) +
                       " pixels, over the limit of " + std::to_string(options.max_pixels));
     }
+    if (header.decode_block_pixels > options.max_pixels) {
+        throw IoError(name + ": " + header.format + " strip or tile of " + std::to_string(header.decode_block_pixels) +
+                      " pixels is over the limit of " + std::to_string(options.max_pixels));
+    }
     const std::vector<unsigned char> checked = detail::checked_for_decoding(bytes, header.format, name);
     cv::Mat raw;
     try {

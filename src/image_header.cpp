@@ -51,7 +51,7 @@ bool starts_with(const Bytes& b, const char* magic, std::size_t n, std::size_t a
 
 ImageHeader make(std::int64_t w, std::int64_t h, const char* format, const Reader& r) {
     if (w <= 0 || h <= 0 || w > INT32_MAX || h > INT32_MAX) r.fail("invalid dimensions");
-    return {int(w), int(h), format};
+    return {int(w), int(h), format, w * h};
 }
 
 ImageHeader png(const Bytes& b, const std::string& name) {
@@ -127,7 +127,8 @@ ImageHeader tiff(const Bytes& b, const std::string& name) {
     const bool little = b[0] == 'I';
     std::size_t ifd = r.get(4, 4, little);
     const std::uint32_t count = r.get(ifd, 2, little);
-    std::int64_t w = -1, h = -1;
+    // Tags read: width 256, height 257, RowsPerStrip 278, TileWidth 322, TileLength 323.
+    std::int64_t w = -1, h = -1, rows_per_strip = 0, tile_w = 0, tile_h = 0;
     std::uint32_t previous = 0;
     for (std::uint32_t i = 0; i < count; ++i) {
         const std::size_t e = ifd + 2 + 12 * std::size_t(i);
@@ -138,12 +139,23 @@ ImageHeader tiff(const Bytes& b, const std::string& name) {
         // (found by fuzz_image): files off the rules are refused, not guessed at.
         if (i > 0 && tag <= previous) r.fail("tags out of order or repeated");
         previous = tag;
-        if (tag != 256 && tag != 257) continue;
-        if (type != 3 && type != 4) r.fail("width/height tag of type " + std::to_string(type));
-        (tag == 256 ? w : h) = type == 3 ? r.get(e + 8, 2, little) : r.get(e + 8, 4, little);
+        std::int64_t* field = tag == 256 ? &w : tag == 257 ? &h : tag == 278 ? &rows_per_strip
+                            : tag == 322 ? &tile_w : tag == 323 ? &tile_h : nullptr;
+        if (field == nullptr) continue;
+        if (type != 3 && type != 4) r.fail("tag " + std::to_string(tag) + " of type " + std::to_string(type));
+        *field = type == 3 ? r.get(e + 8, 2, little) : r.get(e + 8, 4, little);
     }
     if (w < 0 || h < 0) r.fail("no width/height tags");
-    return make(w, h, "tiff", r);
+    ImageHeader header = make(w, h, "tiff", r);
+    // OpenCV decodes a strip or tile at a time into a buffer sized by RowsPerStrip
+    // or the tile size, not by the image: a 12090 × 12 image with RowsPerStrip
+    // 23820 made it allocate 1.15 GB (found by fuzz_image). Sized generously (any
+    // tile tag counts, whichever layout libtiff settles on), so the limit holds.
+    const std::int64_t block_w = std::max(w, tile_w);
+    const std::int64_t strip_rows = rows_per_strip == 0xFFFFFFFF ? 0 : rows_per_strip;
+    const std::int64_t block_h = std::max({h, strip_rows, tile_h});
+    header.decode_block_pixels = block_w * block_h;
+    return header;
 }
 
 ImageHeader webp(const Bytes& b, const std::string& name) {

@@ -143,6 +143,45 @@ TEST_F(ImageIo, ImagesADecoderSizesDifferentlyAreStillCapped) {
     EXPECT_NE(std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"), nullptr);
 }
 
+// Regression (fuzz_image): a 12090 × 12 TIFF with RowsPerStrip 23820 passed the
+// pixel limit, and OpenCV, which sizes its strip buffer by RowsPerStrip, allocated
+// 1.15 GB. The strip counts against the limit too; a strip taller than a small
+// image (legal TIFF) still loads.
+TEST_F(ImageIo, TiffStripsCountAgainstThePixelLimit) {
+    const auto crash = test::read_file(LIDECM_FUZZ_CORPUS "/fuzz_image/regression-tiff-strip-larger-than-image.tif");
+    const ImageHeader h = read_image_header(crash, "crash.tif");
+    EXPECT_EQ(h.width * std::int64_t(h.height), 12090 * 12);
+    EXPECT_EQ(h.decode_block_pixels, 12090 * std::int64_t(23820));
+    try {
+        decode_image(crash, "crash.tif");
+        ADD_FAILURE() << "decoded";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("strip or tile"), std::string::npos) << e.what();
+    }
+
+    save_image(test::gradient(5, 9, 3), path("s.tif"));
+    std::vector<unsigned char> bytes = test::read_file(path("s.tif"));
+    const Image before = decode_image(bytes, "s.tif");
+    ASSERT_EQ(bytes[0], 'I');
+    const auto u16 = [&](std::size_t at) { return unsigned(bytes.at(at) | bytes.at(at + 1) << 8); };
+    const std::size_t ifd = u16(4) | std::size_t(u16(6)) << 16;
+    bool patched = false;
+    for (unsigned i = 0; i < u16(ifd); ++i) {
+        const std::size_t e = ifd + 2 + 12 * i;
+        if (u16(e) != 278) continue;
+        bytes.at(e + 8) = 40;  // RowsPerStrip 40 for 5 rows: one strip, as before
+        bytes.at(e + 9) = bytes.at(e + 10) = bytes.at(e + 11) = 0;
+        patched = true;
+    }
+    ASSERT_TRUE(patched);
+    EXPECT_EQ(read_image_header(bytes, "s.tif").decode_block_pixels, 9 * 40);
+    LoadOptions tight;
+    tight.max_pixels = 9 * 40;
+    EXPECT_EQ(decode_image(bytes, "s.tif", tight).data, before.data);
+    tight.max_pixels = 9 * 40 - 1;
+    EXPECT_THROW(decode_image(bytes, "s.tif", tight), IoError);
+}
+
 // Regression (fuzz_image): a WebP whose VP8L header libwebp refuses went on to
 // OpenCV's DICOM decoder (GDCM), which aborted. Such headers are refused first.
 TEST_F(ImageIo, HeadersOpenCvsDecoderWouldRefuseAreRefused) {

@@ -38,6 +38,10 @@ struct ImageHeader {
     int width = 0;
     int height = 0;
     std::string format;  ///< "png", "jpeg", "bmp", "pnm", "tiff" or "webp"
+    /// Pixels of the largest block the decoder works on at once: the image for
+    /// most formats, a strip or tile for TIFF, whose RowsPerStrip may exceed the
+    /// height and sizes OpenCV's scratch buffer. The pixel limit applies to both.
+    std::int64_t decode_block_pixels = 0;
 };
 
 /// Reads the header of an encoded image held in memory. Throws IoError naming

@@ -92,6 +92,13 @@ TEST_F(Hostile, HugeClaimsAreRefusedBeforeAllocation) {
     EXPECT_NE(r.err.find("over the limit"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir + "/out.png"));
 
+    // 0.15 MP, but a strip OpenCV would size at 1.15 GB (found by fuzz_image).
+    fs::copy_file(LIDECM_FUZZ_CORPUS "/fuzz_image/regression-tiff-strip-larger-than-image.tif", dir + "/strip.tif");
+    r = capped("denoise " + dir + "/strip.tif -o " + dir + "/out.png");
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.err.find("strip or tile"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir + "/out.png"));
+
     Bytes model;
     put_le(model, std::uint64_t(1) << 40, 8);  // a 1 TiB JSON header
     model.insert(model.end(), {'{', '}'});

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <set>
 
 #include "cifar.hpp"
@@ -75,24 +76,44 @@ struct FileEntry {
     int label = 0;
 };
 
+// One item of a file source: a file's prepared image, or one R×R tile of it.
+struct TileRef {
+    std::size_t file = 0;
+    int x = 0;
+    int y = 0;
+};
+
 class FileSource final : public DatasetSource {
 public:
-    FileSource(const DatasetOptions& options, std::vector<FileEntry> files, std::vector<Image> cache)
-        : options_(options), files_(std::move(files)), cache_(std::move(cache)) {}
+    FileSource(const DatasetOptions& options, std::vector<FileEntry> files, std::vector<Image> cache,
+               std::vector<TileRef> items)
+        : options_(options), files_(std::move(files)), cache_(std::move(cache)), items_(std::move(items)) {}
 
-    [[nodiscard]] std::size_t size() const override { return files_.size(); }
-    [[nodiscard]] int label(std::size_t index) const override { return files_.at(index).label; }
-    [[nodiscard]] std::string name(std::size_t index) const override { return files_.at(index).name; }
+    [[nodiscard]] std::size_t size() const override { return items_.size(); }
+    [[nodiscard]] int label(std::size_t index) const override { return files_[items_.at(index).file].label; }
+    [[nodiscard]] std::string name(std::size_t index) const override {
+        const TileRef& t = items_.at(index);
+        const std::string& file = files_[t.file].name;
+        return options_.tiles ? file + "@" + std::to_string(t.x) + "," + std::to_string(t.y) : file;
+    }
+    [[nodiscard]] std::size_t group(std::size_t index) const override { return items_.at(index).file; }
     [[nodiscard]] Image image(std::size_t index) const override {
-        if (!cache_.at(index).empty()) return cache_[index];
+        const TileRef& t = items_.at(index);
+        const Image& cached = cache_[t.file];
         // Decoded fine when opened; failing now means the file changed: an error, not a skip.
-        return detail::prepare(load_image(files_[index].path, {options_.max_pixels}), options_);
+        const Image decoded =
+            cached.empty() ? detail::prepare(load_image(files_[t.file].path, {options_.max_pixels}), options_) : Image{};
+        const Image& full = cached.empty() ? decoded : cached;
+        if (!options_.tiles) return full;
+        const int r = options_.resolution;
+        return crop(full, t.y, t.x, r, r);
     }
 
 private:
     DatasetOptions options_;
     std::vector<FileEntry> files_;
-    std::vector<Image> cache_;  // empty images: not cached
+    std::vector<Image> cache_;  // per file; empty images: not cached
+    std::vector<TileRef> items_;
 };
 
 bool has_image_extension(const fs::path& path) {
@@ -103,45 +124,58 @@ bool has_image_extension(const fs::path& path) {
     return std::find(kExtensions.begin(), kExtensions.end(), ext) != kExtensions.end();
 }
 
-// Decodes every candidate once (in parallel; each file's outcome depends on the file
-// alone, so the result is deterministic), keeping the first ones that fit the cache.
+// Decodes every candidate once, a chunk of files at a time in parallel (each
+// file's outcome depends on the file alone, so the result is deterministic), and
+// keeps the prepared images of the first files while they fit in the cache.
 detail::OpenedSource open_files(std::vector<FileEntry> candidates, const DatasetOptions& options) {
     const std::size_t n = candidates.size();
-    const std::size_t item_bytes = std::size_t(options.resolution) * std::size_t(options.resolution) *
-                                   std::size_t(options.channels) * sizeof(float);
-    const std::size_t cache_cap = options.cache_bytes / item_bytes;
-    std::vector<Image> images(n);
-    std::vector<char> readable(n, 0);
-    std::vector<std::string> errors(n);
-    std::vector<std::exception_ptr> fatal(n);
-#pragma omp parallel for schedule(dynamic, 1)
-    for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(n); ++j) {
-        const auto i = std::size_t(j);
-        try {
-            Image image = detail::prepare(load_image(candidates[i].path, {options.max_pixels}), options);
-            readable[i] = 1;
-            if (i < cache_cap) images[i] = std::move(image);
-        } catch (const IoError& e) {  // a bad file: skipped and reported
-            errors[i] = e.what();
-        } catch (...) {  // anything else (out of memory, ...) is not the file's fault
-            fatal[i] = std::current_exception();
-        }
-    }
-    for (const auto& e : fatal) {
-        if (e) std::rethrow_exception(e);
-    }
+    const std::size_t chunk = 64;  // bounds what is held beyond the cache while decoding
+    const int r = options.resolution;
     detail::OpenedSource out;
     std::vector<FileEntry> files;
     std::vector<Image> cache;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (readable[i] == 0) {
-            out.skipped.push_back({candidates[i].path.string(), errors[i]});
-            continue;
+    std::vector<TileRef> items;
+    std::size_t cached_bytes = 0;
+    bool caching = true;
+    for (std::size_t begin = 0; begin < n; begin += chunk) {
+        const std::size_t count = std::min(chunk, n - begin);
+        std::vector<Image> images(count);
+        std::vector<std::string> errors(count);
+        std::vector<std::exception_ptr> fatal(count);
+#pragma omp parallel for schedule(dynamic, 1)
+        for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(count); ++j) {
+            const auto i = std::size_t(j);
+            try {
+                images[i] = detail::prepare(load_image(candidates[begin + i].path, {options.max_pixels}), options);
+            } catch (const IoError& e) {  // a bad file: skipped and reported
+                errors[i] = e.what();
+            } catch (...) {  // anything else (out of memory, ...) is not the file's fault
+                fatal[i] = std::current_exception();
+            }
         }
-        files.push_back(std::move(candidates[i]));
-        cache.push_back(std::move(images[i]));
+        for (const auto& e : fatal) {
+            if (e) std::rethrow_exception(e);
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            Image& image = images[i];
+            if (image.empty()) {
+                out.skipped.push_back({candidates[begin + i].path.string(), errors[i]});
+                continue;
+            }
+            const std::size_t file = files.size();
+            const int rows = options.tiles ? image.height / r : 1;
+            const int cols = options.tiles ? image.width / r : 1;
+            for (int ty = 0; ty < rows; ++ty) {
+                for (int tx = 0; tx < cols; ++tx) items.push_back({file, tx * r, ty * r});
+            }
+            const std::size_t bytes = image.size() * sizeof(float);
+            caching = caching && cached_bytes + bytes <= options.cache_bytes;
+            if (caching) cached_bytes += bytes;
+            files.push_back(std::move(candidates[begin + i]));
+            cache.push_back(caching ? std::move(image) : Image{});
+        }
     }
-    out.source = std::make_unique<FileSource>(options, std::move(files), std::move(cache));
+    out.source = std::make_unique<FileSource>(options, std::move(files), std::move(cache), std::move(items));
     return out;
 }
 
@@ -238,20 +272,17 @@ detail::OpenedSource open_source(const std::string& source, const DatasetOptions
     std::error_code ec;
     if (!fs::exists(path, ec)) throw IoError(source + ": no such file or folder");
     const bool folder = fs::is_directory(path, ec);
-    switch (format) {
-        case DatasetFormat::cifar10: return detail::open_cifar(path, detail::CifarKind::cifar10, options);
-        case DatasetFormat::cifar100: return detail::open_cifar(path, detail::CifarKind::cifar100, options);
-        case DatasetFormat::folder:
-            if (!folder) throw IoError(source + ": is not a folder");
-            return open_folder(path, options);
-        case DatasetFormat::image:
-            if (folder) throw IoError(source + ": is a folder, not an image file");
-            return open_image(path, options);
-        default: break;
-    }
-    const auto kind = folder ? detail::cifar_kind_of_folder(path)
-                             : detail::cifar_kind_of_name(path.filename().string());
-    if (kind) return detail::open_cifar(path, *kind, options);
+    const auto cifar_kind = [&]() -> std::optional<detail::CifarKind> {
+        if (format == DatasetFormat::cifar10) return detail::CifarKind::cifar10;
+        if (format == DatasetFormat::cifar100) return detail::CifarKind::cifar100;
+        if (format != DatasetFormat::automatic) return std::nullopt;
+        return folder ? detail::cifar_kind_of_folder(path) : detail::cifar_kind_of_name(path.filename().string());
+    }();
+    require(!(cifar_kind && options.tiles), "tiles",
+            source + " is CIFAR data, whose 32x32 records are not cut into tiles");
+    if (cifar_kind) return detail::open_cifar(path, *cifar_kind, options);
+    if (format == DatasetFormat::folder && !folder) throw IoError(source + ": is not a folder");
+    if (format == DatasetFormat::image && folder) throw IoError(source + ": is a folder, not an image file");
     return folder ? open_folder(path, options) : open_image(path, options);
 }
 
@@ -260,9 +291,10 @@ detail::OpenedSource open_source(const std::string& source, const DatasetOptions
 namespace detail {
 
 Image prepare(const Image& raw, const DatasetOptions& options) {
-    const Image converted = options.channels == 1 ? to_grey(raw) : to_rgb(raw);
+    Image converted = options.channels == 1 ? to_grey(raw) : to_rgb(raw);
     const int r = options.resolution;
-    return center_crop(resize_shorter_side(converted, r), r, r);
+    if (!options.tiles) return center_crop(resize_shorter_side(converted, r), r, r);
+    return std::min(converted.height, converted.width) < r ? resize_shorter_side(converted, r) : converted;
 }
 
 }  // namespace detail
@@ -315,22 +347,34 @@ void Dataset::make_split() {
     const std::size_t n = size();
     std::vector<std::size_t> all(n);
     for (std::size_t i = 0; i < n; ++i) all[i] = i;
+    // Groups (images) are drawn, not items; items of a group are contiguous and
+    // groups ascend, so with one item per image this is a draw of items.
+    std::vector<std::size_t> first_of_group;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i == 0 || source_->group(i) != source_->group(i - 1)) first_of_group.push_back(i);
+    }
+    const std::size_t groups = first_of_group.size();
     const double fraction = options_.validation_fraction;
-    if (fraction == 0.0 || n < 2) {
+    if (fraction == 0.0 || groups < 2) {
         train_ = all;
-        if (fraction > 0.0) {  // one item: validating on it beats validating on nothing
+        if (fraction > 0.0) {  // one image: validating on it beats validating on nothing
             validation_ = all;
             validation_is_training_ = true;
         }
         return;
     }
-    const auto held = std::clamp<std::size_t>(std::size_t(std::llround(double(n) * fraction)), 1, n - 1);
+    const auto held = std::clamp<std::size_t>(std::size_t(std::llround(double(groups) * fraction)), 1, groups - 1);
+    std::vector<std::size_t> order(groups);
+    for (std::size_t g = 0; g < groups; ++g) order[g] = g;
     Rng rng{options_.seed, kSplitSalt};
-    shuffle(all, rng);
-    validation_.assign(all.begin(), all.begin() + std::ptrdiff_t(held));
-    train_.assign(all.begin() + std::ptrdiff_t(held), all.end());
-    std::sort(validation_.begin(), validation_.end());
-    std::sort(train_.begin(), train_.end());
+    shuffle(order, rng);
+    std::vector<char> held_out(groups, 0);
+    for (std::size_t k = 0; k < held; ++k) held_out[order[k]] = 1;
+    for (std::size_t g = 0; g < groups; ++g) {
+        const std::size_t end = g + 1 < groups ? first_of_group[g + 1] : n;
+        auto& side = held_out[g] != 0 ? validation_ : train_;
+        for (std::size_t i = first_of_group[g]; i < end; ++i) side.push_back(i);
+    }
 }
 
 std::size_t Dataset::size() const { return source_->size(); }

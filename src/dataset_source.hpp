@@ -19,6 +19,8 @@ public:
     [[nodiscard]] virtual std::string name(std::size_t index) const = 0;
     /// The prepared image (R×R×C), without augmentation.
     [[nodiscard]] virtual Image image(std::size_t index) const = 0;
+    /// Items of one group (the tiles of one image) fall on the same side of the split.
+    [[nodiscard]] virtual std::size_t group(std::size_t index) const { return index; }
 };
 
 namespace detail {
@@ -31,7 +33,8 @@ struct OpenedSource {
     std::string description;
 };
 
-/// Channel conversion, shorter side resized to R, center crop to R×R.
+/// Channel conversion, shorter side resized to R, center crop to R×R; with
+/// options.tiles the converted image itself, enlarged only when a side is under R.
 Image prepare(const Image& raw, const DatasetOptions& options);
 
 }  // namespace detail

@@ -228,19 +228,25 @@ Image resize_shorter_side(const Image& image, int side) {
     return resize(image, h, w);
 }
 
+Image crop(const Image& image, int y, int x, int height, int width) {
+    require(height > 0 && width > 0 && y >= 0 && x >= 0 && height <= image.height - y && width <= image.width - x,
+            "crop", "window " + std::to_string(height) + "x" + std::to_string(width) + " at (" + std::to_string(y) +
+                        ", " + std::to_string(x) + ") does not fit in a " + std::to_string(image.height) + "x" +
+                        std::to_string(image.width) + " image");
+    Image out(height, width, image.channels);
+    const std::size_t row = std::size_t(width) * image.channels;
+    for (int r = 0; r < height; ++r) {
+        std::copy_n(&image.data[(std::size_t(y + r) * image.width + x) * image.channels], row,
+                    &out.data[std::size_t(r) * row]);
+    }
+    return out;
+}
+
 Image center_crop(const Image& image, int height, int width) {
     require(height > 0 && width > 0 && height <= image.height && width <= image.width, "center crop",
             "window " + std::to_string(height) + "x" + std::to_string(width) + " does not fit in a " +
                 std::to_string(image.height) + "x" + std::to_string(image.width) + " image");
-    Image out(height, width, image.channels);
-    const int y0 = (image.height - height) / 2;
-    const int x0 = (image.width - width) / 2;
-    const std::size_t row = std::size_t(width) * image.channels;
-    for (int y = 0; y < height; ++y) {
-        std::copy_n(&image.data[(std::size_t(y + y0) * image.width + x0) * image.channels], row,
-                    &out.data[std::size_t(y) * row]);
-    }
-    return out;
+    return crop(image, (image.height - height) / 2, (image.width - width) / 2, height, width);
 }
 
 Image flip_horizontal(const Image& image) {

@@ -113,7 +113,7 @@ void run_header(Page& page, const Model& model, const MetricsLog& log) {
     for (const auto& e : log.epochs) seconds += e.seconds;
     page.rows({
         {"data", c.data + " (" + std::to_string(c.dataset.resolution) + "×" + std::to_string(c.dataset.resolution) +
-                     ", " + std::to_string(c.dataset.channels) + " channel(s), " +
+                     (c.dataset.tiles ? " tiles" : "") + ", " + std::to_string(c.dataset.channels) + " channel(s), " +
                      std::to_string(model.class_names.size()) + " class(es))"},
         {"model", "K = " + std::to_string(c.num_codes) + " codewords of " + std::to_string(c.patch_size) + "×" +
                       std::to_string(c.patch_size) + "; learner: " + mode_name(c.learner_mode) + "; seed " +

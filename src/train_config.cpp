@@ -22,7 +22,7 @@ NLOHMANN_JSON_SERIALIZE_ENUM(CifarPart, {{CifarPart::automatic, "automatic"},
 NLOHMANN_JSON_SERIALIZE_ENUM(LearnerMode, {{LearnerMode::fixed, "fixed"},
                                            {LearnerMode::plain, "plain"},
                                            {LearnerMode::attention, "attention"}})
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetOptions, resolution, channels, validation_fraction, seed,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetOptions, resolution, tiles, channels, validation_fraction, seed,
                                                 augment, flip_probability, brightness_jitter, contrast_jitter,
                                                 max_pixels, format, cifar_part, cache_bytes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GraphParams, sigma, tau, radius, sigma_s, sigma_f, smooth_steps,

@@ -86,6 +86,19 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     EXPECT_FALSE(fs::exists(dir + "/x.png"));
 }
 
+TEST_F(CliTrain, TrainsOnTilesOfTheImages) {
+    const auto t = run("train --data " + data + " --tiles --resolution 16 --codes 16 --epochs 1 --batch-size 8 "
+                       "--init-images 8 -q --out " + dir + "/tiles");
+    ASSERT_EQ(t.status, 0) << t.err;
+    const auto info = run("info --json " + dir + "/tiles/model.lidecm");
+    ASSERT_EQ(info.status, 0) << info.err;
+    const auto j = nlohmann::json::parse(info.out);
+    EXPECT_EQ(j["config"]["dataset"]["tiles"], true);
+    // 42 tiles (2 x 2 per image, 2 x 3 for the 48 px wide one); one 4-tile image held out
+    EXPECT_EQ(j["progress"]["images"], 38);
+    EXPECT_NE(run("info " + dir + "/tiles/model.lidecm").out.find("at 16 x 16 (tiles)"), std::string::npos);
+}
+
 TEST_F(CliTrain, CtrlCSavesAndResumeFinishes) {
     test::write_two_class_folder(dir + "/more", 30, 36);
     const std::string out = dir + "/run";

@@ -258,6 +258,65 @@ TEST_F(DatasetTest, FolderWithoutSubfoldersIsOneClassAndMatchesResizeCrop) {
     for (std::size_t i = 0; i < 2; ++i) expect_same(uncached.item(i), d.item(i));
 }
 
+TEST_F(DatasetTest, TilesCutEachImageAtItsOwnResolution) {
+    const std::string root = path("photos");
+    save(test::colour_blobs(40, 70), "photos/a.png");   // 2 rows x 4 columns of 16x16, border left out
+    save(test::gradient(10, 30, 3), "photos/b.png");    // enlarged to 16 x 48: 1 x 3 tiles
+    DatasetOptions o;
+    o.resolution = 16;
+    o.tiles = true;
+    const Dataset d = Dataset::open(root, o);
+    ASSERT_EQ(d.size(), 11u);
+    EXPECT_EQ(d.name(0), "a.png@0,0");
+    EXPECT_EQ(d.name(7), "a.png@48,16");
+    EXPECT_EQ(d.name(10), "b.png@32,0");
+    const Image a = load_image(root + "/a.png");
+    const Image b = resize_shorter_side(load_image(root + "/b.png"), 16);
+    ASSERT_EQ(b.width, 48);
+    EXPECT_TRUE(d.item(7).image.data == crop(a, 16, 48, 16, 16).data);
+    EXPECT_TRUE(d.item(10).image.data == crop(b, 0, 32, 16, 16).data);
+    o.cache_bytes = 0;  // decoded again on use: the same tiles
+    const Dataset uncached = Dataset::open(root, o);
+    for (std::size_t i = 0; i < d.size(); ++i) expect_same(uncached.item(i), d.item(i));
+    o.channels = 1;
+    EXPECT_EQ(Dataset::open(root, o).item(3).image.channels, 1);
+}
+
+TEST_F(DatasetTest, TilesOfAnImageStayOnOneSideOfTheSplit) {
+    for (int k = 0; k < 10; ++k) save(test::noise_texture(32, 33, 3, std::uint64_t(k)), "p/" + std::to_string(k) + ".png");
+    DatasetOptions o;
+    o.resolution = 16;
+    o.tiles = true;
+    o.validation_fraction = 0.2;
+    const Dataset d = Dataset::open(path("p"), o);
+    ASSERT_EQ(d.size(), 40u);
+    ASSERT_EQ(d.validation_indices().size(), 8u);  // 2 of 10 images, 4 tiles each
+    const auto file = [&](std::size_t i) { return d.name(i).substr(0, d.name(i).find('@')); };
+    std::set<std::string> held;
+    for (const std::size_t v : d.validation_indices()) held.insert(file(v));
+    EXPECT_EQ(held.size(), 2u);
+    std::set<std::size_t> all(d.validation_indices().begin(), d.validation_indices().end());
+    for (const std::size_t t : d.train_indices()) {
+        EXPECT_EQ(held.count(file(t)), 0u) << d.name(t);
+        EXPECT_TRUE(all.insert(t).second) << t;
+    }
+    EXPECT_EQ(all.size(), 40u);
+    EXPECT_EQ(Dataset::open(path("p"), o).validation_indices(), d.validation_indices());
+    // One image: its tiles cannot be split by image, so validation is the training set.
+    const Dataset one = Dataset::open(path("p/3.png"), o);
+    EXPECT_EQ(one.size(), 4u);
+    EXPECT_TRUE(one.validation_is_training());
+}
+
+TEST_F(DatasetTest, TilesAreNotForCifar) {
+    write_cifar("data_batch_1.bin", 0, {1, 2, 3});
+    DatasetOptions o = at32();
+    o.tiles = true;
+    expect_throw<InvalidArgument>([&] { (void)Dataset::open(dir, o); }, "tiles");
+    o.format = DatasetFormat::cifar10;
+    expect_throw<InvalidArgument>([&] { (void)Dataset::open(path("data_batch_1.bin"), o); }, "tiles");
+}
+
 TEST_F(DatasetTest, EmptyAndMissingSourcesAreErrors) {
     expect_throw<IoError>([&] { (void)Dataset::open(dir); }, dir + ": no image files");
     write_text("readme.txt", "hello");

@@ -69,10 +69,10 @@ nlohmann::json model_json(const Model& m) {
 void print_model(const nlohmann::json& j) {
     const auto& c = j["config"];
     const auto& p = j["progress"];
-    std::printf("model: K = %d codewords of %d x %d x %d, trained on %s at %d x %d\n", c["num_codes"].get<int>(),
+    std::printf("model: K = %d codewords of %d x %d x %d, trained on %s at %d x %d%s\n", c["num_codes"].get<int>(),
                 c["patch_size"].get<int>(), c["patch_size"].get<int>(), c["dataset"]["channels"].get<int>(),
                 c["data"].get<std::string>().c_str(), c["dataset"]["resolution"].get<int>(),
-                c["dataset"]["resolution"].get<int>());
+                c["dataset"]["resolution"].get<int>(), c["dataset"].value("tiles", false) ? " (tiles)" : "");
     std::printf("progress: epoch %d/%d, %llu batches, %llu images%s; best validation PSNR %.2f dB (epoch %d)\n",
                 p["epoch"].get<int>(), p["epochs"].get<int>(), p["step"].get<unsigned long long>(),
                 p["images"].get<unsigned long long>(), p["finished"].get<bool>() ? ", finished" : "",

@@ -136,6 +136,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--patch-size", c.patch_size, "Tile side of the tokenizer")->default_val(8)->check(CLI::Range(1, 64));
     cmd->add_option("--resolution", c.dataset.resolution, "Images are resized and center-cropped to R x R")
         ->default_val(64)->check(CLI::Range(4, 4096));
+    cmd->add_flag("--tiles", c.dataset.tiles,
+                  "Cut each image into R x R tiles at its own resolution instead of resizing it "
+                  "(validation tiles come from other images)");
     cmd->add_option("--channels", c.dataset.channels, "3 (colour) or 1 (grey)")->default_val(3)->check(CLI::IsMember({1, 3}));
     cmd->add_option("--val-fraction", c.dataset.validation_fraction, "Share of images held out for validation")
         ->default_val(0.1)->check(finite_range(0.0, 0.9));

@@ -1,8 +1,9 @@
 #pragma once
 // Training data: an image folder, CIFAR-10/100 binary files, a single image or the
-// built-in samples, turned into R×R images with labels, split into training and
-// validation items, shuffled and augmented reproducibly from (seed, epoch, item),
-// and decoded ahead of the training step by BatchLoader.
+// built-in samples, turned into R×R images with labels (each image resized, or cut
+// into tiles), split into training and validation items, shuffled and augmented
+// reproducibly from (seed, epoch, item), and decoded ahead of the training step by
+// BatchLoader.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -40,6 +41,12 @@ enum class CifarPart {
 /// Options of Dataset::open.
 struct DatasetOptions {
     int resolution = 64;                ///< R: shorter side resized to R, then center-cropped to R×R
+    /// Cut each image file into whole R×R tiles at its own resolution instead (an
+    /// image with a side under R is first enlarged so its shorter side is R; the
+    /// border past the last whole tile is left out). The split keeps the tiles of
+    /// an image together, so validation tiles come from images training never sees.
+    /// Not for CIFAR, whose records are 32×32 already.
+    bool tiles = false;
     int channels = 3;                   ///< 3 (grey files replicated) or 1 (colour files turned to luma)
     double validation_fraction = 0.1;   ///< share of items held out for validation, in [0, 1)
     std::uint64_t seed = 0;             ///< seeds the split, the epoch orders and the augmentation
@@ -63,7 +70,8 @@ enum class Split { train, validation };
 struct Item {
     Image image;       ///< R×R×C, values in [0, 1]
     int label = 0;     ///< index into Dataset::class_names()
-    std::string name;  ///< file name relative to the source, or "data_batch_1.bin#123" (0-based record)
+    std::string name;  ///< file name relative to the source, "photo.png@64,128" for the tile whose top-left
+                       ///< pixel is x 64, y 128, or "data_batch_1.bin#123" (0-based record)
     std::size_t index = 0;  ///< item index in the dataset
 };
 
@@ -85,8 +93,8 @@ class DatasetSource;  // internal (src/dataset_source.hpp): where the items come
 /// A read-only dataset. Every query is const and safe to call from several threads.
 /// Folder sources decode every candidate file once when opened (in parallel): files
 /// that fail are skipped and listed, so the item count never changes later; decoded
-/// images are kept while they fit in cache_bytes (the first items by index), the
-/// others are decoded again when used. CIFAR records are held as bytes.
+/// (prepared) images are kept while they fit in cache_bytes (the first files by
+/// index), the others are decoded again when used. CIFAR records are held as bytes.
 /// In a folder, names starting with '.' (hidden files and folders) are ignored, and
 /// only png, jpg, jpeg, bmp, ppm, pgm, pnm, tif, tiff and webp files (any case) are
 /// candidates; items are sorted by their path relative to the folder.
@@ -109,8 +117,10 @@ public:
 
     /// Item indices of the training split, ascending.
     [[nodiscard]] const std::vector<std::size_t>& train_indices() const { return train_; }
-    /// Item indices of the validation split, ascending. With fewer than 2 items (and a
-    /// fraction > 0) this is the training set itself: see validation_is_training().
+    /// Item indices of the validation split, ascending. The split draws whole images
+    /// (all tiles of one image fall on one side), round(images × fraction) of them,
+    /// at least 1 and at most all but 1. With fewer than 2 images (and a fraction > 0)
+    /// this is the training set itself: see validation_is_training().
     [[nodiscard]] const std::vector<std::size_t>& validation_indices() const { return validation_; }
     [[nodiscard]] bool validation_is_training() const { return validation_is_training_; }
 

@@ -72,6 +72,8 @@ Image to_rgb(const Image& image);   ///< grey replicated to 3 channels; RGB retu
 Image resize(const Image& image, int height, int width);
 /// Resizes so that the shorter side is `side`, keeping the aspect ratio.
 Image resize_shorter_side(const Image& image, int side);
+/// The height×width window whose top-left pixel is (y, x); throws if it leaves the image.
+Image crop(const Image& image, int y, int x, int height, int width);
 /// The centered height×width window; throws if larger than the image.
 Image center_crop(const Image& image, int height, int width);
 Image flip_horizontal(const Image& image);

@@ -2,9 +2,10 @@
 // photos it never saw.
 //
 // The built-in sample images are split by whole image: every --holdout-every-th
-// (sorted by name) is held out, the others are cut into non-overlapping R×R
-// tiles written to a scratch folder, and `lidecm::train` runs on that folder
-// (one class, K codewords, the refinement and the learner on every image).
+// (sorted by name) is held out, the others are copied to a scratch folder, and
+// `lidecm::train` runs on that folder (one class, K codewords, the refinement and
+// the learner on every image), cutting each photo into R×R tiles (--data tiles,
+// the dataset's `tiles` option) or resizing each to R×R (--data resize).
 // Then every held-out photo, resized to 256 on its shorter side and center-
 // cropped to 256×256, is tokenized and decoded (token PSNR) and refined with the
 // learned parameters (refined PSNR).
@@ -12,7 +13,8 @@
 // Output: Markdown tables on stdout: per-epoch throughput and time shares, then
 // per held-out image PSNR of the token and refined reconstructions.
 //
-//   train_quality [--resolution 64] [--codes 512] [--epochs 3] [--batch-size 32] [--holdout-every 4]
+//   train_quality [--data tiles|resize] [--resolution 64] [--codes 512] [--epochs 3] [--batch-size 32]
+//                 [--holdout-every 4]
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,32 +27,20 @@
 #include "lidecm/samples.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "lidecm/trainer.hpp"
-#include "photo_tiles.hpp"
+#include "photo_tiles.hpp"  // split_photos
 
 namespace fs = std::filesystem;
 using namespace lidecm;
-
-namespace {
-
-std::size_t write_tiles(const std::vector<fs::path>& images, int side, const fs::path& dir) {
-    fs::create_directories(dir);
-    std::size_t n = 0;
-    for (const auto& file : images) {
-        for (const Image& tile : bench::photo_tiles(file, side)) {
-            save_image(tile, dir / (file.stem().string() + "_" + std::to_string(n++) + ".png"));
-        }
-    }
-    return n;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Training throughput and held-out quality of lidecm::train on the sample photos"};
     TrainConfig config;
     int holdout_every = 4;
+    std::string data_mode = "tiles";
     std::string scratch = (fs::temp_directory_path() / "lidecm_train_quality").string();
     config.epochs = 3;
+    app.add_option("--data", data_mode, "Cut the photos into R x R tiles, or resize each to R x R")
+        ->check(CLI::IsMember({"tiles", "resize"}))->default_val("tiles");
     app.add_option("--resolution", config.dataset.resolution, "Tile side R")->default_val(64);
     app.add_option("--codes", config.num_codes, "Codewords K")->default_val(512);
     app.add_option("--epochs", config.epochs, "Epochs")->default_val(3);
@@ -61,9 +51,12 @@ int main(int argc, char** argv) {
     try {
         const bench::PhotoSplit split = bench::split_photos(holdout_every);
         fs::remove_all(scratch);
-        const std::size_t tiles = write_tiles(split.train, config.dataset.resolution, fs::path(scratch) / "tiles");
-        config.data = (fs::path(scratch) / "tiles").string();
-        std::fprintf(stderr, "%zu tiles from %zu photos; %zu photos held out\n", tiles, split.train.size(),
+        const fs::path photos = fs::path(scratch) / "photos";
+        fs::create_directories(photos);
+        for (const auto& file : split.train) fs::copy_file(file, photos / file.filename());
+        config.data = photos.string();
+        config.dataset.tiles = data_mode == "tiles";
+        std::fprintf(stderr, "%zu photos (%s), %zu held out\n", split.train.size(), data_mode.c_str(),
                      split.held_out.size());
         struct EpochTimes {
             double steps = 0, learner = 0, e = 0, m = 0, decode = 0, refine = 0, wait = 0;

@@ -6,7 +6,7 @@ set -euo pipefail
 build=${1:-build}
 lidecm="$build/lidecm"
 run=runs/demo
-"$lidecm" train --data samples --out "$run" --overwrite
+"$lidecm" train --data samples --tiles --out "$run" --overwrite
 "$lidecm" tokenize --model "$run/model.lidecm" samples:astronaut -o "$run/astronaut.tok"
 "$lidecm" detokenize --model "$run/model.lidecm" "$run/astronaut.tok" -o "$run/astronaut_tokens.png"
 "$lidecm" detokenize --model "$run/model.lidecm" "$run/astronaut.tok" -o "$run/astronaut_refined.png" --refine

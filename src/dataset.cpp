@@ -175,6 +175,7 @@ detail::OpenedSource open_files(std::vector<FileEntry> candidates, const Dataset
             cache.push_back(caching ? std::move(image) : Image{});
         }
     }
+    out.files_read = files.size();
     out.source = std::make_unique<FileSource>(options, std::move(files), std::move(cache), std::move(items));
     return out;
 }
@@ -185,9 +186,15 @@ std::string folder_name(const fs::path& folder) {
     return p.filename().empty() ? "images" : p.filename().string();
 }
 
-std::string count_text(const detail::OpenedSource& o, std::size_t candidates) {
-    return std::to_string(o.source->size()) + " of " + std::to_string(candidates) + " image files, " +
-           std::to_string(o.class_names.size()) + " class(es)";
+std::string tile_text(const detail::OpenedSource& o, const DatasetOptions& options) {
+    if (!options.tiles) return "";
+    const std::string r = std::to_string(options.resolution);
+    return " in " + std::to_string(o.source->size()) + " tiles of " + r + "x" + r;
+}
+
+std::string count_text(const detail::OpenedSource& o, std::size_t candidates, const DatasetOptions& options) {
+    return std::to_string(o.files_read) + " of " + std::to_string(candidates) + " image files" + tile_text(o, options) +
+           ", " + std::to_string(o.class_names.size()) + " class(es)";
 }
 
 detail::OpenedSource open_folder(const fs::path& root, const DatasetOptions& options) {
@@ -237,7 +244,7 @@ detail::OpenedSource open_folder(const fs::path& root, const DatasetOptions& opt
     }
     out.skipped.insert(out.skipped.begin(), unclassified.begin(), unclassified.end());
     out.class_names = class_names;
-    out.description = "image folder " + root.string() + ": " + count_text(out, count);
+    out.description = "image folder " + root.string() + ": " + count_text(out, count, options);
     return out;
 }
 
@@ -245,7 +252,7 @@ detail::OpenedSource open_image(const fs::path& path, const DatasetOptions& opti
     detail::OpenedSource out = open_files({{path, path.filename().string(), 0}}, options);
     if (out.source->size() == 0) throw IoError(out.skipped.front().reason);  // names the file already
     out.class_names = {path.stem().string()};
-    out.description = "image " + path.string() + ": 1 item";
+    out.description = "image " + path.string() + ": 1 file" + (options.tiles ? tile_text(out, options) : "");
     return out;
 }
 
@@ -259,7 +266,7 @@ detail::OpenedSource open_samples(const DatasetOptions& options) {
                       out.skipped.front().reason + ")");
     }
     out.class_names = {"samples"};
-    out.description = "samples " + samples_dir().string() + ": " + count_text(out, count);
+    out.description = "samples " + samples_dir().string() + ": " + count_text(out, count, options);
     return out;
 }
 

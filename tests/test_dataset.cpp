@@ -267,6 +267,7 @@ TEST_F(DatasetTest, TilesCutEachImageAtItsOwnResolution) {
     o.tiles = true;
     const Dataset d = Dataset::open(root, o);
     ASSERT_EQ(d.size(), 11u);
+    EXPECT_NE(d.description().find("2 of 2 image files in 11 tiles of 16x16"), std::string::npos) << d.description();
     EXPECT_EQ(d.name(0), "a.png@0,0");
     EXPECT_EQ(d.name(7), "a.png@48,16");
     EXPECT_EQ(d.name(10), "b.png@32,0");

@@ -36,8 +36,8 @@ struct TrainConfig {
     std::size_t init_images = 256;      ///< training images whose tiles seed the codebook (k-means++)
     double input_noise = 0.0;           ///< σ (0–1 units) of Gaussian noise added to the inputs; targets stay clean
     int checkpoint_every = 0;           ///< also keep epoch_N.lidecm every N epochs; 0 = only last and best
-    std::size_t validation_images = 256;  ///< validation images scored each epoch at most (0 = all)
-    std::size_t sample_images = 8;      ///< validation images shown in samples.png
+    std::size_t validation_images = 256;  ///< validation images scored each epoch at most (0 = all), spread evenly
+    std::size_t sample_images = 8;      ///< validation images shown in samples.png, spread evenly
     std::size_t prefetch = 2;           ///< batches decoded ahead of the training step
     LearnerOptions learner = training_learner_options();  ///< start and bounds (num_classes is set from the data)
     LearnerMode learner_mode = LearnerMode::attention;    ///< the learner variant

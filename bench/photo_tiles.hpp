@@ -1,7 +1,6 @@
 #pragma once
 // Shared by the training harnesses: the sample photos split by whole photo, and
 // photos cut into non-overlapping square tiles.
-#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -27,14 +26,7 @@ inline std::vector<Image> photo_tiles(const std::filesystem::path& file, int sid
     const Image img = to_rgb(load_image(file));
     std::vector<Image> out;
     for (int y = 0; y + side <= img.height; y += side) {
-        for (int x = 0; x + side <= img.width; x += side) {
-            Image tile(side, side, 3);
-            for (int r = 0; r < side; ++r) {
-                const float* src = &img.data[(std::size_t(y + r) * img.width + x) * 3];
-                std::copy(src, src + side * 3, &tile.data[std::size_t(r) * side * 3]);
-            }
-            out.push_back(std::move(tile));
-        }
+        for (int x = 0; x + side <= img.width; x += side) out.push_back(crop(img, y, x, side, side));
     }
     return out;
 }

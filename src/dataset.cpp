@@ -384,6 +384,13 @@ void Dataset::make_split() {
     }
 }
 
+std::vector<std::size_t> Dataset::validation_sample(std::size_t limit) const {
+    if (limit == 0 || validation_.size() <= limit) return validation_;
+    std::vector<std::size_t> ids(limit);
+    for (std::size_t k = 0; k < limit; ++k) ids[k] = validation_[k * validation_.size() / limit];
+    return ids;
+}
+
 std::size_t Dataset::size() const { return source_->size(); }
 
 int Dataset::label(std::size_t index) const {

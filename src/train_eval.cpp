@@ -11,21 +11,11 @@ namespace {
 // Validation inputs use epoch −1 for their noise: the same inputs every epoch.
 constexpr int kValidationEpoch = -1;
 
-// At most `limit` validation items (0 = all), spread evenly over the set: the
-// first ones would often be tiles of a single image.
-std::vector<std::size_t> validation_subset(const TrainingRun& run, std::size_t limit) {
-    const std::vector<std::size_t>& all = run.dataset.validation_indices();
-    if (limit == 0 || all.size() <= limit) return all;
-    std::vector<std::size_t> ids(limit);
-    for (std::size_t k = 0; k < limit; ++k) ids[k] = all[k * all.size() / limit];
-    return ids;
-}
-
 }  // namespace
 
 void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
     const TrainConfig& config = run.model.config;
-    const std::vector<std::size_t> ids = validation_subset(run, config.validation_images);
+    const std::vector<std::size_t> ids = run.dataset.validation_sample(config.validation_images);
     std::vector<ImageScores> scores(ids.size());
     parallel_for(ids.size(), [&](std::size_t i) {
         const Item item = run.dataset.item(ids[i]);
@@ -52,7 +42,7 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
 
 Image sample_grid(const TrainingRun& run) {
     const TrainConfig& config = run.model.config;
-    const std::vector<std::size_t> ids = validation_subset(run, std::max<std::size_t>(1, config.sample_images));
+    const std::vector<std::size_t> ids = run.dataset.validation_sample(std::max<std::size_t>(1, config.sample_images));
     const bool noisy = config.input_noise > 0;
     std::vector<GridRow> rows = {{"original", {}}};
     if (noisy) rows.push_back({"noisy input", {}});

@@ -303,6 +303,12 @@ TEST_F(DatasetTest, TilesOfAnImageStayOnOneSideOfTheSplit) {
     }
     EXPECT_EQ(all.size(), 40u);
     EXPECT_EQ(Dataset::open(path("p"), o).validation_indices(), d.validation_indices());
+    // A sample of the validation set reaches both held-out images, not the first one's tiles only.
+    const std::vector<std::size_t> two = d.validation_sample(2);
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_NE(file(two[0]), file(two[1]));
+    EXPECT_EQ(d.validation_sample(0), d.validation_indices());
+    EXPECT_EQ(d.validation_sample(100), d.validation_indices());
     // One image: its tiles cannot be split by image, so validation is the training set.
     const Dataset one = Dataset::open(path("p/3.png"), o);
     EXPECT_EQ(one.size(), 4u);

@@ -123,6 +123,9 @@ public:
     /// this is the training set itself: see validation_is_training().
     [[nodiscard]] const std::vector<std::size_t>& validation_indices() const { return validation_; }
     [[nodiscard]] bool validation_is_training() const { return validation_is_training_; }
+    /// At most `limit` validation indices (0 = all), spread evenly over validation_indices():
+    /// the first ones would often be tiles of a single image.
+    [[nodiscard]] std::vector<std::size_t> validation_sample(std::size_t limit) const;
 
     [[nodiscard]] int label(std::size_t index) const;
     [[nodiscard]] std::string name(std::size_t index) const;

@@ -96,7 +96,16 @@ TEST_F(CliTrain, TrainsOnTilesOfTheImages) {
     EXPECT_EQ(j["config"]["dataset"]["tiles"], true);
     // 42 tiles (2 x 2 per image, 2 x 3 for the 48 px wide one); one 4-tile image held out
     EXPECT_EQ(j["progress"]["images"], 38);
-    EXPECT_NE(run("info " + dir + "/tiles/model.lidecm").out.find("at 16 x 16 (tiles)"), std::string::npos);
+    const auto text = run("info " + dir + "/tiles/model.lidecm").out;
+    EXPECT_NE(text.find("at 16 x 16 (tiles)"), std::string::npos) << text;
+    EXPECT_EQ(text.find("one class"), std::string::npos) << text;  // two classes: per-class parameters in use
+
+    // One image, one class: its 4 tiles train and validate (no other image to hold out).
+    const auto one = run("train --data " + data + "/smooth/0.png --tiles --resolution 16 --codes 4 --epochs 1 "
+                         "--init-images 4 -q --out " + dir + "/one");
+    ASSERT_EQ(one.status, 0) << one.err;
+    const auto one_info = run("info " + dir + "/one/model.lidecm").out;
+    EXPECT_NE(one_info.find("one class: refinement uses the global sigma and tau"), std::string::npos) << one_info;
 }
 
 TEST_F(CliTrain, CtrlCSavesAndResumeFinishes) {

@@ -94,6 +94,9 @@ void print_model(const nlohmann::json& j) {
                     k["sigma"].get<double>(), k["tau"].get<double>(), k["smooth_steps"].get<int>(),
                     k["updates"].get<std::size_t>());
     }
+    if (j["classes"].size() < 2) {
+        std::printf("(one class: refinement uses the global sigma and tau above, not this row)\n");
+    }
 }
 
 void info(const InfoFlags& f) {

@@ -151,7 +151,8 @@ void add_train_command(CLI::App& app) {
         ->default_val(256)->check(CLI::Range(1, 1 << 24));
     cmd->add_option("--checkpoint-every", c.checkpoint_every, "Also keep epoch_N.lidecm every N epochs (0 = off)")
         ->default_val(0)->check(CLI::Range(0, 1000000));
-    cmd->add_option("--validation-images", c.validation_images, "Validation images scored per epoch (0 = all)")
+    cmd->add_option("--validation-images", c.validation_images,
+                    "Validation images scored per epoch, spread over the split (0 = all)")
         ->default_val(256);
     cmd->add_option("--learner", f->learner, "attention (the seed's learner), plain (its update without attention) or fixed (no learner)")
         ->default_val("attention")->check(CLI::IsMember({"attention", "plain", "fixed"}));

@@ -170,7 +170,10 @@ detail::OpenedSource open_files(std::vector<FileEntry> candidates, const Dataset
             }
             const std::size_t bytes = image.size() * sizeof(float);
             caching = caching && cached_bytes + bytes <= options.cache_bytes;
-            if (caching) cached_bytes += bytes;
+            if (caching) {
+                cached_bytes += bytes;
+                ++out.files_cached;
+            }
             files.push_back(std::move(candidates[begin + i]));
             cache.push_back(caching ? std::move(image) : Image{});
         }
@@ -193,8 +196,10 @@ std::string tile_text(const detail::OpenedSource& o, const DatasetOptions& optio
 }
 
 std::string count_text(const detail::OpenedSource& o, std::size_t candidates, const DatasetOptions& options) {
+    const std::size_t uncached = o.files_read - o.files_cached;
     return std::to_string(o.files_read) + " of " + std::to_string(candidates) + " image files" + tile_text(o, options) +
-           ", " + std::to_string(o.class_names.size()) + " class(es)";
+           ", " + std::to_string(o.class_names.size()) + " class(es)" +
+           (uncached > 0 ? ", " + std::to_string(uncached) + " over the cache (decoded again on every use)" : "");
 }
 
 detail::OpenedSource open_folder(const fs::path& root, const DatasetOptions& options) {
@@ -252,7 +257,7 @@ detail::OpenedSource open_image(const fs::path& path, const DatasetOptions& opti
     detail::OpenedSource out = open_files({{path, path.filename().string(), 0}}, options);
     if (out.source->size() == 0) throw IoError(out.skipped.front().reason);  // names the file already
     out.class_names = {path.stem().string()};
-    out.description = "image " + path.string() + ": 1 file" + (options.tiles ? tile_text(out, options) : "");
+    out.description = "image " + path.string() + ": " + count_text(out, 1, options);
     return out;
 }
 

@@ -31,7 +31,8 @@ struct OpenedSource {
     std::vector<std::string> class_names;
     std::vector<SkippedFile> skipped;
     std::string description;
-    std::size_t files_read = 0;  ///< image files decoded (each gives one item, or its tiles)
+    std::size_t files_read = 0;    ///< image files decoded (each gives one item, or its tiles)
+    std::size_t files_cached = 0;  ///< of those, the ones kept in memory
 };
 
 /// Channel conversion, shorter side resized to R, center crop to R×R; with

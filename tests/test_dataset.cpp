@@ -276,8 +276,10 @@ TEST_F(DatasetTest, TilesCutEachImageAtItsOwnResolution) {
     ASSERT_EQ(b.width, 48);
     EXPECT_TRUE(d.item(7).image.data == crop(a, 16, 48, 16, 16).data);
     EXPECT_TRUE(d.item(10).image.data == crop(b, 0, 32, 16, 16).data);
+    EXPECT_EQ(d.description().find("over the cache"), std::string::npos) << d.description();
     o.cache_bytes = 0;  // decoded again on use: the same tiles
     const Dataset uncached = Dataset::open(root, o);
+    EXPECT_NE(uncached.description().find("2 over the cache"), std::string::npos) << uncached.description();
     for (std::size_t i = 0; i < d.size(); ++i) expect_same(uncached.item(i), d.item(i));
     o.channels = 1;
     EXPECT_EQ(Dataset::open(root, o).item(3).image.channels, 1);

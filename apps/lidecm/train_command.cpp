@@ -35,6 +35,7 @@ struct TrainFlags {
     bool no_augment = false, overwrite = false, quiet = false, no_report = false;
     std::string learner = "attention";
     int epochs = 0;
+    std::size_t cache_mb = 256;
 };
 
 /// One status line: redrawn in place on a terminal, printed once per epoch otherwise.
@@ -96,6 +97,7 @@ void run_train(const TrainFlags& flags) {
         TrainConfig config = flags.config;
         config.input_noise = flags.input_noise / 255.0;
         config.dataset.augment = !flags.no_augment;
+        config.dataset.cache_bytes = flags.cache_mb << 20;
         config.learner_mode = flags.learner == "fixed"   ? LearnerMode::fixed
                               : flags.learner == "plain" ? LearnerMode::plain
                                                          : LearnerMode::attention;
@@ -143,6 +145,10 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--val-fraction", c.dataset.validation_fraction, "Share of images held out for validation")
         ->default_val(0.1)->check(finite_range(0.0, 0.9));
     cmd->add_option("--seed", c.seed, "Seed of every random choice (split, order, augmentation, init)")->default_val(1234);
+    cmd->add_option("--cache-mb", f->cache_mb,
+                    "Decoded images kept in memory up to this many MB; the others are decoded again on use "
+                    "(with --tiles: for every tile)")
+        ->default_val(256)->check(CLI::Range(0, 1 << 20));
     cmd->add_flag("--no-augment", f->no_augment, "Train without flips and brightness/contrast jitter");
     cmd->add_option("--input-noise", f->input_noise,
                     "Add Gaussian noise of this sigma (0-255 scale) to the inputs; targets stay clean")

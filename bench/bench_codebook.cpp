@@ -42,6 +42,7 @@
 #include "lidecm/image.hpp"
 #include "lidecm/samples.hpp"
 #include "lidecm/tokenizer.hpp"
+#include "photo_tiles.hpp"  // split_photos
 
 namespace {
 
@@ -78,11 +79,9 @@ Data load_data() {
     Data data;
     data.source = "samples";
     try {
-        std::vector<std::filesystem::path> train, held_out;
-        const auto photos = lidecm::sample_images();
-        for (std::size_t i = 0; i < photos.size(); ++i) (i % 4 == 0 ? held_out : train).push_back(photos[i]);
-        data.train = draw_tiles(train);
-        data.heldout = draw_tiles(held_out);
+        const lidecm::bench::PhotoSplit photos = lidecm::bench::split_photos(4);
+        data.train = draw_tiles(photos.train);
+        data.heldout = draw_tiles(photos.held_out);
     } catch (const lidecm::Error&) {
         data.train.clear();
     }

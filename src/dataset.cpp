@@ -100,16 +100,18 @@ public:
     [[nodiscard]] Image image(std::size_t index) const override {
         const TileRef& t = items_.at(index);
         const Image& cached = cache_[t.file];
+        if (!cached.empty()) return item_of(cached, t);
         // Decoded fine when opened; failing now means the file changed: an error, not a skip.
-        const Image decoded =
-            cached.empty() ? detail::prepare(load_image(files_[t.file].path, {options_.max_pixels}), options_) : Image{};
-        const Image& full = cached.empty() ? decoded : cached;
-        if (!options_.tiles) return full;
-        const int r = options_.resolution;
-        return crop(full, t.y, t.x, r, r);
+        return item_of(detail::prepare(load_image(files_[t.file].path, {options_.max_pixels}), options_), t);
     }
 
 private:
+    // The item cut from its file's prepared image (taken by value: a fresh decode is moved, not copied).
+    [[nodiscard]] Image item_of(Image full, const TileRef& t) const {
+        if (!options_.tiles) return full;
+        return crop(full, t.y, t.x, options_.resolution, options_.resolution);
+    }
+
     DatasetOptions options_;
     std::vector<FileEntry> files_;
     std::vector<Image> cache_;  // per file; empty images: not cached

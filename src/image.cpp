@@ -132,12 +132,23 @@ bool write_all(int fd, const unsigned char* data, std::size_t size) {
 
 }  // namespace
 
+namespace {
+constexpr const char* kTemporarySuffix = ".tmp";  // followed by the writer's pid
+}  // namespace
+
+bool is_atomic_write_temporary(const std::string& name) {
+    const std::size_t at = name.rfind(kTemporarySuffix);
+    const std::size_t digits = at == std::string::npos ? 0 : at + std::strlen(kTemporarySuffix);
+    return at != std::string::npos && digits < name.size() &&
+           name.find_first_not_of("0123456789", digits) == std::string::npos;
+}
+
 void write_file_atomically(const fs::path& path, const std::vector<unsigned char>& bytes) {
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw IoError(path.string() + ": folder " + dir.string() + " does not exist");
     fs::path tmp = path;
-    tmp += ".tmp" + std::to_string(::getpid());
+    tmp += kTemporarySuffix + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw IoError(path.string() + ": cannot write (" + std::strerror(errno) + ")");
     // fsync before rename: after a crash the target is either the old file or

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
 #include "lidecm/error.hpp"
@@ -11,9 +10,12 @@
 #include "lidecm/metrics.hpp"
 #include "lidecm/model.hpp"
 #include "lidecm/svg_chart.hpp"
+#include "lidecm/tensor_file.hpp"
 
 namespace lidecm {
 namespace {
+
+constexpr std::uint64_t kMaxEmbeddedBytes = std::uint64_t(1) << 30;  // samples.png embedded in the page
 
 constexpr const char* kStyle =
     "body{font-family:sans-serif;max-width:1320px;margin:24px auto;padding:0 12px;color:#222}"
@@ -90,11 +92,6 @@ ChartSeries epoch_series(const std::string& name, const std::vector<EpochMetrics
         s.y.push_back(f(m));
     }
     return s;
-}
-
-std::vector<unsigned char> file_bytes(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 const char* mode_name(LearnerMode m) {
@@ -229,7 +226,7 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
         page.heading("Validation samples");
         page.html("<p class=\"note\">Rows: originals" + std::string(model.config.input_noise > 0 ? ", noisy inputs" : "") +
                   ", token reconstructions, refined reconstructions.</p>\n<img class=\"grid\" alt=\"validation samples\" "
-                  "src=\"data:image/png;base64," + base64(file_bytes(samples)) + "\">\n");
+                  "src=\"data:image/png;base64," + base64(read_file_bytes(samples, kMaxEmbeddedBytes)) + "\">\n");
     }
     if (summary) *summary = {b.size(), e.size(), log.skipped_lines, page.charts()};
     return page.str();

@@ -13,8 +13,6 @@ namespace {
 
 const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
-std::string escape(const std::string& text) { return xml_escape(text); }
-
 }  // namespace
 
 std::string xml_escape(const std::string& text) {
@@ -84,7 +82,7 @@ void begin_svg(std::ostringstream& svg, const ChartOptions& o) {
         << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
     if (!o.title.empty()) {
         svg << "<text x=\"" << o.width / 2 << "\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">"
-            << escape(o.title) << "</text>\n";
+            << xml_escape(o.title) << "</text>\n";
     }
 }
 
@@ -108,9 +106,9 @@ void x_axis_and_frame(std::ostringstream& svg, const Frame& f, const ChartOption
     svg << "<rect x=\"" << f.left << "\" y=\"" << f.top << "\" width=\"" << f.width << "\" height=\"" << f.height
         << "\" fill=\"none\" stroke=\"#333\"/>\n";
     svg << "<text x=\"" << f.left + f.width / 2 << "\" y=\"" << f.top + f.height + 32 << "\" text-anchor=\"middle\">"
-        << escape(o.x_label) << "</text>\n";
+        << xml_escape(o.x_label) << "</text>\n";
     svg << "<text transform=\"translate(14," << f.top + f.height / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
-        << escape(o.y_label) << "</text>\n";
+        << xml_escape(o.y_label) << "</text>\n";
 }
 
 }  // namespace
@@ -188,7 +186,7 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
             << std::max(0.5, y1 - y0) << "\" fill=\"#eeeeee\"/>\n";
         if (!b.label.empty()) {
             svg << "<text x=\"" << left + pw - 4 << "\" y=\"" << y0 + 11 << "\" text-anchor=\"end\" fill=\"#888\">"
-                << escape(b.label) << "</text>\n";
+                << xml_escape(b.label) << "</text>\n";
         }
     }
     y_grid(svg, f);
@@ -209,11 +207,11 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
         }
         if (finite.size() == 1) d << " l0.01,0";  // one point still shows (round caps)
         svg << "<path class=\"series\" d=\"" << d.str() << "\" fill=\"none\" stroke=\"" << color
-            << "\" stroke-width=\"1.5\" stroke-linecap=\"round\"><title>" << escape(s.name) << "</title></path>\n";
+            << "\" stroke-width=\"1.5\" stroke-linecap=\"round\"><title>" << xml_escape(s.name) << "</title></path>\n";
         const double lx = left + double(k % 3) * (pw / 3), ly = top + ph + bottom + 13 + 18.0 * double(k / 3);
         svg << "<line x1=\"" << lx << "\" x2=\"" << lx + 18 << "\" y1=\"" << ly - 4 << "\" y2=\"" << ly - 4
             << "\" stroke=\"" << color << "\" stroke-width=\"3\"/><text x=\"" << lx + 22 << "\" y=\"" << ly << "\">"
-            << escape(s.name) << "</text>\n";
+            << xml_escape(s.name) << "</text>\n";
     }
     svg << "</svg>\n";
     return svg.str();

@@ -138,9 +138,7 @@ void remove_stale_temporaries(const RunFiles& files, const TrainEvents& events) 
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(files.dir, ec)) {
         const std::string name = entry.path().filename().string();
-        const auto tmp = name.rfind(".tmp");
-        if (tmp == std::string::npos || tmp + 4 >= name.size()) continue;
-        if (name.find_first_not_of("0123456789", tmp + 4) != std::string::npos) continue;
+        if (!is_atomic_write_temporary(name)) continue;
         fs::remove(entry.path(), ec);
         log(events, "removed " + name + " (left by an interrupted write)");
     }

@@ -64,6 +64,9 @@ void save_image(const Image& image, const std::filesystem::path& path);
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
 void write_file_atomically(const std::filesystem::path& path, const std::vector<unsigned char>& bytes);
+/// Whether `name` is a temporary file of write_file_atomically ("<target>.tmp<pid>"),
+/// which a process killed mid-write leaves behind.
+bool is_atomic_write_temporary(const std::string& name);
 
 Image to_grey(const Image& image);  ///< ITU-R BT.601 luma; a grey image is returned as is
 Image to_rgb(const Image& image);   ///< grey replicated to 3 channels; RGB returned as is

@@ -1,7 +1,7 @@
 #pragma once
 // Internal: the per-patch denoising kernel shared by denoise_patches and denoise_on_graph.
 #include "lidecm/graph.hpp"
-#include "patch_source.hpp"
+#include "denoise/patch_source.hpp"
 
 namespace lidecm::detail {
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "dataset_source.hpp"
+#include "data/dataset_source.hpp"
 
 namespace lidecm::detail {
 

@@ -5,7 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "lidecm/error.hpp"
-#include "mat_view.hpp"
+#include "image/mat_view.hpp"
 
 namespace lidecm {
 namespace {

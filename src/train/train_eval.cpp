@@ -3,7 +3,7 @@
 
 #include "lidecm/image_grid.hpp"
 #include "lidecm/tokenizer.hpp"
-#include "train_internal.hpp"
+#include "train/train_internal.hpp"
 
 namespace lidecm::detail {
 namespace {

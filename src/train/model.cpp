@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_checks.hpp"
+#include "core/json_checks.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/tensor_file.hpp"
 

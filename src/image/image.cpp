@@ -15,8 +15,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "image_checks.hpp"
-#include "mat_view.hpp"
+#include "image/image_checks.hpp"
+#include "image/mat_view.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {

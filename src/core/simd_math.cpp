@@ -1,4 +1,4 @@
-#include "simd_math.hpp"
+#include "core/simd_math.hpp"
 
 #include <algorithm>
 #include <cstddef>

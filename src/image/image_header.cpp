@@ -10,7 +10,7 @@
 
 #include "lidecm/error.hpp"
 #include "lidecm/image.hpp"
-#include "image_checks.hpp"
+#include "image/image_checks.hpp"
 
 namespace lidecm {
 namespace {

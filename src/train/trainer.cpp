@@ -9,7 +9,7 @@
 #include "lidecm/error.hpp"
 #include "lidecm/image_grid.hpp"
 #include "lidecm/tokenizer.hpp"
-#include "train_internal.hpp"
+#include "train/train_internal.hpp"
 
 namespace lidecm {
 namespace fs = std::filesystem;

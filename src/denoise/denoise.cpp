@@ -2,10 +2,10 @@
 #include <chrono>
 #include <vector>
 
-#include "denoise_internal.hpp"
+#include "denoise/denoise_internal.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/graph.hpp"
-#include "patch_accumulator.hpp"
+#include "denoise/patch_accumulator.hpp"
 
 namespace lidecm {
 namespace {

@@ -7,7 +7,7 @@
 #include "lidecm/codebook.hpp"
 #include "lidecm/graph.hpp"
 #include "lidecm/tokenizer.hpp"
-#include "train_internal.hpp"
+#include "train/train_internal.hpp"
 
 namespace lidecm::detail {
 namespace {

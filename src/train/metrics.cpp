@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_checks.hpp"
+#include "core/json_checks.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {

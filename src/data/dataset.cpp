@@ -9,8 +9,8 @@
 #include <optional>
 #include <set>
 
-#include "cifar.hpp"
-#include "dataset_source.hpp"
+#include "data/cifar.hpp"
+#include "data/dataset_source.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/samples.hpp"
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "lidecm/error.hpp"
-#include "patch_accumulator.hpp"
+#include "denoise/patch_accumulator.hpp"
 
 namespace lidecm {
 

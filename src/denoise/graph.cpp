@@ -5,10 +5,10 @@
 #include <cmath>
 #include <string>
 
-#include "denoise_internal.hpp"
-#include "patch_source.hpp"
+#include "denoise/denoise_internal.hpp"
+#include "denoise/patch_source.hpp"
 #include "lidecm/error.hpp"
-#include "simd_math.hpp"
+#include "core/simd_math.hpp"
 
 namespace lidecm {
 

@@ -1,4 +1,4 @@
-#include "cifar.hpp"
+#include "data/cifar.hpp"
 
 #include <algorithm>
 #include <cstdint>

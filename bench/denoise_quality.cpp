@@ -40,6 +40,7 @@
 
 #include "lidecm/adaptive_denoise.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 #include "lidecm/graph.hpp"
 #include "lidecm/image.hpp"
 #include "lidecm/noise.hpp"

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 #include "lidecm/image.hpp"
 #include "synthetic.hpp"
 

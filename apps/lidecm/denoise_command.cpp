@@ -9,6 +9,7 @@
 #include "lidecm/adaptive_denoise.hpp"
 #include "lidecm/report.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 #include "lidecm/image.hpp"
 #include "lidecm/noise.hpp"
 #include "lidecm/samples.hpp"

@@ -1,14 +1,15 @@
 // `lidecm info`: what a model or token file holds.
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/codebook.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 #include "lidecm/model.hpp"
+#include "lidecm/tensor_file.hpp"
 #include "lidecm/token_file.hpp"
 
 namespace lidecm::cli {
@@ -19,12 +20,8 @@ struct InfoFlags {
     bool json = false;
 };
 
-bool is_token_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError(path + ": cannot open");
-    char magic[8] = {};
-    in.read(magic, 8);
-    return in.gcount() == 8 && std::string(magic, 7) == "LDCMTOK";
+bool is_token_file(const std::vector<unsigned char>& bytes) {
+    return bytes.size() >= 8 && std::string(bytes.begin(), bytes.begin() + 7) == "LDCMTOK";
 }
 
 nlohmann::json model_json(const Model& m) {
@@ -101,8 +98,9 @@ void print_model(const nlohmann::json& j) {
 
 void info(const InfoFlags& f) {
     nlohmann::json j;
-    if (is_token_file(f.file)) {
-        const TokenGrid g = read_token_file(f.file);
+    std::vector<unsigned char> bytes = read_file_bytes(f.file, TensorFileLimits{}.max_file_bytes);
+    if (is_token_file(bytes)) {
+        const TokenGrid g = decode_token_file(bytes, f.file);
         j = {{"type", "tokens"}, {"image_height", g.image_height}, {"image_width", g.image_width},
              {"channels", g.channels}, {"patch_size", g.patch_size}, {"rows", g.rows()}, {"cols", g.cols()},
              {"num_codes", g.num_codes}, {"bits_per_index", bits_per_index(g.num_codes)},
@@ -116,7 +114,7 @@ void info(const InfoFlags& f) {
             return;
         }
     } else {
-        j = model_json(load_model(f.file));
+        j = model_json(parse_model(std::move(bytes), f.file));
         if (!f.json) {
             print_model(j);
             return;

@@ -31,6 +31,9 @@ struct Image {
 struct LoadOptions {
     /// Images with more pixels than this are refused from their header, before decoding.
     std::int64_t max_pixels = 100'000'000;
+    /// Files larger than this are refused before being read (a 100 MP 16-bit RGBA
+    /// TIFF stored raw is 800 MB).
+    std::uint64_t max_file_bytes = std::uint64_t(2) << 30;
 };
 
 /// Width, height and format read from an encoded image's header (no decoding).
@@ -61,12 +64,6 @@ Image decode_image(const std::vector<unsigned char>& bytes, const std::string& n
 /// .jpeg, .bmp, .ppm, .pgm, .tif, .tiff, .webp). Writes a temporary file next to
 /// the target and renames it, so a failure never leaves a partial file.
 void save_image(const Image& image, const std::filesystem::path& path);
-
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
-void write_file_atomically(const std::filesystem::path& path, const std::vector<unsigned char>& bytes);
-/// Whether `name` is a temporary file of write_file_atomically ("<target>.tmp<pid>"),
-/// which a process killed mid-write leaves behind.
-bool is_atomic_write_temporary(const std::string& name);
 
 Image to_grey(const Image& image);  ///< ITU-R BT.601 luma; a grey image is returned as is
 Image to_rgb(const Image& image);   ///< grey replicated to 3 channels; RGB returned as is

@@ -79,7 +79,10 @@ struct MetricsLog {
     std::vector<EpochMetrics> epochs;
     std::size_t skipped_lines = 0;  ///< malformed or truncated lines (a run killed mid-write)
 };
-/// Reads metrics.jsonl; IoError when the file cannot be opened.
+/// Metrics files larger than this are refused (about 1.7 million batch lines).
+inline constexpr std::uint64_t kMaxMetricsFileBytes = std::uint64_t(1) << 30;
+
+/// Reads metrics.jsonl; IoError when the file cannot be opened or is over kMaxMetricsFileBytes.
 MetricsLog read_metrics(const std::filesystem::path& path);
 
 }  // namespace lidecm

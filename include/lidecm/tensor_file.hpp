@@ -179,8 +179,4 @@ TensorFile parse_tensor_file(std::vector<unsigned char> bytes, const std::string
 /// Reads and validates a file (see parse_tensor_file).
 TensorFile read_tensor_file(const std::filesystem::path& path, const TensorFileLimits& limits = {});
 
-/// Bytes of a regular file, refusing files larger than `max_bytes` before
-/// reading. IoError names the path and the OS reason ("No such file or directory").
-std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path, std::uint64_t max_bytes);
-
 }  // namespace lidecm

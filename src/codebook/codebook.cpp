@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -17,8 +16,10 @@
 // kernel; src/CMakeLists.txt turns that warning off for this file only.
 #include <Eigen/Core>
 
+#include "core/parallel.hpp"
 #include "lidecm/checksum.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/random.hpp"
 
 namespace lidecm {
 namespace {
@@ -38,7 +39,6 @@ float sq_distance(const float* a, const float* b, int dim) {
 
 // Uniform in [0, 1) from the generator's raw bits: std::uniform_real_distribution
 // is implementation-defined, and a seed must give the same codebook everywhere.
-double uniform01(std::mt19937_64& rng) { return double(rng() >> 11) * 0x1.0p-53; }
 
 // One D² draw of k-means++ among n rows whose squared distances to the
 // nearest chosen codeword are min_sq (k codewords chosen so far).
@@ -49,7 +49,7 @@ std::size_t sample_d2(const std::vector<float>& min_sq, const std::vector<char>&
     for (float v : min_sq) total += v;
     if (!(total > 0.0)) {
         // Every remaining row duplicates a codeword: draw uniformly among the unchosen rows.
-        std::size_t r = std::size_t(uniform01(rng) * double(n - k));
+        std::size_t r = std::size_t(RandomStream::unit_interval(rng()) * double(n - k));
         std::size_t pick = 0;
         for (; chosen[pick] || r > 0; ++pick) {
             if (!chosen[pick]) --r;
@@ -57,7 +57,7 @@ std::size_t sample_d2(const std::vector<float>& min_sq, const std::vector<char>&
         return pick;
     }
     // Chosen rows have weight 0 and so are never drawn again.
-    const double target = uniform01(rng) * total;
+    const double target = RandomStream::unit_interval(rng()) * total;
     double cum = 0.0;
     std::size_t last_positive = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -72,28 +72,6 @@ std::size_t sample_d2(const std::vector<float>& min_sq, const std::vector<char>&
 void require_data(const float* data, std::size_t n, int dim, const char* what) {
     require(dim >= 1, what, "dimension must be >= 1, got " + std::to_string(dim));
     require(n == 0 || data != nullptr, what, "data pointer is null");
-}
-
-// Below this many float operations a loop runs on one thread: waking the
-// OpenMP team costs more than the work, and far more on a loaded machine.
-constexpr std::size_t kParallelWork = std::size_t{1} << 16;
-
-// Runs body(i) for i in [0, count) over OpenMP threads when `parallel`; the
-// first exception a body throws is rethrown on the calling thread once the
-// loop is done.
-template <class Body>
-void parallel_for(std::ptrdiff_t count, bool parallel, Body body) {
-    std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic, 1) if (parallel)
-    for (std::ptrdiff_t i = 0; i < count; ++i) {
-        try {
-            body(i);
-        } catch (...) {
-#pragma omp critical(lidecm_codebook_error)
-            if (!error) error = std::current_exception();
-        }
-    }
-    if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -134,7 +112,7 @@ void CodebookStats::accumulate(const float* x, std::size_t count, const Assignme
     // the sums are the same as a sequential pass whatever the thread count.
     const int threads = std::min(omp_get_max_threads(), num_codes);
     const std::size_t d = std::size_t(dim);
-#pragma omp parallel for schedule(static, 1) num_threads(threads) if (count * d >= kParallelWork)
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (count * d >= detail::kParallelMinWork)
     for (int t = 0; t < threads; ++t) {
         const int lo = int(std::int64_t(num_codes) * t / threads);
         const int hi = int(std::int64_t(num_codes) * (t + 1) / threads);
@@ -239,7 +217,7 @@ Codebook Codebook::kmeans_plus_plus(const float* data, std::size_t n, int dim, c
     std::vector<int> nearest(n, 0);  // index of each row's nearest chosen codeword
     std::vector<char> chosen(n, 0);
     std::vector<float> between(static_cast<std::size_t>(K));  // ‖c_new − c_j‖² for the codewords chosen so far
-    std::size_t pick = std::size_t(uniform01(rng) * double(n));
+    std::size_t pick = std::size_t(RandomStream::unit_interval(rng()) * double(n));
     for (int k = 0; k < K; ++k) {
         if (k > 0) pick = sample_d2(min_sq, chosen, std::size_t(k), rng);
         chosen[pick] = 1;
@@ -291,7 +269,7 @@ Assignment Codebook::assign(const float* x, std::size_t n, int block_rows) const
     // One matrix product per block: G = X · Cᵀ (block × K), then the scores
     // ‖c‖² − 2 x·c compared along each row. Blocks are fixed by block_rows, not
     // by the thread count, so the result does not depend on it.
-    parallel_for(std::ptrdiff_t(blocks), blocks > 1, [&](std::ptrdiff_t b) {
+    detail::parallel_for(blocks, [&](std::size_t b) {
         // Keep Eigen's product on this thread (it would otherwise start its own
         // team when we run on one): its threading changes the blocking, and with
         // it the rounding. Only this task's nested regions are affected.
@@ -324,7 +302,7 @@ Assignment Codebook::assign(const float* x, std::size_t n, int block_rows) const
             out.sq_distance[i] = sq;
             out.confidence[i] = std::exp(-std::sqrt(sq));
         }
-    });
+    }, blocks > 1);
     if (bad.load() < n) throw InvalidArgument("assign: vector " + std::to_string(bad.load()) + " has a non-finite value");
     return out;
 }

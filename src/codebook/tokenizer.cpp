@@ -4,14 +4,11 @@
 #include <string>
 #include <utility>
 
+#include "core/parallel.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
 namespace {
-
-// Images with fewer values are copied on one thread: waking the OpenMP team
-// costs more than the copy (training images are typically 64×64).
-constexpr std::size_t kParallelValues = std::size_t{1} << 18;
 
 // BORDER_REFLECT_101 for the bottom/right padding: position i ≥ length maps to
 // 2(length − 1) − i. Valid because the padding (< patch) never exceeds length − 1.
@@ -48,7 +45,7 @@ Tiles extract_tiles(const Image& image, int patch_size) {
     tiles.cols = (image.width + patch_size - 1) / patch_size;
     tiles.values.resize(tiles.size() * std::size_t(tiles.dim()));
     const std::size_t C = std::size_t(image.channels);
-#pragma omp parallel for schedule(static) if (tiles.values.size() >= kParallelValues)
+#pragma omp parallel for schedule(static) if (tiles.values.size() >= detail::kParallelMinWork)
     for (int r = 0; r < tiles.rows; ++r) {
         for (int c = 0; c < tiles.cols; ++c) {
             float* dst = tiles.values.data() + (std::size_t(r) * tiles.cols + c) * std::size_t(tiles.dim());
@@ -120,7 +117,7 @@ Image decode(const Codebook& codebook, const TokenGrid& grid) {
     Image out(grid.image_height, grid.image_width, grid.channels);
     // Codewords are means of [0, 1] data but may drift by rounding: clamp so the
     // result is a valid Image.
-#pragma omp parallel for schedule(static) if (out.data.size() >= kParallelValues)
+#pragma omp parallel for schedule(static) if (out.data.size() >= detail::kParallelMinWork)
     for (int y = 0; y < grid.image_height; ++y) {
         const int r = y / P, dy = y % P;
         for (int x = 0; x < grid.image_width; ++x) {

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
+#include <sstream>
+#include <vector>
 
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 
 namespace lidecm::detail {
 namespace fs = std::filesystem;
@@ -14,6 +16,10 @@ namespace {
 constexpr int kSide = 32;
 constexpr std::size_t kPlane = std::size_t(kSide) * kSide;
 constexpr std::size_t kPixelBytes = 3 * kPlane;
+// The official files are 30 MB (CIFAR-10 batch) and 150 MB (CIFAR-100 train);
+// 4 GiB is far past any real file and still refuses a device or a runaway file.
+constexpr std::uint64_t kMaxRecordFileBytes = std::uint64_t(4) << 30;
+constexpr std::uint64_t kMaxNamesFileBytes = std::uint64_t(1) << 20;
 
 struct Layout {
     const char* title;          // "CIFAR-10"
@@ -74,15 +80,13 @@ std::vector<std::string> class_names(const fs::path& folder, const Layout& layou
         for (int i = 0; i < layout.num_classes; ++i) names.push_back(std::to_string(i));
         return names;
     }
-    std::ifstream in(file);
-    if (!in) throw IoError(file.string() + ": cannot open for reading");
+    std::istringstream in(read_file_text(file, kMaxNamesFileBytes));
     std::string line;
     while (std::getline(in, line)) {
         const auto end = line.find_last_not_of(" \t\r");
         if (end == std::string::npos) continue;  // blank line (the official file ends with one)
         names.push_back(line.substr(0, end + 1));
     }
-    if (in.bad()) throw IoError(file.string() + ": read error");
     if (names.empty()) throw IoError(file.string() + ": no class names in the file");
     return names;
 }
@@ -98,20 +102,14 @@ public:
 
     void append(const fs::path& path, const Layout& layout, std::size_t num_classes) {
         const std::size_t record = layout.label_bytes + kPixelBytes;
-        std::error_code ec;
-        const std::uintmax_t size = fs::file_size(path, ec);
-        if (ec) throw IoError(path.string() + ": cannot read the file size (" + ec.message() + ")");
+        const std::vector<unsigned char> bytes = read_file_bytes(path, kMaxRecordFileBytes);
+        const std::size_t size = bytes.size();
         if (size % record != 0) {
             throw IoError(path.string() + ": size " + std::to_string(size) + " is not a multiple of the " +
                           std::to_string(record) + "-byte " + layout.title + " record");
         }
         if (size == 0) throw IoError(path.string() + ": file is empty");
-        const std::size_t count = std::size_t(size / record);
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw IoError(path.string() + ": cannot open for reading");
-        std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
-        in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
-        if (!in) throw IoError(path.string() + ": read error (file shorter than its size?)");
+        const std::size_t count = size / record;
 
         files_.push_back({path.filename().string(), labels_.size()});
         labels_.reserve(labels_.size() + count);

@@ -5,13 +5,15 @@
 #include <cctype>
 #include <cmath>
 #include <cstddef>
-#include <initializer_list>
 #include <optional>
 #include <set>
 
+#include "core/parallel.hpp"
+#include "core/random_salts.hpp"
 #include "data/cifar.hpp"
 #include "data/dataset_source.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/random.hpp"
 #include "lidecm/samples.hpp"
 
 namespace lidecm {
@@ -19,44 +21,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Own generator and shuffle: std::shuffle and the std distributions differ between
-// standard libraries, and runs must reproduce exactly from (seed, epoch, item).
-class Rng {
-public:
-    Rng(std::initializer_list<std::uint64_t> words) {
-        for (const std::uint64_t w : words) {
-            state_ ^= w;
-            next();
-        }
-    }
-    std::uint64_t next() {  // splitmix64
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return double(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-    std::size_t below(std::size_t n) {  // uniform in [0, n) without modulo bias
-        const std::uint64_t limit = std::uint64_t(-n) % n;
-        std::uint64_t x = next();
-        while (x < limit) x = next();
-        return std::size_t(x % n);
-    }
+using detail::kAugmentSalt;
+using detail::kOrderSalt;
+using detail::kSplitSalt;
 
-private:
-    std::uint64_t state_ = 0x6C69646563'6D0000ULL;
-};
-
-// Salts keep the split, the orders and the augmentation streams apart.
-constexpr std::uint64_t kSplitSalt = 1;
-constexpr std::uint64_t kOrderSalt = 2;
-constexpr std::uint64_t kAugmentSalt = 3;
-
-void shuffle(std::vector<std::size_t>& v, Rng& rng) {
-    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);
-}
-
-Image augment(Image image, Rng& rng, const DatasetOptions& o) {
+Image augment(Image image, RandomStream& rng, const DatasetOptions& o) {
     const bool flip = rng.uniform() < o.flip_probability;
     const double brightness = (2.0 * rng.uniform() - 1.0) * o.brightness_jitter;
     const double contrast = 1.0 + (2.0 * rng.uniform() - 1.0) * o.contrast_jitter;
@@ -143,21 +112,15 @@ detail::OpenedSource open_files(std::vector<FileEntry> candidates, const Dataset
         const std::size_t count = std::min(chunk, n - begin);
         std::vector<Image> images(count);
         std::vector<std::string> errors(count);
-        std::vector<std::exception_ptr> fatal(count);
-#pragma omp parallel for schedule(dynamic, 1)
-        for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(count); ++j) {
-            const auto i = std::size_t(j);
+        // A bad file is skipped and reported; anything else (out of memory, ...)
+        // is not the file's fault and ends the open.
+        detail::parallel_for(count, [&](std::size_t i) {
             try {
                 images[i] = detail::prepare(load_image(candidates[begin + i].path, {options.max_pixels}), options);
-            } catch (const IoError& e) {  // a bad file: skipped and reported
+            } catch (const IoError& e) {
                 errors[i] = e.what();
-            } catch (...) {  // anything else (out of memory, ...) is not the file's fault
-                fatal[i] = std::current_exception();
             }
-        }
-        for (const auto& e : fatal) {
-            if (e) std::rethrow_exception(e);
-        }
+        });
         for (std::size_t i = 0; i < count; ++i) {
             Image& image = images[i];
             if (image.empty()) {
@@ -380,7 +343,7 @@ void Dataset::make_split() {
     const auto held = std::clamp<std::size_t>(std::size_t(std::llround(double(groups) * fraction)), 1, groups - 1);
     std::vector<std::size_t> order(groups);
     for (std::size_t g = 0; g < groups; ++g) order[g] = g;
-    Rng rng{options_.seed, kSplitSalt};
+    RandomStream rng{options_.seed, kSplitSalt};
     shuffle(order, rng);
     std::vector<char> held_out(groups, 0);
     for (std::size_t k = 0; k < held; ++k) held_out[order[k]] = 1;
@@ -419,7 +382,7 @@ Item Dataset::train_item(std::size_t index, int epoch) const {
     require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));
     Item it = item(index);
     if (!options_.augment) return it;
-    Rng rng{options_.seed, kAugmentSalt, std::uint64_t(epoch), index};
+    RandomStream rng{options_.seed, kAugmentSalt, std::uint64_t(epoch), index};
     it.image = augment(std::move(it.image), rng, options_);
     return it;
 }
@@ -427,7 +390,7 @@ Item Dataset::train_item(std::size_t index, int epoch) const {
 std::vector<std::size_t> Dataset::epoch_order(int epoch) const {
     require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));
     std::vector<std::size_t> order = train_;
-    Rng rng{options_.seed, kOrderSalt, std::uint64_t(epoch)};
+    RandomStream rng{options_.seed, kOrderSalt, std::uint64_t(epoch)};
     shuffle(order, rng);
     return order;
 }

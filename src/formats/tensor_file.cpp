@@ -1,24 +1,18 @@
 #include "lidecm/tensor_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <limits>
 #include <numeric>
-#include <system_error>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "lidecm/checksum.hpp"
 #include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/file_io.hpp"
 
 // Tensor bytes are copied to and from memory as they are; the layout stores
 // little-endian values, which is what this (x86-64) build runs on. A big-endian
@@ -76,10 +70,6 @@ std::uint64_t read_le64(const unsigned char* p) {
     std::uint64_t v = 0;
     for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
     return v;
-}
-
-void throw_os_error(const std::filesystem::path& path, const std::string& doing, int err) {
-    throw IoError(path.string() + ": " + doing + " (" + std::system_category().message(err) + ")");
 }
 
 // Reads the header's "__metadata__" map and checks format and version, before
@@ -381,36 +371,6 @@ TensorFile parse_tensor_file(std::vector<unsigned char> bytes, const std::string
 
 TensorFile read_tensor_file(const std::filesystem::path& path, const TensorFileLimits& limits) {
     return parse_tensor_file(read_file_bytes(path, limits.max_file_bytes), path.string(), limits);
-}
-
-std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path, std::uint64_t max_bytes) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw_os_error(path, "cannot open", errno);
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) throw_os_error(path, "cannot read", errno);
-    if (S_ISDIR(st.st_mode)) throw IoError(path.string() + ": is a folder, not a file");
-    if (!S_ISREG(st.st_mode)) throw IoError(path.string() + ": not a regular file");
-    const auto size = std::uint64_t(st.st_size);
-    if (size > max_bytes) {
-        throw IoError(path.string() + ": file is " + std::to_string(size) + " bytes, over the limit of " +
-                      std::to_string(max_bytes));
-    }
-    std::vector<unsigned char> bytes(std::size_t(size) + 1);  // one spare byte detects growth
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw_os_error(path, "read error", errno);
-        if (n == 0) break;
-        done += std::size_t(n);
-    }
-    if (done != size) throw IoError(path.string() + ": file changed size while being read");
-    bytes.resize(done);
-    return bytes;
 }
 
 }  // namespace lidecm

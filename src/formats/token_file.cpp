@@ -7,8 +7,7 @@
 
 #include "lidecm/checksum.hpp"
 #include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/tensor_file.hpp"
+#include "lidecm/file_io.hpp"
 
 namespace lidecm {
 namespace {

@@ -2,14 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <random>
-#include <cerrno>
 #include <cstdlib>
 #include <mutex>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -18,6 +13,8 @@
 #include "image/image_checks.hpp"
 #include "image/mat_view.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
+#include "lidecm/random.hpp"
 
 namespace lidecm {
 namespace fs = std::filesystem;
@@ -29,22 +26,6 @@ Image::Image(int h, int w, int c, float fill) : height(h), width(w), channels(c)
     require(c == 1 || c == 3, "image", "channels must be 1 or 3");
     data.assign(std::size_t(h) * std::size_t(w) * std::size_t(c), fill);
 }
-
-namespace {
-
-std::vector<unsigned char> read_bytes(const fs::path& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw IoError(path.string() + ": no such file");
-    if (fs::is_directory(path, ec)) throw IoError(path.string() + ": is a directory, not an image file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError(path.string() + ": cannot open for reading");
-    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw IoError(path.string() + ": read error");
-    if (bytes.empty()) throw IoError(path.string() + ": file is empty");
-    return bytes;
-}
-
-}  // namespace
 
 namespace {
 
@@ -111,66 +92,9 @@ Image decode_image(const std::vector<unsigned char>& bytes, const std::string& n
 }
 
 Image load_image(const fs::path& path, const LoadOptions& options) {
-    return decode_image(read_bytes(path), path.string(), options);
-}
-
-namespace {
-
-// Writes all bytes to a file descriptor; false with errno set on failure.
-bool write_all(int fd, const unsigned char* data, std::size_t size) {
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        data += n;
-        size -= std::size_t(n);
-    }
-    return true;
-}
-
-}  // namespace
-
-namespace {
-constexpr const char* kTemporarySuffix = ".tmp";  // followed by the writer's pid
-}  // namespace
-
-bool is_atomic_write_temporary(const std::string& name) {
-    const std::size_t at = name.rfind(kTemporarySuffix);
-    const std::size_t digits = at == std::string::npos ? 0 : at + std::strlen(kTemporarySuffix);
-    return at != std::string::npos && digits < name.size() &&
-           name.find_first_not_of("0123456789", digits) == std::string::npos;
-}
-
-void write_file_atomically(const fs::path& path, const std::vector<unsigned char>& bytes) {
-    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw IoError(path.string() + ": folder " + dir.string() + " does not exist");
-    fs::path tmp = path;
-    tmp += kTemporarySuffix + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw IoError(path.string() + ": cannot write (" + std::strerror(errno) + ")");
-    // fsync before rename: after a crash the target is either the old file or
-    // the complete new one, never a renamed but unwritten file.
-    const bool ok = write_all(fd, bytes.data(), bytes.size()) && ::fsync(fd) == 0;
-    const int saved = errno;
-    if (::close(fd) != 0 || !ok) {
-        const int err = ok ? errno : saved;
-        fs::remove(tmp, ec);
-        throw IoError(path.string() + ": write failed (" + std::strerror(err) + ")");
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        fs::remove(tmp, ec);
-        throw IoError(path.string() + ": cannot move the temporary file into place (" + std::strerror(err) + ")");
-    }
-    // Make the rename itself durable; failing to sync a folder is not an error.
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
+    std::vector<unsigned char> bytes = read_file_bytes(path, options.max_file_bytes);
+    if (bytes.empty()) throw IoError(path.string() + ": file is empty");
+    return decode_image(bytes, path.string(), options);
 }
 
 void save_image(const Image& image, const fs::path& path) {
@@ -280,10 +204,9 @@ Image flip_vertical(const Image& image) {
 Image add_gaussian_noise(const Image& image, double sigma, std::uint64_t seed, bool clip) {
     require(std::isfinite(sigma) && sigma >= 0.0, "noise sigma", "must be a finite number >= 0");
     Image out = image;
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<double> normal(0.0, sigma);
+    RandomStream rng{seed};
     for (float& v : out.data) {
-        double x = v + normal(rng);
+        double x = v + sigma * rng.normal();
         if (clip) x = std::clamp(x, 0.0, 1.0);
         v = float(x);
     }

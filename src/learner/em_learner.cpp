@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "core/parallel.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
@@ -167,7 +168,7 @@ PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches
         return f;
     }
     std::vector<PatchStats> stats(n);
-#pragma omp parallel for schedule(static) if (n > 256)
+#pragma omp parallel for schedule(static) if (n * std::size_t(patches.dim()) >= detail::kParallelMinWork)
     for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(n); ++i) {
         stats[std::size_t(i)] = patch_stats(patches.patch(std::size_t(i)), patches.patch_size, patches.channels);
     }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 #include "lidecm/image.hpp"
 #include "lidecm/metrics.hpp"
 #include "lidecm/model.hpp"

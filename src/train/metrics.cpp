@@ -1,11 +1,12 @@
 #include "lidecm/metrics.hpp"
 
-#include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/json_checks.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 
 namespace lidecm {
 
@@ -56,8 +57,7 @@ std::optional<MetricsLine> parse_metrics_line(const std::string& line) {
 }
 
 MetricsLog read_metrics(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) throw IoError(path.string() + ": cannot open the metrics file");
+    std::istringstream in(read_file_text(path, kMaxMetricsFileBytes));
     MetricsLog log;
     for (std::string line; std::getline(in, line);) {
         if (line.empty()) continue;

@@ -7,6 +7,7 @@
 
 #include "core/json_checks.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 #include "lidecm/tensor_file.hpp"
 
 namespace lidecm {

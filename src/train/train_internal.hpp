@@ -2,10 +2,9 @@
 // Internal pieces of the training loop shared by the step, the validation and
 // the loop itself.
 #include <cstdint>
-#include <exception>
-#include <mutex>
 #include <vector>
 
+#include "core/parallel.hpp"
 #include "lidecm/dataset.hpp"
 #include "lidecm/em_learner.hpp"
 #include "lidecm/metrics.hpp"
@@ -45,24 +44,6 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics);
 /// The grid of originals / [noisy inputs] / token and refined reconstructions
 /// of the first config.sample_images validation images.
 Image sample_grid(const TrainingRun& run);
-
-/// Runs body(i) for i in [0, n) on OpenMP threads; rethrows the first exception
-/// after the loop (an exception must not escape a parallel region).
-template <class Body>
-void parallel_for(std::size_t n, Body body) {
-    std::exception_ptr error;
-    std::mutex mutex;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(n); ++i) {
-        try {
-            body(std::size_t(i));
-        } catch (...) {
-            const std::lock_guard lock(mutex);
-            if (!error) error = std::current_exception();
-        }
-    }
-    if (error) std::rethrow_exception(error);
-}
 
 /// PSNR capped at 100 dB so identical images give a finite figure in metrics.
 double capped_psnr(const Image& a, const Image& b);

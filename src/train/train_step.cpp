@@ -4,8 +4,10 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/random_salts.hpp"
 #include "lidecm/codebook.hpp"
 #include "lidecm/graph.hpp"
+#include "lidecm/random.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "train/train_internal.hpp"
 
@@ -19,13 +21,6 @@ double since(Clock::time_point& t) {
     const double s = std::chrono::duration<double>(now - t).count();
     t = now;
     return s;
-}
-
-std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
 }
 
 // Keeps the `capacity` tiles of largest error among the pool and the new
@@ -80,7 +75,7 @@ double capped_psnr(const Image& a, const Image& b) { return std::min(100.0, psnr
 
 Image model_input(const TrainConfig& config, const Image& target, int epoch, std::size_t item) {
     if (config.input_noise <= 0) return target;
-    const std::uint64_t seed = mix(mix(config.seed ^ 0x6e6f697365ULL) + std::uint64_t(std::int64_t(epoch)) * 0x1000193ULL + item);
+    const std::uint64_t seed = RandomStream{config.seed, kInputNoiseSalt, std::uint64_t(std::int64_t(epoch)), item}.next();
     return add_gaussian_noise(target, config.input_noise, seed, true);
 }
 

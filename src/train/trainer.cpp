@@ -3,10 +3,10 @@
 #include "lidecm/trainer.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <sstream>
 
 #include "lidecm/error.hpp"
+#include "lidecm/file_io.hpp"
 #include "lidecm/image_grid.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "train/train_internal.hpp"
@@ -34,28 +34,12 @@ void log(const TrainEvents& events, const std::string& line) {
     if (events.on_log) events.on_log(line);
 }
 
-class MetricsWriter {
-public:
-    MetricsWriter(const fs::path& path, bool truncate)
-        : path_(path), out_(path, truncate ? std::ios::trunc : std::ios::app) {
-        if (!out_) throw IoError(path.string() + ": cannot write metrics (folder not writable?)");
-    }
-    void write(const std::string& line) {
-        out_ << line << '\n';
-        out_.flush();  // a killed run keeps every finished line
-        if (!out_) throw IoError(path_.string() + ": write failed (disk full?)");
-    }
-
-private:
-    fs::path path_;
-    std::ofstream out_;
-};
-
 // Drops what the last checkpoint does not know about: lines of batches after
 // it (a run killed between checkpoints) and lines cut off mid-write.
 void trim_metrics(const fs::path& path, const TrainProgress& progress) {
-    std::ifstream in(path);
-    if (!in) return;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return;
+    std::istringstream in(read_file_text(path, kMaxMetricsFileBytes));
     std::string line, kept;
     while (std::getline(in, line)) {
         const auto parsed = parse_metrics_line(line);
@@ -64,8 +48,7 @@ void trim_metrics(const fs::path& path, const TrainProgress& progress) {
         if (parsed->epoch && parsed->epoch->epoch >= progress.epoch) continue;
         kept += line + '\n';
     }
-    in.close();
-    write_file_atomically(path, std::vector<unsigned char>(kept.begin(), kept.end()));
+    write_file_atomically(path, kept);
 }
 
 Dataset open_dataset(const TrainConfig& config) {
@@ -151,7 +134,7 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
     Model& model = run.model;
     TrainProgress& progress = model.progress;
     const TrainConfig& config = model.config;
-    MetricsWriter metrics(files.metrics(), fresh);
+    LineAppender metrics(files.metrics(), fresh);
     std::uint64_t images_this_call = 0;
     auto finish = [&](bool interrupted) {
         model.learner = run.learner.state();

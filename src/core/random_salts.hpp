@@ -1,0 +1,14 @@
+#pragma once
+// Internal: the salts that keep training's random streams apart. Each stream is
+// RandomStream{seed, salt, ...}; a new stream takes a new number here, so no two
+// can ever draw the same numbers.
+#include <cstdint>
+
+namespace lidecm::detail {
+
+inline constexpr std::uint64_t kSplitSalt = 1;       ///< training/validation split: {seed, salt}
+inline constexpr std::uint64_t kOrderSalt = 2;       ///< epoch order: {seed, salt, epoch}
+inline constexpr std::uint64_t kAugmentSalt = 3;     ///< augmentation of an item: {seed, salt, epoch, item}
+inline constexpr std::uint64_t kInputNoiseSalt = 4;  ///< --input-noise of an item: {seed, salt, epoch, item}
+
+}  // namespace lidecm::detail

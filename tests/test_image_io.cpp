@@ -1,16 +1,11 @@
 // Loading and saving, headers read before decoding, and every bad file.
-#include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
 #include "lidecm/image.hpp"
 #include "synthetic.hpp"
 
@@ -200,36 +195,6 @@ TEST_F(ImageIo, SaveFailsCleanlyWithoutLeavingFiles) {
     EXPECT_THROW(save_image(img, path("x.unknown")), IoError);
     EXPECT_THROW(save_image(Image{}, path("x.png")), InvalidArgument);
     EXPECT_TRUE(fs::is_empty(dir));
-}
-
-TEST_F(ImageIo, AFailedAtomicWriteKeepsThePreviousFileAndSaysWhy) {
-    const std::vector<unsigned char> old_bytes(1000, 7), new_bytes(200000, 9);
-    write_file_atomically(path("model.bin"), old_bytes);
-    // A file-size limit makes write() fail with EFBIG, as a full disk fails with ENOSPC;
-    // done in a child so the limit and the signal disposition stay there.
-    const pid_t child = fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        std::signal(SIGXFSZ, SIG_IGN);
-        const rlimit limit{65536, 65536};
-        setrlimit(RLIMIT_FSIZE, &limit);
-        try {
-            write_file_atomically(path("model.bin"), new_bytes);
-        } catch (const IoError& e) {
-            const std::string message = e.what();
-            _exit(message.find("model.bin") != std::string::npos &&
-                          message.find(std::strerror(EFBIG)) != std::string::npos
-                      ? 0
-                      : 2);
-        }
-        _exit(1);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no error raised, 2: message lacks the file or the reason";
-    EXPECT_EQ(test::read_file(path("model.bin")), old_bytes);
-    EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);  // no temporary left
 }
 
 }  // namespace

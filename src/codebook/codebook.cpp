@@ -211,6 +211,9 @@ Codebook Codebook::kmeans_plus_plus(const float* data, std::size_t n, int dim, c
             throw InvalidArgument("k-means++: vector " + std::to_string(i / d) + " has a non-finite value");
         }
     }
+    // The standard fixes mt19937_64's sequence (unlike its distributions), so this
+    // stream is portable; it predates RandomStream and is kept so that trained
+    // codebooks stay what they were.
     std::mt19937_64 rng(options.seed);
     std::vector<float> values(std::size_t(K) * d);
     std::vector<float> min_sq(n, std::numeric_limits<float>::infinity());

@@ -212,7 +212,7 @@ RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, in
     for (std::size_t i = 0; i < d.held_out.size(); ++i) {
         const HeldOut& h = d.held_out[i];
         const Image input = d.noise > 0 ? add_gaussian_noise(h.target, d.noise, 1000 + i) : h.target;
-        const Image token = decode(t.model.codebook, encode(t.model.codebook, input, c.patch_size));
+        const Image token = decode(*t.model.codebook, encode(*t.model.codebook, input, c.patch_size));
         const Image refined = denoise(token, labelled ? l.get_parameters(h.label) : l.get_parameters()).image;
         r.psnr_token += psnr(token, h.target);
         r.psnr_refined += psnr(refined, h.target);

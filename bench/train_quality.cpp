@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
         double sum_token = 0, sum_refined = 0;
         for (const auto& file : split.held_out) {
             const Image img = center_crop(resize_shorter_side(to_rgb(load_image(file)), 256), 256, 256);
-            const Image token = decode(r.model.codebook, encode(r.model.codebook, img, config.patch_size));
+            const Image token = decode(*r.model.codebook, encode(*r.model.codebook, img, config.patch_size));
             const Image refined = denoise(token, learned).image;
             const double pt = psnr(token, img), pr = psnr(refined, img);
             sum_token += pt;

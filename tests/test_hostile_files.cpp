@@ -157,7 +157,7 @@ TEST_F(Hostile, TrainingOnFlatImagesKeepsEverythingFinite) {
     c.batch_size = 2;
     c.init_images = 2;
     const TrainResult r = train(c, dir + "/run", {});
-    for (float v : r.model.codebook.values()) ASSERT_TRUE(std::isfinite(v));
+    for (float v : r.model.codebook->values()) ASSERT_TRUE(std::isfinite(v));
     const GraphParams p = r.model.make_learner().get_parameters();
     EXPECT_TRUE(std::isfinite(p.sigma) && std::isfinite(p.tau));
     for (double l : r.model.learner.loss_history) ASSERT_TRUE(std::isfinite(l));

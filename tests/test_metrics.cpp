@@ -45,5 +45,28 @@ TEST(MetricsLines, FloatsOutOfIntegerRangeAreRefused) {
     EXPECT_TRUE(parse_metrics_line("{\"type\":\"batch\",\"batch\":3.0,\"loss\":0.5}"));  // in range: fine
 }
 
+TEST(EpochSums, MeansAreTheBatchAverages) {
+    BatchMetrics a, b;
+    a.loss = 1.0, b.loss = 2.0;
+    a.psnr_refined = 20.0, b.psnr_refined = 23.0;
+    a.quant_mse = 0.01, b.quant_mse = 0.03;
+    a.attention = {0.1, 0.2, 0.3, 0.4};
+    b.attention = {0.4, 0.3, 0.2, 0.1};
+    EpochSums sums;
+    sums.add(a);
+    sums.add(b);
+    EpochMetrics e;
+    sums.write_means(2, e);
+    EXPECT_DOUBLE_EQ(e.loss, 1.5);
+    EXPECT_DOUBLE_EQ(e.psnr_refined, 21.5);
+    EXPECT_DOUBLE_EQ(e.quant_mse, 0.02);
+    EXPECT_DOUBLE_EQ(e.attention.texture, 0.25);
+    EXPECT_DOUBLE_EQ(e.attention.spatial, 0.25);
+    EpochMetrics untouched;
+    untouched.loss = 7;
+    EpochSums{}.write_means(0, untouched);
+    EXPECT_EQ(untouched.loss, 7) << "no batches: no means";
+}
+
 }  // namespace
 }  // namespace lidecm

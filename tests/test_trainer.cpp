@@ -68,7 +68,7 @@ TEST_F(TrainerTest, WritesModelMetricsAndSamples) {
     EXPECT_EQ(r.last_epoch.validation_images, 3u);
     // The saved codebook tokenizes like the trained one.
     const Image img = test::gradient(32, 32, 3);
-    EXPECT_EQ(encode(m.codebook, img, 8).indices, encode(r.model.codebook, img, 8).indices);
+    EXPECT_EQ(encode(*m.codebook, img, 8).indices, encode(*r.model.codebook, img, 8).indices);
 }
 
 TEST_F(TrainerTest, BadFilesAreSkippedAndLoggedNeverReplaced) {

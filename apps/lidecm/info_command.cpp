@@ -43,7 +43,7 @@ nlohmann::json model_json(const Model& m) {
         mean.color += w.color / double(history.size());
         mean.spatial += w.spatial / double(history.size());
     }
-    const auto& counts = m.codebook.counts();
+    const auto& counts = m.codebook->counts();
     std::uint64_t total = 0;
     for (auto c : counts) total += c;
     return {{"type", "model"},
@@ -57,10 +57,10 @@ nlohmann::json model_json(const Model& m) {
             {"classes", classes},
             {"attention", {{"last", to_json(m.learner.last_attention)}, {"mean", to_json(mean)},
                            {"updates", history.size()}}},
-            {"codebook", {{"codes", m.codebook.size()}, {"dim", m.codebook.dim()},
+            {"codebook", {{"codes", m.codebook->size()}, {"dim", m.codebook->dim()},
                           {"used_fraction", used_fraction(counts)},
                           {"perplexity", total > 0 ? perplexity(counts) : 0.0},
-                          {"checksum", m.codebook.checksum()}}}};
+                          {"checksum", m.codebook->checksum()}}}};
 }
 
 void print_model(const nlohmann::json& j) {

@@ -26,7 +26,7 @@ Image with_channels(const Image& image, int channels) { return channels == 1 ? t
 void tokenize(const TokenFlags& f) {
     const Model model = load_model(f.model);
     const Image image = with_channels(load_image(resolve_image_argument(f.input)), model.config.dataset.channels);
-    const TokenGrid grid = encode(model.codebook, image, model.config.patch_size);
+    const TokenGrid grid = encode(*model.codebook, image, model.config.patch_size);
     write_token_file(grid, f.output);
     std::printf("%d x %d image -> %d x %d tokens (K = %d, %.3f bits per pixel) -> %s\n", grid.image_width,
                 grid.image_height, grid.cols(), grid.rows(), grid.num_codes, bits_per_pixel(grid), f.output.c_str());
@@ -35,10 +35,10 @@ void tokenize(const TokenFlags& f) {
 void detokenize(const TokenFlags& f) {
     const Model model = load_model(f.model);
     const TokenGrid grid = read_token_file(f.input);
-    if (grid.codebook_checksum != model.codebook.checksum() || grid.num_codes != model.codebook.size()) {
+    if (grid.codebook_checksum != model.codebook->checksum() || grid.num_codes != model.codebook->size()) {
         throw IoError(f.input + ": made with another codebook than " + f.model + "'s (checksum or K differ)");
     }
-    Image image = decode(model.codebook, grid);
+    Image image = decode(*model.codebook, grid);
     if (f.refine) image = denoise(image, model.make_learner().get_parameters()).image;
     save_image(image, f.output);
 }

@@ -61,6 +61,19 @@ struct EpochMetrics {
     double learner_share = 0;  ///< learner time / step time over the epoch
 };
 
+/// Running sums of the batch figures of the epoch so far: what the epoch's
+/// means are made of. Kept in checkpoints, so a resumed epoch ends with the
+/// same means as one never interrupted.
+struct EpochSums {
+    double loss = 0, mse = 0, one_minus_ssim = 0, quant_mse = 0, smoothness = 0;
+    double psnr_token = 0, psnr_refined = 0;
+    AttentionWeights attention{0, 0, 0, 0};
+
+    void add(const BatchMetrics& m);
+    /// The sums of `batches` batches as means in the matching fields of `e` (untouched when batches is 0).
+    void write_means(std::uint64_t batches, EpochMetrics& e) const;
+};
+
 std::string to_json_line(const BatchMetrics& m);  ///< one line, no newline
 std::string to_json_line(const EpochMetrics& m);
 

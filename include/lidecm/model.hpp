@@ -5,11 +5,13 @@
 // everything a resumed run needs to continue exactly as if never stopped.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lidecm/codebook.hpp"
 #include "lidecm/em_learner.hpp"
+#include "lidecm/metrics.hpp"
 #include "lidecm/train_config.hpp"
 
 namespace lidecm {
@@ -24,10 +26,7 @@ struct TrainProgress {
     double best_validation_psnr = -1.0;  ///< refined PSNR of the best epoch so far (-1: none yet)
     int best_epoch = -1;
     bool finished = false;
-    /// Sums over the current epoch's batches done so far (batch of them) of: loss,
-    /// mse, 1 − SSIM, quantisation MSE, smoothness, token PSNR, refined PSNR and
-    /// the four attention weights; what the epoch's means are made from.
-    std::vector<double> epoch_sums;
+    EpochSums epoch_sums;  ///< over the current epoch's batches done so far (`batch` of them)
 };
 
 /// The worst-reconstructed tiles of the current epoch: candidates for
@@ -40,7 +39,9 @@ struct ReseedPool {
 struct Model {
     TrainConfig config;
     std::vector<std::string> class_names;
-    Codebook codebook{2, 1, {0.0f, 1.0f}};
+    /// Empty only while a run is set up (training makes it by k-means++ before the
+    /// first checkpoint): every saved or loaded model has one.
+    std::optional<Codebook> codebook;
     LearnerState learner;
     TrainProgress progress;
     ReseedPool reseed_pool;

@@ -213,14 +213,14 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
     class_table(page, model);
 
     page.heading("Codebook");
-    std::vector<double> counts(model.codebook.counts().begin(), model.codebook.counts().end());
+    std::vector<double> counts(model.codebook->counts().begin(), model.codebook->counts().end());
     std::sort(counts.rbegin(), counts.rend());
     page.chart(bar_chart_svg(counts, chart("Codeword use", "codewords, most used first", "running count", r)),
                "Running counts of the mini-batch M-step (re-seeded codewords restart at 0).");
     page.chart(line_chart_svg({batch_series("per batch", b, [](const BatchMetrics& m) { return m.perplexity; }),
                                epoch_series("per epoch", e, [](const EpochMetrics& m) { return m.perplexity; }, true)},
                               chart("Perplexity", "batch", "perplexity", r)),
-               "exp(entropy) of the assignment histogram; K = " + std::to_string(model.codebook.size()) + " is the most.");
+               "exp(entropy) of the assignment histogram; K = " + std::to_string(model.codebook->size()) + " is the most.");
 
     const auto samples = run_dir / "samples.png";
     if (std::filesystem::exists(samples)) {

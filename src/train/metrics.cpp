@@ -56,6 +56,33 @@ std::optional<MetricsLine> parse_metrics_line(const std::string& line) {
     }
 }
 
+void EpochSums::add(const BatchMetrics& m) {
+    loss += m.loss;
+    mse += m.mse;
+    one_minus_ssim += m.one_minus_ssim;
+    quant_mse += m.quant_mse;
+    smoothness += m.smoothness;
+    psnr_token += m.psnr_token;
+    psnr_refined += m.psnr_refined;
+    attention.texture += m.attention.texture;
+    attention.structure += m.attention.structure;
+    attention.color += m.attention.color;
+    attention.spatial += m.attention.spatial;
+}
+
+void EpochSums::write_means(std::uint64_t batches, EpochMetrics& e) const {
+    if (batches == 0) return;
+    const double inv = 1.0 / double(batches);
+    e.loss = loss * inv;
+    e.mse = mse * inv;
+    e.one_minus_ssim = one_minus_ssim * inv;
+    e.quant_mse = quant_mse * inv;
+    e.smoothness = smoothness * inv;
+    e.psnr_token = psnr_token * inv;
+    e.psnr_refined = psnr_refined * inv;
+    e.attention = {attention.texture * inv, attention.structure * inv, attention.color * inv, attention.spatial * inv};
+}
+
 MetricsLog read_metrics(const std::filesystem::path& path) {
     std::istringstream in(read_file_text(path, kMaxMetricsFileBytes));
     MetricsLog log;

@@ -12,6 +12,27 @@
 
 namespace lidecm {
 
+// In model files the epoch sums are an array in this order (files written before
+// they had names hold [] before an epoch's first batch: all zero).
+void to_json(nlohmann::json& j, const EpochSums& s) {
+    j = {s.loss, s.mse, s.one_minus_ssim, s.quant_mse, s.smoothness, s.psnr_token, s.psnr_refined,
+         s.attention.texture, s.attention.structure, s.attention.color, s.attention.spatial};
+}
+
+void from_json(const nlohmann::json& j, EpochSums& s) {
+    s = {};
+    if (j.is_array() && j.empty()) return;
+    if (!j.is_array() || j.size() != 11) {
+        throw nlohmann::json::type_error::create(302, "epoch_sums must be an array of 11 numbers", &j);
+    }
+    std::size_t i = 0;
+    for (double* v : {&s.loss, &s.mse, &s.one_minus_ssim, &s.quant_mse, &s.smoothness, &s.psnr_token,
+                      &s.psnr_refined, &s.attention.texture, &s.attention.structure, &s.attention.color,
+                      &s.attention.spatial}) {
+        *v = j[i++].get<double>();
+    }
+}
+
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainProgress, epoch, batch, step, images, best_validation_psnr,
                                                 best_epoch, finished, epoch_sums)
 
@@ -127,11 +148,12 @@ EMParameterLearner Model::make_learner() const {
 }
 
 std::vector<unsigned char> serialize_model(const Model& m) {
+    require(m.codebook.has_value(), "model", "has no codebook yet (nothing to save)");
     TensorFileWriter w;
-    const auto k = std::int64_t(m.codebook.size()), d = std::int64_t(m.codebook.dim());
-    w.add("codebook", m.codebook.values(), {k, d});
-    w.add("codebook.counts", m.codebook.counts());
-    w.add("codebook.epoch_usage", m.codebook.epoch_usage());
+    const auto k = std::int64_t(m.codebook->size()), d = std::int64_t(m.codebook->dim());
+    w.add("codebook", m.codebook->values(), {k, d});
+    w.add("codebook.counts", m.codebook->counts());
+    w.add("codebook.epoch_usage", m.codebook->epoch_usage());
     w.add("reseed.tiles", m.reseed_pool.tiles, {std::int64_t(m.reseed_pool.errors.size()), d});
     w.add("reseed.errors", m.reseed_pool.errors);
     add_learner(w, m.learner);

@@ -20,7 +20,7 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
     parallel_for(ids.size(), [&](std::size_t i) {
         const Item item = run.dataset.item(ids[i]);
         const Image input = model_input(config, item.image, kValidationEpoch, item.index);
-        const Image token = decode(run.model.codebook, encode(run.model.codebook, input, config.patch_size));
+        const Image token = decode(*run.model.codebook, encode(*run.model.codebook, input, config.patch_size));
         scores[i] = score(item.image, token, refine_params(run, item.label), true);
         scores[i].refined = Image{};  // keep memory flat for large validation sets
     });
@@ -51,7 +51,7 @@ Image sample_grid(const TrainingRun& run) {
     for (std::size_t id : ids) {
         const Item item = run.dataset.item(id);
         const Image input = model_input(config, item.image, kValidationEpoch, item.index);
-        const Image token = decode(run.model.codebook, encode(run.model.codebook, input, config.patch_size));
+        const Image token = decode(*run.model.codebook, encode(*run.model.codebook, input, config.patch_size));
         std::size_t r = 0;
         rows[r++].images.push_back(item.image);
         if (noisy) rows[r++].images.push_back(input);

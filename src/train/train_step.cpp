@@ -98,7 +98,7 @@ ImageScores score(const Image& target, const Image& token, const GraphParams& pa
 
 BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     const TrainConfig& config = run.model.config;
-    Codebook& codebook = run.model.codebook;
+    Codebook& codebook = *run.model.codebook;
     const std::size_t n_images = batch.items.size();
     BatchMetrics m;
     auto t = Clock::now();

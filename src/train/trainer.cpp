@@ -19,17 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Order of TrainProgress::epoch_sums.
-enum Sum { kLoss, kMse, kSsim, kQuant, kSmooth, kPsnrToken, kPsnrRefined, kTexture, kStructure, kColor, kSpatial, kSums };
-
-void add_to_sums(std::vector<double>& sums, const BatchMetrics& m) {
-    sums.resize(kSums, 0.0);
-    const double v[kSums] = {m.loss, m.mse, m.one_minus_ssim, m.quant_mse, m.smoothness, m.psnr_token,
-                             m.psnr_refined, m.attention.texture, m.attention.structure, m.attention.color,
-                             m.attention.spatial};
-    for (int i = 0; i < kSums; ++i) sums[std::size_t(i)] += v[i];
-}
-
 void log(const TrainEvents& events, const std::string& line) {
     if (events.on_log) events.on_log(line);
 }
@@ -95,17 +84,7 @@ EpochMetrics epoch_means(const TrainProgress& progress, int epoch) {
     e.epoch = epoch;
     e.step = progress.step;
     e.batches = progress.batch;
-    if (progress.batch == 0 || progress.epoch_sums.size() != kSums) return e;
-    const auto& s = progress.epoch_sums;
-    const double inv = 1.0 / double(progress.batch);
-    e.loss = s[kLoss] * inv;
-    e.mse = s[kMse] * inv;
-    e.one_minus_ssim = s[kSsim] * inv;
-    e.quant_mse = s[kQuant] * inv;
-    e.smoothness = s[kSmooth] * inv;
-    e.psnr_token = s[kPsnrToken] * inv;
-    e.psnr_refined = s[kPsnrRefined] * inv;
-    e.attention = {s[kTexture] * inv, s[kStructure] * inv, s[kColor] * inv, s[kSpatial] * inv};
+    progress.epoch_sums.write_means(progress.batch, e);
     return e;
 }
 
@@ -149,9 +128,9 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
     for (int epoch = progress.epoch; epoch < config.epochs; ++epoch) {
         const auto epoch_start = Clock::now();
         if (progress.batch == 0) {
-            model.codebook.begin_epoch();
+            model.codebook->begin_epoch();
             model.reseed_pool = {};
-            progress.epoch_sums.assign(kSums, 0.0);
+            progress.epoch_sums = {};
         }
         LoaderOptions lo;
         lo.epoch = epoch;
@@ -178,7 +157,7 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
             step_seconds += m.timings.total;
             learner_seconds += m.timings.learner;
             m.step = progress.step;
-            add_to_sums(progress.epoch_sums, m);
+            progress.epoch_sums.add(m);
             metrics.write(to_json_line(m));
             if (events.on_batch) events.on_batch(m, batches);
             if (events.stop_requested && events.stop_requested() && progress.batch < batches) {
@@ -189,15 +168,15 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         }
         // End of the epoch: re-seed unused codewords, validate, checkpoint.
         EpochMetrics e = epoch_means(progress, epoch);
-        const auto& used = model.codebook.epoch_usage();
+        const auto& used = model.codebook->epoch_usage();
         e.usage = used_fraction(used);
         std::uint64_t total_used = 0;
         for (auto u : used) total_used += u;
         e.perplexity = total_used > 0 ? perplexity(used) : 0.0;
         const auto& pool = model.reseed_pool;
-        e.reseeded = int(model.codebook.reseed_unused(pool.tiles.data(), pool.errors.size(), pool.errors).size());
+        e.reseeded = int(model.codebook->reseed_unused(pool.tiles.data(), pool.errors.size(), pool.errors).size());
         if (e.reseeded > 0) log(events, "epoch " + std::to_string(epoch) + ": re-seeded " + std::to_string(e.reseeded) + " unused codeword(s)");
-        model.codebook.begin_epoch();
+        model.codebook->begin_epoch();
         model.reseed_pool = {};
         detail::validate_model(run, e);
         const GraphParams now = run.learner.get_parameters();
@@ -208,7 +187,7 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         e.learner_share = step_seconds > 0 ? learner_seconds / step_seconds : 0.0;
         progress.epoch = epoch + 1;
         progress.batch = 0;
-        progress.epoch_sums.assign(kSums, 0.0);
+        progress.epoch_sums = {};
         progress.finished = progress.epoch >= config.epochs;
         model.learner = run.learner.state();
         if (e.validation_images > 0 && e.val_psnr_refined > progress.best_validation_psnr) {

@@ -19,8 +19,7 @@ void expect_same_pattern(const PatchGraph& a, const PatchGraph& b, const std::st
 // Patches at arbitrary positions (not a grid), as a sampler would produce.
 PatchSet scattered(std::size_t n, int side, std::uint64_t seed) {
     PatchSet set = extract_patches(test::gradient(side, side, 1), 4, 4);
-    set.rows.clear();
-    set.cols.clear();
+    set.grid.reset();
     set.corner_y.clear();
     set.corner_x.clear();
     std::mt19937_64 rng(seed);

@@ -25,7 +25,7 @@ TEST(Patches, EveryPixelIsCovered) {
             for (int x = 0; x < P; ++x) ++covered[std::size_t(set.corner_y[i] + y) * W + set.corner_x[i] + x];
     for (int c : covered) EXPECT_GT(c, 0);
     EXPECT_TRUE(set.is_grid());
-    EXPECT_EQ(set.size(), set.rows.size() * set.cols.size());
+    EXPECT_EQ(set.size(), set.grid->rows() * set.grid->cols());
 }
 
 TEST(Patches, ValuesAreRowMajorHwc) {

@@ -1,6 +1,7 @@
 #pragma once
 // Square patches of an image: extraction with full coverage and reassembly by
 // overlap averaging (DESIGN §3.1, §3.8).
+#include <optional>
 #include <vector>
 
 #include "lidecm/image.hpp"
@@ -11,10 +12,18 @@ namespace lidecm {
 /// so every pixel is covered. Throws if patch > length, patch < 1 or stride < 1.
 std::vector<int> patch_corners(int length, int patch, int stride);
 
+/// Where the patches of a set taken on a grid lie: the grid's rows are at corner
+/// y = y[r], its columns at corner x = x[c], and patch (r, c) has index
+/// r · cols() + c.
+struct PatchGrid {
+    std::vector<int> y;  ///< corner y of each grid row, ascending
+    std::vector<int> x;  ///< corner x of each grid column, ascending
+    [[nodiscard]] std::size_t rows() const { return y.size(); }
+    [[nodiscard]] std::size_t cols() const { return x.size(); }
+};
+
 /// A set of P×P×C patches. Values of patch i are `dim()` floats, row-major HWC.
-/// Patches taken on a grid (extract_patches) also keep the grid: `rows` holds
-/// the corner y of each grid row, `cols` the corner x of each column, and patch
-/// index = row * cols.size() + col.
+/// Patches taken on a grid (extract_patches, patch_grid) also keep the grid.
 struct PatchSet {
     int patch_size = 0;
     int channels = 0;
@@ -22,11 +31,11 @@ struct PatchSet {
     int image_width = 0;
     std::vector<int> corner_y, corner_x;  ///< top-left corner of each patch
     std::vector<float> values;            ///< size() * dim() values
-    std::vector<int> rows, cols;          ///< grid corner coordinates (empty if not a grid)
+    std::optional<PatchGrid> grid;        ///< set when the patches lie on a grid, in its order
 
     [[nodiscard]] std::size_t size() const { return corner_y.size(); }
     [[nodiscard]] int dim() const { return patch_size * patch_size * channels; }
-    [[nodiscard]] bool is_grid() const { return !rows.empty() && rows.size() * cols.size() == size(); }
+    [[nodiscard]] bool is_grid() const { return grid && grid->rows() * grid->cols() == size(); }
     [[nodiscard]] const float* patch(std::size_t i) const { return values.data() + i * std::size_t(dim()); }
     float* patch(std::size_t i) { return values.data() + i * std::size_t(dim()); }
     /// Center (y, x) = corner + P/2.

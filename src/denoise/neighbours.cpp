@@ -32,13 +32,14 @@ std::pair<std::size_t, std::size_t> window(const std::vector<int>& coords, std::
 Rows grid_rows(const PatchSet& p, double radius) {
     require(p.is_grid(), "neighbour search", "the grid walk needs patches extracted on a grid");
     const double r2 = radius * radius;
-    const std::size_t ncols = p.cols.size();
+    const PatchGrid& grid = *p.grid;
+    const std::size_t ncols = grid.cols();
     Rows rows(p.size());
 #pragma omp parallel for schedule(static)
     for (std::ptrdiff_t ii = 0; ii < std::ptrdiff_t(p.size()); ++ii) {
         const auto i = std::size_t(ii);
-        const auto [r0, r1] = window(p.rows, i / ncols, radius);
-        const auto [c0, c1] = window(p.cols, i % ncols, radius);
+        const auto [r0, r1] = window(grid.y, i / ncols, radius);
+        const auto [c0, c1] = window(grid.x, i % ncols, radius);
         for (std::size_t r = r0; r < r1; ++r) {
             for (std::size_t c = c0; c < c1; ++c) {
                 const std::size_t j = r * ncols + c;

@@ -26,13 +26,13 @@ PatchSet patch_grid(const Image& image, int patch_size, int stride) {
     set.channels = image.channels;
     set.image_height = image.height;
     set.image_width = image.width;
-    set.rows = patch_corners(image.height, patch_size, stride);
-    set.cols = patch_corners(image.width, patch_size, stride);
-    const std::size_t n = set.rows.size() * set.cols.size();
+    const PatchGrid& grid = set.grid.emplace(
+        PatchGrid{patch_corners(image.height, patch_size, stride), patch_corners(image.width, patch_size, stride)});
+    const std::size_t n = grid.rows() * grid.cols();
     set.corner_y.reserve(n);
     set.corner_x.reserve(n);
-    for (int y : set.rows) {
-        for (int x : set.cols) {
+    for (int y : grid.y) {
+        for (int x : grid.x) {
             set.corner_y.push_back(y);
             set.corner_x.push_back(x);
         }

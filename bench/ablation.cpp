@@ -180,7 +180,7 @@ RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, in
     c.data = d.data;
     c.dataset.resolution = d.resolution;
     c.dataset.validation_fraction = 0;  // scored on the held-out set below
-    c.num_codes = codes;
+    c.codebook.num_codes = codes;
     c.epochs = epochs;
     c.seed = std::uint64_t(seed);
     c.input_noise = d.noise;

@@ -41,10 +41,10 @@ int main(int argc, char** argv) {
     config.epochs = 3;
     app.add_option("--data", data_mode, "Cut the photos into R x R tiles, or resize each to R x R")
         ->check(CLI::IsMember({"tiles", "resize"}))->default_val("tiles");
-    app.add_option("--resolution", config.dataset.resolution, "Tile side R")->default_val(64);
-    app.add_option("--codes", config.num_codes, "Codewords K")->default_val(512);
-    app.add_option("--epochs", config.epochs, "Epochs")->default_val(3);
-    app.add_option("--batch-size", config.batch_size, "Images per batch")->default_val(32);
+    app.add_option("--resolution", config.dataset.resolution, "Tile side R")->default_val(config.dataset.resolution);
+    app.add_option("--codes", config.codebook.num_codes, "Codewords K")->default_val(config.codebook.num_codes);
+    app.add_option("--epochs", config.epochs, "Epochs")->default_val(config.epochs);
+    app.add_option("--batch-size", config.batch_size, "Images per batch")->default_val(config.batch_size);
     app.add_option("--holdout-every", holdout_every, "Hold out every N-th sample photo")->default_val(4);
     app.add_option("--scratch", scratch, "Scratch folder for the tiles and the run");
     CLI11_PARSE(app, argc, argv);

@@ -10,7 +10,7 @@ TrainConfig tiny_train_config(const std::string& data) {
     c.data = data;
     c.dataset.resolution = 32;
     c.dataset.validation_fraction = 0.25;
-    c.num_codes = 16;
+    c.codebook.num_codes = 16;
     c.epochs = 3;
     c.batch_size = 3;
     c.init_images = 4;

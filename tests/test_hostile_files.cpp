@@ -152,7 +152,7 @@ TEST_F(Hostile, TrainingOnFlatImagesKeepsEverythingFinite) {
     TrainConfig c;
     c.data = dir + "/flat";
     c.dataset.resolution = 32;
-    c.num_codes = 4;
+    c.codebook.num_codes = 4;
     c.epochs = 2;
     c.batch_size = 2;
     c.init_images = 2;

@@ -140,10 +140,10 @@ TEST_F(TrainerTest, BadInputGetsClearErrors) {
     c.batch_size = 0;
     EXPECT_THROW(train(c, dir + "/r0", {}), InvalidArgument);
     c = config();
-    c.num_codes = 1;
+    c.codebook.num_codes = 1;
     EXPECT_THROW(train(c, dir + "/r1", {}), InvalidArgument);
     c = config();
-    c.num_codes = 4096;  // more codewords than the tiles to start from
+    c.codebook.num_codes = 4096;  // more codewords than the tiles to start from
     try {
         train(c, dir + "/r2", {});
         FAIL() << "no error";

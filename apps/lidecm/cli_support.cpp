@@ -27,20 +27,6 @@ void ProgressBar::finish() {
     active_ = false;
 }
 
-nlohmann::json to_json(const GraphParams& p) {
-    return {{"sigma", p.sigma},     {"tau", p.tau},           {"radius", p.radius},
-            {"sigma_s", p.sigma_s}, {"sigma_f", p.sigma_f},   {"smooth_steps", p.smooth_steps},
-            {"patch_size", p.patch_size}, {"stride", p.stride}};
-}
-
-nlohmann::json to_json(const AttentionWeights& w) {
-    return {{"texture", w.texture}, {"structure", w.structure}, {"color", w.color}, {"spatial", w.spatial}};
-}
-
-nlohmann::json to_json(const PatchFeatures& f) {
-    return {{"texture", f.texture}, {"structure", f.structure}, {"color", f.color}, {"spatial", f.spatial}};
-}
-
 void validate_as_flags(const GraphParams& params) {
     try {
         params.validate();

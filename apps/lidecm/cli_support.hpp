@@ -1,13 +1,11 @@
 #pragma once
-// Small pieces shared by the CLI's commands: progress display, JSON of library
-// types, argument checks that name the flag.
+// Small pieces shared by the CLI's commands: progress display, argument checks
+// that name the flag.
 #include <chrono>
 #include <string>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
-#include "lidecm/em_learner.hpp"
 #include "lidecm/graph.hpp"
 
 namespace lidecm::cli {
@@ -24,10 +22,6 @@ private:
     bool active_;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
-
-nlohmann::json to_json(const GraphParams& p);
-nlohmann::json to_json(const AttentionWeights& w);
-nlohmann::json to_json(const PatchFeatures& f);
 
 /// Runs params.validate() and rewrites a failing field name into its flag
 /// ("sigma_s: ..." → "--sigma-s: ...") so the message points at what the user typed.

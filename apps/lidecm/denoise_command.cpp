@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/adaptive_denoise.hpp"
@@ -11,6 +13,7 @@
 #include "lidecm/error.hpp"
 #include "lidecm/file_io.hpp"
 #include "lidecm/image.hpp"
+#include "lidecm/json.hpp"
 #include "lidecm/noise.hpp"
 #include "lidecm/samples.hpp"
 
@@ -65,7 +68,7 @@ void run(const DenoiseOptions& o, const FlagSet& flags) {
     nlohmann::json summary = {{"input", o.input}, {"output", o.output},
                               {"noise_sigma", sigma_hat * 255.0}, {"noise_sigma_estimated", estimated},
                               {"noise_estimator", "Donoho-Johnstone MAD of Haar HH"},
-                              {"initial_params", to_json(params)}, {"adapt", o.adapt}};
+                              {"initial_params", params}, {"adapt", o.adapt}};
     DenoiseResult result;
     if (o.adapt) {
         AdaptOptions a;
@@ -81,15 +84,15 @@ void run(const DenoiseOptions& o, const FlagSet& flags) {
         result = std::move(r.best);
         nlohmann::json its = nlohmann::json::array();
         for (const AdaptIteration& it : r.iterations) {
-            its.push_back({{"params", to_json(it.params)}, {"recon", it.recon}, {"percep", it.percep},
+            its.push_back({{"params", it.params}, {"recon", it.recon}, {"percep", it.percep},
                            {"smoothness", it.smoothness}, {"loss", it.loss},
-                           {"attention", to_json(it.attention)}, {"seconds", it.seconds}});
+                           {"attention", it.attention}, {"seconds", it.seconds}});
         }
-        summary["params"] = to_json(r.best_params);
+        summary["params"] = r.best_params;
         summary["best_iteration"] = r.best_iteration;
         summary["iterations"] = its;
-        summary["features"] = to_json(r.features);
-        summary["attention"] = to_json(r.iterations.back().attention);
+        summary["features"] = r.features;
+        summary["attention"] = r.iterations.back().attention;
         summary["status"] = {{"sigma", r.status.sigma}, {"tau", r.status.tau}, {"radius", r.status.radius},
                              {"recent_loss", r.status.recent_loss}};
         if (!o.report_file.empty()) {
@@ -98,7 +101,7 @@ void run(const DenoiseOptions& o, const FlagSet& flags) {
         }
     } else {
         result = denoise(noisy, params);
-        summary["params"] = to_json(params);
+        summary["params"] = params;
     }
     save_image(result.image, o.output);
     const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

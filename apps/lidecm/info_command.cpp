@@ -3,11 +3,14 @@
 #include <cstdio>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/codebook.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/file_io.hpp"
+#include "lidecm/json.hpp"
 #include "lidecm/model.hpp"
 #include "lidecm/tensor_file.hpp"
 #include "lidecm/token_file.hpp"
@@ -47,15 +50,15 @@ nlohmann::json model_json(const Model& m) {
     std::uint64_t total = 0;
     for (auto c : counts) total += c;
     return {{"type", "model"},
-            {"config", nlohmann::json::parse(to_json(m.config))},
+            {"config", m.config},
             {"progress", {{"epoch", m.progress.epoch}, {"epochs", m.config.epochs}, {"batch", m.progress.batch},
                           {"step", m.progress.step}, {"images", m.progress.images}, {"finished", m.progress.finished},
                           {"best_validation_psnr", m.progress.best_validation_psnr}, {"best_epoch", m.progress.best_epoch}}},
             {"status", {{"sigma", status.sigma}, {"tau", status.tau}, {"radius", status.radius},
                         {"recent_loss", status.recent_loss}}},
-            {"parameters", to_json(learner.get_parameters())},
+            {"parameters", learner.get_parameters()},
             {"classes", classes},
-            {"attention", {{"last", to_json(m.learner.last_attention)}, {"mean", to_json(mean)},
+            {"attention", {{"last", m.learner.last_attention}, {"mean", mean},
                            {"updates", history.size()}}},
             {"codebook", {{"codes", m.codebook->size()}, {"dim", m.codebook->dim()},
                           {"used_fraction", used_fraction(counts)},

@@ -4,9 +4,12 @@
 #include <memory>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/json.hpp"
 #include "lidecm/report.hpp"
 #include "lidecm/trainer.hpp"
 
@@ -28,14 +31,17 @@ void install_stop_handlers() {
     sigaction(SIGTERM, &action, nullptr);
 }
 
+std::string learner_name(LearnerMode mode) { return nlohmann::json(mode).get<std::string>(); }
+
+// The flags' defaults are the library's: TrainConfig{} and what it embeds.
 struct TrainFlags {
     TrainConfig config;
     std::string out, resume;
-    double input_noise = 0;  // 0-255 scale
+    double input_noise = TrainConfig{}.input_noise * 255.0;  // 0-255 scale
     bool no_augment = false, overwrite = false, quiet = false, no_report = false;
-    std::string learner = "attention";
+    std::string learner = learner_name(TrainConfig{}.learner_mode);
     int epochs = 0;
-    std::size_t cache_mb = 256;
+    std::size_t cache_mb = DatasetOptions{}.cache_bytes >> 20;
 };
 
 /// One status line: redrawn in place on a terminal, printed once per epoch otherwise.
@@ -98,9 +104,7 @@ void run_train(const TrainFlags& flags) {
         config.input_noise = flags.input_noise / 255.0;
         config.dataset.augment = !flags.no_augment;
         config.dataset.cache_bytes = flags.cache_mb << 20;
-        config.learner_mode = flags.learner == "fixed"   ? LearnerMode::fixed
-                              : flags.learner == "plain" ? LearnerMode::plain
-                                                         : LearnerMode::attention;
+        config.learner_mode = nlohmann::json(flags.learner).get<LearnerMode>();  // checked by --learner's IsMember
         r = train(config, dir, events, flags.overwrite);
     }
     display.end_bar();
@@ -126,42 +130,47 @@ void add_train_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "train", "Train a patch codebook and the attention EM learner on a dataset (Ctrl-C saves and stops)");
     cmd->add_option("--data", c.data, "Image folder, CIFAR-10/100 binary file or folder, one image, or 'samples'")
-        ->default_val("samples");
+        ->default_val(c.data);
     cmd->add_option("--out", f->out, "Run folder to create (model.lidecm, metrics.jsonl, samples.png)");
     cmd->add_option("--resume", f->resume, "Continue the run saved in this folder")->excludes("--out");
     cmd->add_flag("--overwrite", f->overwrite, "Start over in a run folder that already holds a model");
     cmd->add_option("--epochs", c.epochs, "Passes over the training images (with --resume: the new total)")
-        ->default_val(10)->check(CLI::Range(1, 1000000));
-    cmd->add_option("--batch-size", c.batch_size, "Images per batch")->default_val(32)->check(CLI::Range(1, 1 << 20));
-    cmd->add_option("--max-batches", c.max_batches, "Batches per epoch at most (0 = all)")->default_val(0);
-    cmd->add_option("--codes", c.num_codes, "Codewords K")->default_val(512)->check(CLI::Range(2, 65536));
-    cmd->add_option("--patch-size", c.patch_size, "Tile side of the tokenizer")->default_val(8)->check(CLI::Range(1, 64));
+        ->default_val(c.epochs)->check(CLI::Range(1, 1000000));
+    cmd->add_option("--batch-size", c.batch_size, "Images per batch")
+        ->default_val(c.batch_size)->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--max-batches", c.max_batches, "Batches per epoch at most (0 = all)")->default_val(c.max_batches);
+    cmd->add_option("--codes", c.codebook.num_codes, "Codewords K")
+        ->default_val(c.codebook.num_codes)->check(CLI::Range(kMinCodes, kMaxCodes));
+    cmd->add_option("--patch-size", c.patch_size, "Tile side of the tokenizer")
+        ->default_val(c.patch_size)->check(CLI::Range(1, 64));
     cmd->add_option("--resolution", c.dataset.resolution, "Images are resized and center-cropped to R x R")
-        ->default_val(64)->check(CLI::Range(4, 4096));
+        ->default_val(c.dataset.resolution)->check(CLI::Range(4, 4096));
     cmd->add_flag("--tiles", c.dataset.tiles,
                   "Cut each image into R x R tiles at its own resolution instead of resizing it "
                   "(validation tiles come from other images)");
-    cmd->add_option("--channels", c.dataset.channels, "3 (colour) or 1 (grey)")->default_val(3)->check(CLI::IsMember({1, 3}));
+    cmd->add_option("--channels", c.dataset.channels, "3 (colour) or 1 (grey)")
+        ->default_val(c.dataset.channels)->check(CLI::IsMember({1, 3}));
     cmd->add_option("--val-fraction", c.dataset.validation_fraction, "Share of images held out for validation")
-        ->default_val(0.1)->check(finite_range(0.0, 0.9));
-    cmd->add_option("--seed", c.seed, "Seed of every random choice (split, order, augmentation, init)")->default_val(1234);
+        ->default_val(c.dataset.validation_fraction)->check(finite_range(0.0, 0.9));
+    cmd->add_option("--seed", c.seed, "Seed of every random choice (split, order, augmentation, init)")
+        ->default_val(c.seed);
     cmd->add_option("--cache-mb", f->cache_mb,
                     "Decoded images kept in memory up to this many MB; the others are decoded again on use "
                     "(with --tiles: for every tile)")
-        ->default_val(256)->check(CLI::Range(0, 1 << 20));
+        ->default_val(f->cache_mb)->check(CLI::Range(0, 1 << 20));
     cmd->add_flag("--no-augment", f->no_augment, "Train without flips and brightness/contrast jitter");
     cmd->add_option("--input-noise", f->input_noise,
                     "Add Gaussian noise of this sigma (0-255 scale) to the inputs; targets stay clean")
-        ->default_val(0.0)->check(finite_range(0.0, 255.0));
+        ->default_val(f->input_noise)->check(finite_range(0.0, 255.0));
     cmd->add_option("--init-images", c.init_images, "Training images whose tiles seed the codebook")
-        ->default_val(256)->check(CLI::Range(1, 1 << 24));
+        ->default_val(c.init_images)->check(CLI::Range(1, 1 << 24));
     cmd->add_option("--checkpoint-every", c.checkpoint_every, "Also keep epoch_N.lidecm every N epochs (0 = off)")
-        ->default_val(0)->check(CLI::Range(0, 1000000));
+        ->default_val(c.checkpoint_every)->check(CLI::Range(0, 1000000));
     cmd->add_option("--validation-images", c.validation_images,
                     "Validation images scored per epoch, spread over the split (0 = all)")
-        ->default_val(256);
+        ->default_val(c.validation_images);
     cmd->add_option("--learner", f->learner, "attention (the seed's learner), plain (its update without attention) or fixed (no learner)")
-        ->default_val("attention")->check(CLI::IsMember({"attention", "plain", "fixed"}));
+        ->default_val(f->learner)->check(CLI::IsMember({"attention", "plain", "fixed"}));
     cmd->add_flag("--no-report", f->no_report, "Do not write RUN_DIR/report.html at the end");
     cmd->add_flag("-q,--quiet", f->quiet, "Print only the final summary");
     cmd->callback([f, cmd] {

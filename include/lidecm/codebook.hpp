@@ -10,9 +10,13 @@
 
 namespace lidecm {
 
+/// Range of K: token files and assignments store each index as a uint16.
+inline constexpr int kMinCodes = 2;
+inline constexpr int kMaxCodes = 65'536;
+
 /// Options of the codebook and of train_kmeans.
 struct CodebookOptions {
-    int num_codes = 512;          ///< K, number of codewords: 2 … 65,536 (token files store uint16)
+    int num_codes = 512;          ///< K, number of codewords: kMinCodes … kMaxCodes
     std::uint64_t seed = 1234;    ///< seeds k-means++ (same seed and data → same codebook)
     int kmeans_iterations = 20;   ///< Lloyd iterations of train_kmeans after k-means++ (≥ 0)
     int block_rows = 256;         ///< rows per matrix product in assign (bounds scratch memory to block_rows·K floats)

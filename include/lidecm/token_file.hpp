@@ -29,7 +29,7 @@ inline constexpr std::uint64_t kMaxTokens = std::uint64_t(1) << 28;
 
 /// The first reason the grid cannot be stored, or "" when it can: sides in
 /// [1, kMaxTokenImageSide], channels 1 or 3, patch size in
-/// [1, min(kMaxTokenPatchSize, height, width)], K in [2, 65536], rows·cols ≤
+/// [1, min(kMaxTokenPatchSize, height, width)], K in [kMinCodes, kMaxCodes], rows·cols ≤
 /// kMaxTokens, indices.size() == rows·cols and every index < K.
 std::string token_grid_problem(const TokenGrid& grid);
 

@@ -13,7 +13,7 @@ struct TokenGrid {
     int image_width = 0;
     int channels = 0;      ///< 1 or 3
     int patch_size = 0;    ///< tile side (8 by default)
-    int num_codes = 0;     ///< K of the codebook the indices refer to (≤ 65,536)
+    int num_codes = 0;     ///< K of the codebook the indices refer to (≤ kMaxCodes of codebook.hpp)
     std::uint32_t codebook_checksum = 0;  ///< crc32 of the codebook's float32 values
     std::vector<std::uint16_t> indices;   ///< rows() * cols() indices, row-major
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "lidecm/codebook.hpp"
 #include "lidecm/dataset.hpp"
 #include "lidecm/em_learner.hpp"
 
@@ -27,7 +28,10 @@ enum class LearnerMode {
 struct TrainConfig {
     std::string data = "samples";       ///< dataset source: folder, CIFAR file/folder, image, or "samples"
     DatasetOptions dataset;             ///< resolution (64), channels, validation split, augmentation
-    int num_codes = 512;                ///< K, codewords of the tokenizer (2 … 65,536)
+    /// K and the E-step's block rows. Its seed and kmeans_iterations are not used:
+    /// k-means++ is seeded from `seed` below, and training refines the codebook by
+    /// mini-batch updates, not Lloyd iterations. Model files store only K.
+    CodebookOptions codebook;
     int patch_size = 8;                 ///< side of the tokenizer's non-overlapping tiles
     int epochs = 10;                    ///< passes over the training split
     std::size_t batch_size = 32;        ///< images per batch (one learner update per batch)

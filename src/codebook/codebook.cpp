@@ -24,8 +24,12 @@
 namespace lidecm {
 namespace {
 
-constexpr int kMaxCodes = 65'536;  // indices are stored as uint16
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+bool valid_size(int num_codes) { return num_codes >= kMinCodes && num_codes <= kMaxCodes; }
+
+// Built from a std::string: GCC 12 warns falsely (-Wrestrict) on "[" + std::to_string(a constant).
+std::string size_range() { return std::string("[") + std::to_string(kMinCodes) + ", " + std::to_string(kMaxCodes) + "]"; }
 
 float sq_distance(const float* a, const float* b, int dim) {
     float acc = 0.0f;
@@ -77,8 +81,8 @@ void require_data(const float* data, std::size_t n, int dim, const char* what) {
 }  // namespace
 
 void validate(const CodebookOptions& options) {
-    require(options.num_codes >= 2 && options.num_codes <= kMaxCodes, "num_codes",
-            "must be in [2, 65536], got " + std::to_string(options.num_codes));
+    require(valid_size(options.num_codes), "num_codes",
+            "must be in " + size_range() + ", got " + std::to_string(options.num_codes));
     require(options.kmeans_iterations >= 0, "kmeans_iterations",
             "must be >= 0, got " + std::to_string(options.kmeans_iterations));
     require(options.block_rows >= 1, "block_rows", "must be >= 1, got " + std::to_string(options.block_rows));
@@ -88,8 +92,8 @@ void validate(const CodebookOptions& options) {
 
 CodebookStats::CodebookStats(int num_codes_, int dim_)
     : num_codes(num_codes_), dim(dim_) {
-    require(num_codes_ >= 2 && num_codes_ <= kMaxCodes, "codebook stats",
-            "num_codes must be in [2, 65536], got " + std::to_string(num_codes_));
+    require(valid_size(num_codes_), "codebook stats",
+            "num_codes must be in " + size_range() + ", got " + std::to_string(num_codes_));
     require(dim_ >= 1, "codebook stats", "dimension must be >= 1, got " + std::to_string(dim_));
     sums.assign(std::size_t(num_codes_) * std::size_t(dim_), 0.0);
     counts.assign(std::size_t(num_codes_), 0);
@@ -172,8 +176,8 @@ Codebook::Codebook(int num_codes, int dim, std::vector<float> values, std::vecto
                    std::vector<std::uint64_t> epoch_usage)
     : num_codes_(num_codes), dim_(dim), values_(std::move(values)), counts_(std::move(counts)),
       epoch_usage_(std::move(epoch_usage)) {
-    require(num_codes >= 2 && num_codes <= kMaxCodes, "codebook",
-            "num_codes must be in [2, 65536], got " + std::to_string(num_codes));
+    require(valid_size(num_codes), "codebook",
+            "num_codes must be in " + size_range() + ", got " + std::to_string(num_codes));
     require(dim >= 1, "codebook", "dimension must be >= 1, got " + std::to_string(dim));
     const std::size_t expected = std::size_t(num_codes) * std::size_t(dim);
     require(values_.size() == expected, "codebook",

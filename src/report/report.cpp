@@ -113,7 +113,7 @@ void run_header(Page& page, const Model& model, const MetricsLog& log) {
         {"data", c.data + " (" + std::to_string(c.dataset.resolution) + "×" + std::to_string(c.dataset.resolution) +
                      (c.dataset.tiles ? " tiles" : "") + ", " + std::to_string(c.dataset.channels) + " channel(s), " +
                      std::to_string(model.class_names.size()) + " class(es))"},
-        {"model", "K = " + std::to_string(c.num_codes) + " codewords of " + std::to_string(c.patch_size) + "×" +
+        {"model", "K = " + std::to_string(c.codebook.num_codes) + " codewords of " + std::to_string(c.patch_size) + "×" +
                       std::to_string(c.patch_size) + "; learner: " + mode_name(c.learner_mode) + "; seed " +
                       std::to_string(c.seed)},
         {"progress", "epoch " + std::to_string(model.progress.epoch) + " of " + std::to_string(c.epochs) + ", " +

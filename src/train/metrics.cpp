@@ -7,20 +7,9 @@
 #include "core/json_checks.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/file_io.hpp"
+#include "lidecm/json.hpp"
 
 namespace lidecm {
-
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AttentionWeights, texture, structure, color, spatial)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepTimings, data_wait, e_step, m_step, decode, refine, losses,
-                                                learner, total)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BatchMetrics, epoch, batch, step, images, loss, mse, one_minus_ssim,
-                                                quant_mse, smoothness, psnr_token, psnr_refined, usage, perplexity,
-                                                sigma, tau, attention, images_per_second, timings)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim,
-                                                quant_mse, smoothness, psnr_token, psnr_refined, usage, perplexity,
-                                                reseeded, validation_images, val_psnr_token, val_psnr_refined,
-                                                val_ssim_token, val_ssim_refined, sigma, tau, attention, seconds,
-                                                images_per_second, learner_share)
 
 namespace {
 

@@ -8,33 +8,10 @@
 #include "core/json_checks.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/file_io.hpp"
+#include "lidecm/json.hpp"
 #include "lidecm/tensor_file.hpp"
 
 namespace lidecm {
-
-// In model files the epoch sums are an array in this order (files written before
-// they had names hold [] before an epoch's first batch: all zero).
-void to_json(nlohmann::json& j, const EpochSums& s) {
-    j = {s.loss, s.mse, s.one_minus_ssim, s.quant_mse, s.smoothness, s.psnr_token, s.psnr_refined,
-         s.attention.texture, s.attention.structure, s.attention.color, s.attention.spatial};
-}
-
-void from_json(const nlohmann::json& j, EpochSums& s) {
-    s = {};
-    if (j.is_array() && j.empty()) return;
-    if (!j.is_array() || j.size() != 11) {
-        throw nlohmann::json::type_error::create(302, "epoch_sums must be an array of 11 numbers", &j);
-    }
-    std::size_t i = 0;
-    for (double* v : {&s.loss, &s.mse, &s.one_minus_ssim, &s.quant_mse, &s.smoothness, &s.psnr_token,
-                      &s.psnr_refined, &s.attention.texture, &s.attention.structure, &s.attention.color,
-                      &s.attention.spatial}) {
-        *v = j[i++].get<double>();
-    }
-}
-
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainProgress, epoch, batch, step, images, best_validation_psnr,
-                                                best_epoch, finished, epoch_sums)
 
 namespace {
 
@@ -157,7 +134,7 @@ std::vector<unsigned char> serialize_model(const Model& m) {
     w.add("reseed.tiles", m.reseed_pool.tiles, {std::int64_t(m.reseed_pool.errors.size()), d});
     w.add("reseed.errors", m.reseed_pool.errors);
     add_learner(w, m.learner);
-    const nlohmann::json run = {{"config", nlohmann::json::parse(to_json(m.config))},
+    const nlohmann::json run = {{"config", m.config},
                                 {"class_names", m.class_names},
                                 {"progress", m.progress}};
     const std::string text = run.dump();
@@ -197,9 +174,9 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
     if (cb.size() != 2) throw IoError(f.name() + ": codebook must be K × D");
     const int k = int(cb[0]), d = int(cb[1]);
     const int channels = m.config.dataset.channels, p = m.config.patch_size;
-    if (k != m.config.num_codes || d != p * p * channels) {
+    if (k != m.config.codebook.num_codes || d != p * p * channels) {
         throw IoError(f.name() + ": codebook is " + std::to_string(k) + " × " + std::to_string(d) +
-                      ", the config says " + std::to_string(m.config.num_codes) + " × " + std::to_string(p * p * channels));
+                      ", the config says " + std::to_string(m.config.codebook.num_codes) + " × " + std::to_string(p * p * channels));
     }
     try {
         m.codebook = Codebook(k, d, f.get<float>("codebook"), f.get<std::uint64_t>("codebook.counts", {k}),

@@ -6,33 +6,9 @@
 
 #include "core/json_checks.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/json.hpp"
 
 namespace lidecm {
-
-NLOHMANN_JSON_SERIALIZE_ENUM(DatasetFormat, {{DatasetFormat::automatic, "automatic"},
-                                             {DatasetFormat::folder, "folder"},
-                                             {DatasetFormat::image, "image"},
-                                             {DatasetFormat::cifar10, "cifar10"},
-                                             {DatasetFormat::cifar100, "cifar100"},
-                                             {DatasetFormat::samples, "samples"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(CifarPart, {{CifarPart::automatic, "automatic"},
-                                         {CifarPart::train, "train"},
-                                         {CifarPart::test, "test"},
-                                         {CifarPart::all, "all"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(LearnerMode, {{LearnerMode::fixed, "fixed"},
-                                           {LearnerMode::plain, "plain"},
-                                           {LearnerMode::attention, "attention"}})
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetOptions, resolution, tiles, channels, validation_fraction, seed,
-                                                augment, flip_probability, brightness_jitter, contrast_jitter,
-                                                max_pixels, format, cifar_part, cache_bytes)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GraphParams, sigma, tau, radius, sigma_s, sigma_f, smooth_steps,
-                                                patch_size, stride)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ParamBounds, sigma_min, sigma_max, tau_min, tau_max, radius_min,
-                                                radius_max, sigma_s_min, sigma_s_max, sigma_f_min, sigma_f_max)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LearnerOptions, num_classes, initial, bounds)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, dataset, num_codes, patch_size, epochs, batch_size,
-                                                max_batches, seed, init_images, input_noise, checkpoint_every,
-                                                validation_images, sample_images, prefetch, learner, learner_mode)
 
 LearnerOptions training_learner_options() {
     LearnerOptions o;
@@ -47,8 +23,11 @@ LearnerOptions training_learner_options() {
 void TrainConfig::validate() const {
     lidecm::validate(dataset);
     require(!data.empty(), "data", "no dataset given");
-    require(num_codes >= 2 && num_codes <= 65536, "codes",
-            "K must be in [2, 65536] (token files store 16 bits), got " + std::to_string(num_codes));
+    const int k = codebook.num_codes;
+    require(k >= kMinCodes && k <= kMaxCodes, "codes",
+            "K must be in [" + std::to_string(kMinCodes) + ", " + std::to_string(kMaxCodes) +
+                "] (token files store 16 bits), got " + std::to_string(k));
+    lidecm::validate(codebook);  // the fields K's message above does not cover
     require(patch_size >= 1 && patch_size <= dataset.resolution, "patch size",
             "must be in [1, resolution " + std::to_string(dataset.resolution) + "], got " + std::to_string(patch_size));
     require(epochs >= 1, "epochs", "must be >= 1, got " + std::to_string(epochs));

@@ -119,7 +119,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     for (std::size_t i = 0; i < n_images; ++i) {
         std::copy(tiles[i].values.begin(), tiles[i].values.end(), all.begin() + std::ptrdiff_t(first[i] * dim));
     }
-    const Assignment assignment = codebook.assign(all.data(), n_tiles);
+    const Assignment assignment = codebook.assign(all.data(), n_tiles, config.codebook.block_rows);
     m.timings.e_step = since(t);
 
     // M-step: statistics, mini-batch update, candidates for re-seeding.

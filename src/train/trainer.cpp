@@ -68,13 +68,12 @@ Codebook initial_codebook(const TrainConfig& config, const Dataset& dataset) {
         all.insert(all.end(), t.values.begin(), t.values.end());
         count += t.size();
     }
-    require(count >= std::size_t(config.num_codes), "codes",
-            "K = " + std::to_string(config.num_codes) + " needs at least as many tiles to start from; the first " +
+    CodebookOptions options = config.codebook;
+    options.seed = config.seed;  // one seed for every draw of the run
+    require(count >= std::size_t(options.num_codes), "codes",
+            "K = " + std::to_string(options.num_codes) + " needs at least as many tiles to start from; the first " +
                 std::to_string(n) + " training image(s) give " + std::to_string(count) +
                 " (lower --codes, or give more images or --init-images)");
-    CodebookOptions options;
-    options.num_codes = config.num_codes;
-    options.seed = config.seed;
     const int dim = config.patch_size * config.patch_size * config.dataset.channels;
     return Codebook::kmeans_plus_plus(all.data(), count, dim, options);
 }

@@ -19,7 +19,6 @@
 #include <opencv2/core.hpp>
 #include <opencv2/photo.hpp>
 
-#include "lidecm/adaptive_denoise.hpp"
 #include "lidecm/em_learner.hpp"
 #include "lidecm/graph.hpp"
 #include "lidecm/image.hpp"

@@ -6,8 +6,8 @@
 // noise, clip to [0,1] and round to k/255 as a saved 8-bit PNG would be. Then
 //   noisy     the noisy image itself
 //   defaults  denoise(noisy, recommended_params(σ̂)), σ̂ = estimate_noise_sigma(noisy)
-//   adapt     adaptive_denoise starting at recommended_params(σ̂), one class,
-//             bounds = adapt_bounds(initial), noise sigma estimated by the library
+//   adapt     adaptive_denoise(noisy, AdaptOptions::for_image(noisy)): σ̂ estimated
+//             once, starting at recommended_params(σ̂) with adapt_bounds, one class
 //   opencv    cv::fastNlMeansDenoising[Colored] on the 8-bit noisy image with
 //             h = sigma (told the true sigma), template 7, search 21
 // all scored against the clean crop. `defaults` and `adapt` are blind (not told
@@ -154,15 +154,10 @@ Row evaluate(const std::string& name, const lidecm::Image& clean, double sigma, 
     }
     std::cerr << "  defaults  " << row.defaults.psnr << " dB, " << row.defaults.seconds << " s\n";
 
-    // adapt: the learner starting at the same parameters, sigma estimated by the library.
+    // adapt: the learner starting at the same parameters.
     {
         const auto t0 = Clock::now();
-        const double sigma_hat = lidecm::estimate_noise_sigma(noisy);
-        lidecm::AdaptOptions a;
-        a.learner.initial = lidecm::recommended_params(sigma_hat);
-        a.learner.num_classes = 1;
-        a.learner.bounds = lidecm::adapt_bounds(a.learner.initial);
-        const lidecm::AdaptResult r = lidecm::adaptive_denoise(noisy, a);
+        const lidecm::AdaptResult r = lidecm::adaptive_denoise(noisy, lidecm::AdaptOptions::for_image(noisy));
         row.adapt = score(clean, r.best.image, seconds_since(t0));
         row.adapt_best_iteration = r.best_iteration;
     }

@@ -11,14 +11,7 @@ namespace {
 
 Image noisy_blobs() { return add_gaussian_noise(test::colour_blobs(64, 64), 0.1, 7); }
 
-AdaptOptions options_for(const Image& noisy) {
-    AdaptOptions o;
-    o.iterations = 5;
-    o.learner.initial = recommended_params(estimate_noise_sigma(noisy));
-    o.learner.bounds = adapt_bounds(o.learner.initial);
-    o.learner.num_classes = 1;
-    return o;
-}
+AdaptOptions options_for(const Image& noisy) { return AdaptOptions::for_image(noisy, 5); }
 
 TEST(AdaptiveDenoise, KeepsTheLowestLossIteration) {
     const Image noisy = noisy_blobs();
@@ -54,8 +47,7 @@ TEST(AdaptiveDenoise, LearnerMovesSigmaFromTheSecondIterationOn) {
 
 TEST(AdaptiveDenoise, UsesAGivenNoiseLevelAndThePerceptualTerm) {
     const Image noisy = noisy_blobs();
-    AdaptOptions o = options_for(noisy);
-    o.noise_sigma = 0.2;
+    AdaptOptions o = AdaptOptions::for_noise(0.2);
     o.perceptual = true;
     o.iterations = 2;
     const AdaptResult r = adaptive_denoise(noisy, o);
@@ -79,6 +71,55 @@ TEST(AdaptiveDenoise, RejectsBadOptions) {
     o = options_for(noisy);
     o.noise_sigma = -1.0;
     EXPECT_THROW(adaptive_denoise(noisy, o), InvalidArgument);
+}
+
+TEST(AdaptOptions, ForNoiseFillsThePerImageDefaults) {
+    const AdaptOptions o = AdaptOptions::for_noise(0.1, 3);
+    EXPECT_EQ(o.iterations, 3);
+    ASSERT_TRUE(o.noise_sigma.has_value());
+    EXPECT_EQ(*o.noise_sigma, 0.1);
+    EXPECT_FALSE(o.noise_sigma_estimated);
+    EXPECT_EQ(o.learner.num_classes, 1);
+    const GraphParams p = recommended_params(0.1);
+    EXPECT_EQ(o.learner.initial.sigma, p.sigma);
+    EXPECT_EQ(o.learner.initial.stride, p.stride);
+    EXPECT_EQ(o.learner.bounds.sigma_min, adapt_bounds(p).sigma_min);
+    EXPECT_EQ(o.learner.bounds.sigma_s_max, p.sigma_s);
+    EXPECT_EQ(AdaptOptions::for_noise(0.1).iterations, AdaptOptions{}.iterations);
+    EXPECT_THROW(AdaptOptions::for_noise(-0.1), InvalidArgument);
+}
+
+TEST(AdaptOptions, ForImageIsForNoiseAtTheEstimateMarkedAsEstimated) {
+    const Image noisy = noisy_blobs();
+    const AdaptOptions o = AdaptOptions::for_image(noisy);
+    EXPECT_EQ(o.noise_sigma, estimate_noise_sigma(noisy));
+    EXPECT_TRUE(o.noise_sigma_estimated);
+    EXPECT_EQ(o.learner.initial.sigma, AdaptOptions::for_noise(*o.noise_sigma).learner.initial.sigma);
+    EXPECT_TRUE(adaptive_denoise(noisy, o).noise_sigma_estimated);
+}
+
+// The factory replaces the assembly the CLI, tests and benchmarks repeated: same images, bit for bit.
+TEST(AdaptOptions, ForNoiseDenoisesAsTheHandAssembledOptions) {
+    const Image noisy = noisy_blobs();
+    const double sigma_hat = estimate_noise_sigma(noisy);
+    AdaptOptions by_hand;
+    by_hand.noise_sigma = sigma_hat;
+    by_hand.learner.initial = recommended_params(sigma_hat);
+    by_hand.learner.bounds = adapt_bounds(by_hand.learner.initial);
+    by_hand.learner.num_classes = 1;
+    const AdaptResult a = adaptive_denoise(noisy, by_hand);
+    const AdaptResult b = adaptive_denoise(noisy, AdaptOptions::for_noise(sigma_hat));
+    EXPECT_EQ(a.best.image.data, b.best.image.data);
+    EXPECT_EQ(a.best_iteration, b.best_iteration);
+    ASSERT_EQ(a.iterations.size(), b.iterations.size());
+    for (std::size_t i = 0; i < a.iterations.size(); ++i) {
+        EXPECT_EQ(a.iterations[i].params.sigma, b.iterations[i].params.sigma);
+        EXPECT_EQ(a.iterations[i].loss, b.iterations[i].loss);
+    }
+    // The blind path as it was (σ̂ left to the library) gives the same image too.
+    AdaptOptions blind = by_hand;
+    blind.noise_sigma.reset();
+    EXPECT_EQ(adaptive_denoise(noisy, blind).best.image.data, adaptive_denoise(noisy, AdaptOptions::for_image(noisy)).best.image.data);
 }
 
 TEST(AdaptBounds, HoldTheUntunedParametersAndBracketTheTunedOnes) {

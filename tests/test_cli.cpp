@@ -86,6 +86,8 @@ TEST_F(Cli, AdaptWritesAnHtmlReportOfItsRounds) {
     for (std::size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++charts;
     EXPECT_EQ(charts, 3u);
     EXPECT_NE(html.find("of 3"), std::string::npos);  // best round "k of 3"
+    // The CLI estimates σ̂ itself and hands it over: the report must still call it estimated.
+    EXPECT_NE(html.find("(estimated)"), std::string::npos);
     EXPECT_EQ(html.find("NaN"), std::string::npos);
     const CliRun without = run("denoise " + noisy + " -o " + dir + "/p.png --report " + dir + "/b.html");
     EXPECT_EQ(without.status, 2) << "--report needs --adapt";

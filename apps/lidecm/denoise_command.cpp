@@ -8,8 +8,8 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "lidecm/adapt_report.hpp"
 #include "lidecm/adaptive_denoise.hpp"
-#include "lidecm/report.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/file_io.hpp"
 #include "lidecm/image.hpp"
@@ -71,13 +71,10 @@ void run(const DenoiseOptions& o, const FlagSet& flags) {
                               {"initial_params", params}, {"adapt", o.adapt}};
     DenoiseResult result;
     if (o.adapt) {
-        AdaptOptions a;
-        a.iterations = o.iterations;
-        a.noise_sigma = sigma_hat;
+        AdaptOptions a = AdaptOptions::for_noise(sigma_hat, o.iterations);
+        a.noise_sigma_estimated = estimated;
         a.perceptual = o.perceptual;
-        a.learner.initial = params;
-        a.learner.bounds = adapt_bounds(params);
-        a.learner.num_classes = 1;
+        a.start_from(params);  // for_noise's start with the flags the user set
         ProgressBar bar("denoise --adapt");
         AdaptResult r = adaptive_denoise(noisy, a, [&bar](int done, int total) { bar.update(done, total); });
         bar.finish();

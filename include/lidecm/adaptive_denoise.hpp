@@ -11,16 +11,31 @@
 
 namespace lidecm {
 
-/// Options of adaptive_denoise.
+/// Options of adaptive_denoise. A default-constructed one holds the training
+/// path's parameters and clamp ranges (GraphParams{}, ParamBounds{}, ten classes),
+/// which cost about 4 dB on photos (BENCHMARKS.md): per-image denoising starts
+/// from for_noise (σ known or estimated by the caller) or for_image (blind).
 struct AdaptOptions {
     int iterations = 4;  ///< denoise/update rounds; the best round's result is kept
-    /// Known noise std in [0,1] units; unset = estimate_noise_sigma(noisy).
+    /// Noise std in [0,1] units that recon targets; unset = estimate_noise_sigma(noisy).
     std::optional<double> noise_sigma;
+    /// noise_sigma is the caller's estimate, not a known value: only reported
+    /// (AdaptResult::noise_sigma_estimated). Set it together with noise_sigma.
+    bool noise_sigma_estimated = false;
     /// Add percep = 1 − SSIM(denoised, noisy) to the loss. Off by default: SSIM
     /// against the *noisy* image is highest when nothing is removed, so it pulls
     /// against the discrepancy term.
     bool perceptual = false;
     LearnerOptions learner;  ///< learner.initial holds the starting parameters
+
+    /// The per-image defaults for noise std `noise_sigma` ([0,1] units): noise_sigma,
+    /// learner.initial = recommended_params(noise_sigma) with its adapt_bounds, one class.
+    static AdaptOptions for_noise(double noise_sigma, int iterations = 4);
+    /// for_noise(estimate_noise_sigma(noisy)), marked as estimated.
+    static AdaptOptions for_image(const Image& noisy, int iterations = 4);
+    /// Start at `initial` (e.g. recommended_params with the user's flags): the clamp
+    /// ranges follow the start (adapt_bounds).
+    void start_from(const GraphParams& initial);
 };
 
 /// What one iteration did.
@@ -55,10 +70,6 @@ AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options,
 }  // namespace lidecm
 
 namespace lidecm {
-/// Graph parameters for denoising an image with noise std `noise_sigma` ([0,1]
-/// units), chosen by the quality harness (bench/denoise_quality; see BENCHMARKS.md).
-GraphParams recommended_params(double noise_sigma);
-
 /// Clamp ranges for adapting one image that starts at `initial`: sigma and tau
 /// within [½, 2]× their start, radius, sigma_s and sigma_f held at their start.
 /// The seed's ranges (ParamBounds{}) were made for the training path; at the

@@ -15,7 +15,8 @@
 
 namespace lidecm {
 
-/// Parameters of the graph denoiser. Defaults are the prototype's (the training path).
+/// Parameters of the graph denoiser. Defaults are the prototype's (the training path);
+/// denoising a photo wants recommended_params(σ̂) instead.
 struct GraphParams {
     double sigma = 0.3;     ///< bandwidth of the self-similarity S on the mean squared patch distance
     double tau = 0.1;       ///< diffusion step size
@@ -30,6 +31,11 @@ struct GraphParams {
     /// for smooth_steps), or when stride > patch_size.
     void validate() const;
 };
+
+/// Graph parameters for denoising an image with noise std `noise_sigma` ([0,1]
+/// units), chosen by the quality harness (bench/denoise_quality; see BENCHMARKS.md).
+/// Throws InvalidArgument unless noise_sigma is finite and >= 0.
+GraphParams recommended_params(double noise_sigma);
 
 /// How radius neighbours are found. All give the same graph.
 enum class NeighbourSearch {

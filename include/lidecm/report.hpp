@@ -1,12 +1,11 @@
 #pragma once
 // Reports people look at rather than read: one self-contained HTML file per
 // training run (inline SVG charts, images as base64 PNG, no network, no external
-// scripts or fonts), and a small one for a per-image adaptive denoise.
+// scripts or fonts). The per-image adaptive denoise has its own, in adapt_report.hpp.
 #include <cstddef>
 #include <filesystem>
 #include <string>
-
-#include "lidecm/adaptive_denoise.hpp"
+#include <vector>
 
 namespace lidecm {
 
@@ -30,9 +29,6 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
 /// run_report_html written atomically to `out`.
 RunReportSummary write_run_report(const std::filesystem::path& run_dir, const std::filesystem::path& out,
                                   const ReportOptions& options = {});
-
-/// Per-round parameters, attention and loss of `lidecm denoise --adapt`.
-std::string adapt_report_html(const AdaptResult& result, const std::string& title);
 
 /// Standard base64 (RFC 4648, with padding) of bytes: what data: URLs hold.
 std::string base64(const std::vector<unsigned char>& bytes);

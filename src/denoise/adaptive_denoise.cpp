@@ -9,6 +9,27 @@
 
 namespace lidecm {
 
+AdaptOptions AdaptOptions::for_noise(double noise_sigma, int iterations) {
+    AdaptOptions o;
+    o.iterations = iterations;
+    o.noise_sigma = noise_sigma;
+    o.start_from(recommended_params(noise_sigma));
+    // One image has no classes: only the global parameters move.
+    o.learner.num_classes = 1;
+    return o;
+}
+
+AdaptOptions AdaptOptions::for_image(const Image& noisy, int iterations) {
+    AdaptOptions o = for_noise(estimate_noise_sigma(noisy), iterations);
+    o.noise_sigma_estimated = true;
+    return o;
+}
+
+void AdaptOptions::start_from(const GraphParams& initial) {
+    learner.initial = initial;
+    learner.bounds = adapt_bounds(initial);
+}
+
 AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, const ProgressCallback& progress) {
     require(options.iterations >= 1, "iterations", "must be >= 1, got " + std::to_string(options.iterations));
     options.learner.validate();
@@ -17,6 +38,7 @@ AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, co
         require(std::isfinite(*options.noise_sigma) && *options.noise_sigma >= 0, "noise sigma",
                 "must be a finite number >= 0");
         r.noise_sigma = *options.noise_sigma;
+        r.noise_sigma_estimated = options.noise_sigma_estimated;
     } else {
         r.noise_sigma = estimate_noise_sigma(noisy);
         r.noise_sigma_estimated = true;
@@ -65,28 +87,6 @@ AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, co
     return r;
 }
 
-}  // namespace lidecm
-
-namespace lidecm {
-GraphParams recommended_params(double noise_sigma) {
-    require(std::isfinite(noise_sigma) && noise_sigma >= 0, "noise sigma", "must be a finite number >= 0");
-    GraphParams p;
-    // Denser patches and more candidates than the training path: stride 2 and a
-    // radius of 8 px give ~50 neighbours per patch (NL-means needs many).
-    p.stride = 2;
-    p.radius = 8;
-    // Explicit diffusion is stable only while tau · degree < 1; with sigma_s = 2 the
-    // degree is ~10, and one step of tau 0.02 is as good as none (BENCHMARKS.md):
-    // larger steps or more of them blur.
-    p.sigma_s = 2;
-    p.tau = 0.02;
-    p.smooth_steps = 1;
-    // S = exp(-d / 2 sigma²) with d ≈ 2 noise² between equal patches: sigma must
-    // track the noise. The harness's best factor falls from 0.8 at σ=10 to 0.7 at σ=50.
-    const double factor = std::clamp(0.85 - 0.9 * noise_sigma, 0.6, 0.85);
-    p.sigma = std::max(0.005, factor * noise_sigma);
-    return p;
-}
 }  // namespace lidecm
 
 namespace lidecm {

@@ -11,21 +11,6 @@
 #include "core/simd_math.hpp"
 
 namespace lidecm {
-
-void GraphParams::validate() const {
-    require_positive(sigma, "sigma");
-    require_positive(tau, "tau");
-    require_positive(radius, "radius");
-    require_positive(sigma_s, "sigma_s");
-    require_positive(sigma_f, "sigma_f");
-    require(smooth_steps >= 0, "smooth_steps", "must be >= 0, got " + std::to_string(smooth_steps));
-    require(patch_size >= 1, "patch_size", "must be >= 1, got " + std::to_string(patch_size));
-    require(stride >= 1, "stride", "must be >= 1, got " + std::to_string(stride));
-    require(stride <= patch_size, "stride",
-            std::to_string(stride) + " is larger than patch_size " + std::to_string(patch_size) +
-                " (pixels between patches would never be seen)");
-}
-
 namespace {
 
 float mean_squared_difference(const detail::PatchSource& src, std::size_t i, std::size_t j) {

@@ -1,8 +1,8 @@
-// HTML reports: a page of inline SVG charts, tables and base64 images.
+// The training run report: a page of inline SVG charts, tables and base64 images.
 #include "lidecm/report.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <cstdint>
 #include <sstream>
 
 #include "lidecm/error.hpp"
@@ -12,68 +12,16 @@
 #include "lidecm/model.hpp"
 #include "lidecm/svg_chart.hpp"
 #include "lidecm/tensor_file.hpp"
+#include "report/page.hpp"
 
 namespace lidecm {
 namespace {
 
+using detail::chart;
+using detail::fmt;
+using detail::Page;
+
 constexpr std::uint64_t kMaxEmbeddedBytes = std::uint64_t(1) << 30;  // samples.png embedded in the page
-
-constexpr const char* kStyle =
-    "body{font-family:sans-serif;max-width:1320px;margin:24px auto;padding:0 12px;color:#222}"
-    "h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}"
-    "figure.chart{display:inline-block;margin:6px;vertical-align:top}"
-    "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 9px}"
-    "td.n{text-align:right}.note{color:#666;font-size:13px}img.grid{max-width:100%;image-rendering:pixelated}";
-
-// Writes the natural size of every image into the DOM once loaded, so a test
-// (or a reader) can see that the embedded images decoded.
-constexpr const char* kScript =
-    "<script>window.addEventListener('load',function(){"
-    "document.querySelectorAll('img').forEach(function(i){i.setAttribute('data-natural-width',i.naturalWidth);});"
-    "document.body.setAttribute('data-ready','1');});</script>";
-
-std::string fmt(double v, int decimals = 4) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-class Page {
-public:
-    explicit Page(const std::string& title) { head_ = title; }
-    void heading(const std::string& text) { body_ << "<h2>" << xml_escape(text) << "</h2>\n"; }
-    void html(const std::string& raw) { body_ << raw; }
-    void chart(const std::string& svg, const std::string& caption) {
-        body_ << "<figure class=\"chart\">" << svg << "<figcaption class=\"note\">" << xml_escape(caption)
-              << "</figcaption></figure>\n";
-        ++charts_;
-    }
-    void rows(const std::vector<std::pair<std::string, std::string>>& kv) {
-        body_ << "<table>";
-        for (const auto& [k, v] : kv) body_ << "<tr><th>" << xml_escape(k) << "</th><td>" << xml_escape(v) << "</td></tr>";
-        body_ << "</table>\n";
-    }
-    [[nodiscard]] std::size_t charts() const { return charts_; }
-    [[nodiscard]] std::string str() const {
-        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + xml_escape(head_) +
-               "</title><style>" + kStyle + "</style></head>\n<body>\n<h1>" + xml_escape(head_) + "</h1>\n" +
-               body_.str() + kScript + "\n</body></html>\n";
-    }
-
-private:
-    std::string head_;
-    std::ostringstream body_;
-    std::size_t charts_ = 0;
-};
-
-ChartOptions chart(const std::string& title, const std::string& x, const std::string& y, const ReportOptions& r) {
-    ChartOptions o;
-    o.title = title;
-    o.x_label = x;
-    o.y_label = y;
-    o.max_points = r.max_points;
-    return o;
-}
 
 template <class F>
 ChartSeries batch_series(const std::string& name, const std::vector<BatchMetrics>& b, F f) {
@@ -239,41 +187,6 @@ RunReportSummary write_run_report(const std::filesystem::path& run_dir, const st
     const std::string html = run_report_html(run_dir, options, &summary);
     write_file_atomically(out, std::vector<unsigned char>(html.begin(), html.end()));
     return summary;
-}
-
-std::string adapt_report_html(const AdaptResult& result, const std::string& title) {
-    Page page(title);
-    page.rows({{"noise sigma", fmt(result.noise_sigma * 255, 1) + " / 255" +
-                                   (result.noise_sigma_estimated ? " (estimated)" : " (given)")},
-               {"best round", std::to_string(result.best_iteration + 1) + " of " + std::to_string(result.iterations.size())},
-               {"head scores", "texture " + fmt(result.features.texture, 3) + ", structure " +
-                                   fmt(result.features.structure, 3) + ", colour " + fmt(result.features.color, 3) +
-                                   ", spatial " + fmt(result.features.spatial, 3)},
-               {"final status", "sigma " + result.status.sigma + ", tau " + result.status.tau}});
-    ReportOptions r;
-    auto series = [&](const std::string& name, auto f) {
-        ChartSeries s{name, {}, {}, ""};
-        for (std::size_t i = 0; i < result.iterations.size(); ++i) {
-            s.x.push_back(double(i + 1));
-            s.y.push_back(f(result.iterations[i]));
-        }
-        return s;
-    };
-    page.chart(line_chart_svg({series("sigma", [](const AdaptIteration& i) { return i.params.sigma; }),
-                               series("tau", [](const AdaptIteration& i) { return i.params.tau; })},
-                              chart("Parameters per round", "round", "value", r)),
-               "The parameters each round denoised with.");
-    page.chart(line_chart_svg({series("loss proxy", [](const AdaptIteration& i) { return i.loss; }),
-                               series("recon", [](const AdaptIteration& i) { return i.recon; })},
-                              chart("Loss per round", "round", "loss", r)),
-               "recon = |MSE(denoised, noisy) − σ̂²|; the round with the lowest loss is kept.");
-    page.chart(line_chart_svg({series("texture", [](const AdaptIteration& i) { return i.attention.texture; }),
-                               series("structure", [](const AdaptIteration& i) { return i.attention.structure; }),
-                               series("colour", [](const AdaptIteration& i) { return i.attention.color; }),
-                               series("spatial", [](const AdaptIteration& i) { return i.attention.spatial; })},
-                              chart("Attention per round", "round", "weight", r)),
-               "Attention weights used by each round's update.");
-    return page.str();
 }
 
 }  // namespace lidecm

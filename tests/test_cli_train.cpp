@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -176,6 +178,14 @@ TEST_F(CliTrain, BadInputIsRefusedWithOneLine) {
     refused(small_run() + " --epochs nan --out " + dir + "/r", 2, "--epochs");
     fs::create_directories(dir + "/empty");
     refused("train -q --data " + dir + "/empty --out " + dir + "/r", 1, "empty");
+    refused("train -q --data " + dir + "/empty --out " + dir + "/new/run", 1, "empty");
+    EXPECT_FALSE(fs::exists(dir + "/r")) << "a run that failed to start leaves no folder";
+    EXPECT_FALSE(fs::exists(dir + "/new")) << "nor the parents it made";
+    fs::create_directories(dir + "/mine");
+    refused("train -q --data " + dir + "/empty --out " + dir + "/mine", 1, "empty");
+    EXPECT_TRUE(fs::is_directory(dir + "/mine")) << "a folder that was there stays";
+    std::ofstream(dir + "/a_file").put('x');
+    refused(small_run() + " --out " + dir + "/a_file", 1, "cannot create the run folder");
     refused("train -q --resume " + dir + "/none", 1, "model.lidecm is missing");
     refused("tokenize --model " + dir + "/missing.lidecm " + data + "/smooth/0.png -o " + dir + "/t.tok", 1,
             "missing.lidecm");

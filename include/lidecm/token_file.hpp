@@ -2,7 +2,7 @@
 // Token files (DESIGN §6): one image's codebook indices. Layout, all integers
 // little-endian:
 //   8 bytes   magic "LDCMTOK\0"
-//   11 × u32  version (kTokenFileVersion), image height, image width, channels,
+//   9 × u32   version (kTokenFileVersion), image height, image width, channels,
 //             patch size, K, codebook checksum, rows, cols
 //   rows·cols × u16  indices, row-major
 //   u32       CRC-32 (zlib's) of every byte before it

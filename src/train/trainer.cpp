@@ -207,24 +207,53 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
     return finish(false);
 }
 
+// Creates a folder (and its missing parents); unless keep() is called, removes
+// what it created when it goes out of scope.
+class FolderMade {
+public:
+    explicit FolderMade(const fs::path& dir) {
+        std::error_code ec;
+        for (fs::path p = fs::absolute(dir, ec).lexically_normal(); !p.empty() && !fs::exists(p, ec);
+             p = p.parent_path()) {
+            top_ = p;
+            if (p == p.parent_path()) break;
+        }
+        fs::create_directories(dir, ec);
+        if (ec || !fs::is_directory(dir)) {
+            throw IoError(dir.string() + ": cannot create the run folder (" +
+                          (ec ? ec.message() : std::string("a file of that name exists")) + ")");
+        }
+    }
+    ~FolderMade() {
+        std::error_code ec;
+        if (!kept_ && !top_.empty()) fs::remove_all(top_, ec);
+    }
+    FolderMade(const FolderMade&) = delete;
+    FolderMade& operator=(const FolderMade&) = delete;
+    void keep() const { kept_ = true; }
+
+private:
+    fs::path top_;  // the highest folder this made; empty when the folder existed
+    mutable bool kept_ = false;
+};
+
 }  // namespace
 
 TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const TrainEvents& events, bool overwrite) {
     config_in.validate();
     const RunFiles files{run_dir};
-    std::error_code ec;
-    fs::create_directories(run_dir, ec);
-    if (ec || !fs::is_directory(run_dir)) {
-        throw IoError(run_dir.string() + ": cannot create the run folder (" + ec.message() + ")");
-    }
     if (!overwrite && fs::exists(files.model())) {
         throw IoError(run_dir.string() + ": already holds a run (model.lidecm); continue it with --resume " +
                       run_dir.string() + ", or pass --overwrite");
     }
+    // The folder is made first, so an unwritable place is reported before the data
+    // is read; what this call made is removed again if the run fails to start.
+    const FolderMade made(run_dir);
     Dataset dataset = open_dataset(config_in);
     report_skipped(dataset, events);
     log(events, dataset.description());
     if (overwrite) {  // nothing of an earlier run may pass for this one's
+        std::error_code ec;
         for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
             const std::string name = entry.path().filename().string();
             if (name == "best.lidecm" || (name.rfind("epoch_", 0) == 0 && entry.path().extension() == ".lidecm")) {
@@ -246,6 +275,7 @@ TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const T
     // A checkpoint before the first batch: from here on the folder always holds a
     // model that --resume continues, whenever the run is stopped or killed.
     save_model(run.model, files.model());
+    made.keep();
     return run_epochs(run, files, events, true);
 }
 

@@ -6,6 +6,7 @@
 // figures (used fraction, perplexity, quantisation MSE).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace lidecm {
@@ -13,6 +14,10 @@ namespace lidecm {
 /// Range of K: token files and assignments store each index as a uint16.
 inline constexpr int kMinCodes = 2;
 inline constexpr int kMaxCodes = 65'536;
+/// Whether K is in [kMinCodes, kMaxCodes].
+constexpr bool valid_num_codes(int num_codes) { return num_codes >= kMinCodes && num_codes <= kMaxCodes; }
+/// "[2, 65536]": K's range as error messages print it.
+std::string num_codes_range();
 
 /// Options of the codebook and of train_kmeans.
 struct CodebookOptions {

@@ -26,11 +26,6 @@ namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-bool valid_size(int num_codes) { return num_codes >= kMinCodes && num_codes <= kMaxCodes; }
-
-// Built from a std::string: GCC 12 warns falsely (-Wrestrict) on "[" + std::to_string(a constant).
-std::string size_range() { return std::string("[") + std::to_string(kMinCodes) + ", " + std::to_string(kMaxCodes) + "]"; }
-
 float sq_distance(const float* a, const float* b, int dim) {
     float acc = 0.0f;
 #pragma omp simd reduction(+ : acc)
@@ -40,9 +35,6 @@ float sq_distance(const float* a, const float* b, int dim) {
     }
     return acc;
 }
-
-// Uniform in [0, 1) from the generator's raw bits: std::uniform_real_distribution
-// is implementation-defined, and a seed must give the same codebook everywhere.
 
 // One D² draw of k-means++ among n rows whose squared distances to the
 // nearest chosen codeword are min_sq (k codewords chosen so far).
@@ -80,9 +72,14 @@ void require_data(const float* data, std::size_t n, int dim, const char* what) {
 
 }  // namespace
 
+// Built from a std::string: GCC 12 warns falsely (-Wrestrict) on "[" + std::to_string(a constant).
+std::string num_codes_range() {
+    return std::string("[") + std::to_string(kMinCodes) + ", " + std::to_string(kMaxCodes) + "]";
+}
+
 void validate(const CodebookOptions& options) {
-    require(valid_size(options.num_codes), "num_codes",
-            "must be in " + size_range() + ", got " + std::to_string(options.num_codes));
+    require(valid_num_codes(options.num_codes), "num_codes",
+            "must be in " + num_codes_range() + ", got " + std::to_string(options.num_codes));
     require(options.kmeans_iterations >= 0, "kmeans_iterations",
             "must be >= 0, got " + std::to_string(options.kmeans_iterations));
     require(options.block_rows >= 1, "block_rows", "must be >= 1, got " + std::to_string(options.block_rows));
@@ -92,8 +89,8 @@ void validate(const CodebookOptions& options) {
 
 CodebookStats::CodebookStats(int num_codes_, int dim_)
     : num_codes(num_codes_), dim(dim_) {
-    require(valid_size(num_codes_), "codebook stats",
-            "num_codes must be in " + size_range() + ", got " + std::to_string(num_codes_));
+    require(valid_num_codes(num_codes_), "codebook stats",
+            "num_codes must be in " + num_codes_range() + ", got " + std::to_string(num_codes_));
     require(dim_ >= 1, "codebook stats", "dimension must be >= 1, got " + std::to_string(dim_));
     sums.assign(std::size_t(num_codes_) * std::size_t(dim_), 0.0);
     counts.assign(std::size_t(num_codes_), 0);
@@ -176,8 +173,8 @@ Codebook::Codebook(int num_codes, int dim, std::vector<float> values, std::vecto
                    std::vector<std::uint64_t> epoch_usage)
     : num_codes_(num_codes), dim_(dim), values_(std::move(values)), counts_(std::move(counts)),
       epoch_usage_(std::move(epoch_usage)) {
-    require(valid_size(num_codes), "codebook",
-            "num_codes must be in " + size_range() + ", got " + std::to_string(num_codes));
+    require(valid_num_codes(num_codes), "codebook",
+            "num_codes must be in " + num_codes_range() + ", got " + std::to_string(num_codes));
     require(dim >= 1, "codebook", "dimension must be >= 1, got " + std::to_string(dim));
     const std::size_t expected = std::size_t(num_codes) * std::size_t(dim);
     require(values_.size() == expected, "codebook",

@@ -42,9 +42,8 @@ std::string geometry_problem(const TokenGrid& g) {
         return "patch size " + std::to_string(g.patch_size) + " is larger than the " +
                std::to_string(g.image_height) + "x" + std::to_string(g.image_width) + " image";
     }
-    if (g.num_codes < kMinCodes || g.num_codes > kMaxCodes) {
-        return "codebook size K = " + std::to_string(g.num_codes) + " is outside [" + std::to_string(kMinCodes) +
-               ", " + std::to_string(kMaxCodes) + "]";
+    if (!valid_num_codes(g.num_codes)) {
+        return "codebook size K = " + std::to_string(g.num_codes) + " is outside " + num_codes_range();
     }
     if (std::uint64_t(g.rows()) * std::uint64_t(g.cols()) > kMaxTokens) {
         return std::to_string(g.rows()) + "x" + std::to_string(g.cols()) + " tokens is over the limit of " +

@@ -24,9 +24,8 @@ void TrainConfig::validate() const {
     lidecm::validate(dataset);
     require(!data.empty(), "data", "no dataset given");
     const int k = codebook.num_codes;
-    require(k >= kMinCodes && k <= kMaxCodes, "codes",
-            "K must be in [" + std::to_string(kMinCodes) + ", " + std::to_string(kMaxCodes) +
-                "] (token files store 16 bits), got " + std::to_string(k));
+    require(valid_num_codes(k), "codes",
+            "K must be in " + num_codes_range() + " (token files store 16 bits), got " + std::to_string(k));
     lidecm::validate(codebook);  // the fields K's message above does not cover
     require(patch_size >= 1 && patch_size <= dataset.resolution, "patch size",
             "must be in [1, resolution " + std::to_string(dataset.resolution) + "], got " + std::to_string(patch_size));

@@ -230,11 +230,11 @@ public:
     }
     FolderMade(const FolderMade&) = delete;
     FolderMade& operator=(const FolderMade&) = delete;
-    void keep() const { kept_ = true; }
+    void keep() { kept_ = true; }
 
 private:
     fs::path top_;  // the highest folder this made; empty when the folder existed
-    mutable bool kept_ = false;
+    bool kept_ = false;
 };
 
 }  // namespace
@@ -248,7 +248,7 @@ TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const T
     }
     // The folder is made first, so an unwritable place is reported before the data
     // is read; what this call made is removed again if the run fails to start.
-    const FolderMade made(run_dir);
+    FolderMade made(run_dir);
     Dataset dataset = open_dataset(config_in);
     report_skipped(dataset, events);
     log(events, dataset.description());

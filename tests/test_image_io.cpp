@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "lidecm/error.hpp"
 #include "lidecm/image.hpp"
@@ -34,6 +36,92 @@ TEST_F(ImageIo, LosslessFormatsRoundTripAt8Bits) {
         ASSERT_EQ(back.channels, 3) << ext;
         for (std::size_t i = 0; i < img.size(); ++i) ASSERT_NEAR(back.data[i], img.data[i], 0.5 / 255 + 1e-6) << ext;
     }
+}
+
+// Every one of the 65536 levels, k/65535, in a 256×256 grey image.
+Image all_16_bit_levels() {
+    Image img(256, 256, 1);
+    for (std::size_t k = 0; k < img.size(); ++k) img.data[k] = float(double(k) / 65535.0);
+    return img;
+}
+
+TEST_F(ImageIo, SixteenBitFilesKeepEveryLevel) {
+    const Image levels = all_16_bit_levels();
+    for (const std::string ext : {".png", ".pgm", ".tif"}) {
+        save_image(levels, path("l" + ext), SampleDepth::U16);
+        // Read by OpenCV itself, so a wrong loader cannot hide a wrong file.
+        const cv::Mat raw = cv::imread(path("l" + ext), cv::IMREAD_UNCHANGED);
+        ASSERT_EQ(raw.depth(), CV_16U) << ext;
+        EXPECT_EQ(raw.at<std::uint16_t>(4, 210), 1234) << ext;  // 4·256 + 210
+        const LoadedImage back = load_image_with_depth(path("l" + ext));
+        EXPECT_EQ(back.depth, SampleDepth::U16) << ext;
+        ASSERT_EQ(back.image.size(), levels.size()) << ext;
+        for (std::size_t k = 0; k < levels.size(); ++k) {
+            ASSERT_EQ(std::lround(back.image.data[k] * 65535.0), long(k)) << ext << " level " << k;
+        }
+        save_image(back.image, path("again" + ext), SampleDepth::U16);
+        EXPECT_EQ(test::read_file(path("again" + ext)), test::read_file(path("l" + ext))) << ext;
+    }
+}
+
+TEST_F(ImageIo, FloatTiffRoundTripsExactly) {
+    const Image img = test::noise_texture(17, 23, 3, 7);
+    save_image(img, path("f.tif"), SampleDepth::F32);
+    EXPECT_EQ(cv::imread(path("f.tif"), cv::IMREAD_UNCHANGED).depth(), CV_32F);
+    const LoadedImage back = load_image_with_depth(path("f.tif"));
+    EXPECT_EQ(back.depth, SampleDepth::F32);
+    EXPECT_EQ(back.image.channels, 3);
+    EXPECT_EQ(back.image.data, img.data);
+}
+
+TEST_F(ImageIo, FloatValuesOutsideTheUnitRangeAreClamped) {
+    cv::Mat m(1, 4, CV_32F);
+    m.at<float>(0) = -0.5f;
+    m.at<float>(1) = 0.25f;
+    m.at<float>(2) = 1.0f;
+    m.at<float>(3) = 1.5f;
+    ASSERT_TRUE(cv::imwrite(path("wide.tif"), m));
+    const LoadedImage back = load_image_with_depth(path("wide.tif"));
+    EXPECT_EQ(back.depth, SampleDepth::F32);
+    EXPECT_EQ(back.image.data, (std::vector<float>{0.0f, 0.25f, 1.0f, 1.0f}));
+    Image wide(1, 2, 1);
+    wide.data = {-2.0f, 3.0f};
+    save_image(wide, path("clamped.tif"), SampleDepth::F32);
+    EXPECT_EQ(load_image(path("clamped.tif")).data, (std::vector<float>{0.0f, 1.0f}));
+}
+
+TEST_F(ImageIo, EightBitFilesStayEightBit) {
+    const Image img = test::colour_blobs(21, 34);
+    for (const std::string ext : {".png", ".bmp", ".ppm", ".tif", ".jpg", ".webp"}) {
+        save_image(img, path("e" + ext));  // U8 is the default
+        EXPECT_EQ(cv::imread(path("e" + ext), cv::IMREAD_UNCHANGED).depth(), CV_8U) << ext;
+        const LoadedImage back = load_image_with_depth(path("e" + ext));
+        EXPECT_EQ(back.depth, SampleDepth::U8) << ext;
+        save_image(back.image, path("again" + ext), back.depth);
+        if (ext != ".jpg" && ext != ".webp") {  // lossless: the same bytes again
+            EXPECT_EQ(test::read_file(path("again" + ext)), test::read_file(path("e" + ext))) << ext;
+        }
+    }
+}
+
+TEST_F(ImageIo, DepthsAFormatCannotHoldAreRefusedNamingTheFile) {
+    const Image img = test::gradient(8, 8, 3);
+    for (const auto& [name, depth] : {std::pair{"x.png", SampleDepth::F32}, std::pair{"x.jpg", SampleDepth::U16},
+                                      std::pair{"x.webp", SampleDepth::U16}, std::pair{"x.pgm", SampleDepth::F32}}) {
+        try {
+            save_image(img, path(name), depth);
+            ADD_FAILURE() << name << " saved as " << to_string(depth);
+        } catch (const IoError& e) {
+            EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_TRUE(fs::is_empty(dir));
+    EXPECT_EQ(deepest_depth_for("a.TIFF"), SampleDepth::F32);
+    EXPECT_EQ(deepest_depth_for("a.png"), SampleDepth::U16);
+    EXPECT_EQ(deepest_depth_for("a.jpeg"), SampleDepth::U8);
+    EXPECT_THROW(deepest_depth_for("a.gif"), IoError);
+    EXPECT_TRUE(has_image_extension("dir/A.JPG"));
+    EXPECT_FALSE(has_image_extension("notes.txt"));
 }
 
 TEST_F(ImageIo, GreyStaysGreyAndLossyFormatsStayClose) {

@@ -51,19 +51,45 @@ struct ImageHeader {
 /// `name` when the bytes are not a supported format or the header is cut short.
 ImageHeader read_image_header(const std::vector<unsigned char>& bytes, const std::string& name);
 
+/// Sample type of an encoded image: what a file held, and what save_image writes.
+/// Ordered: a format that holds a depth holds every shallower one.
+enum class SampleDepth { U8, U16, F32 };
+/// "8-bit", "16-bit" or "32-bit float".
+const char* to_string(SampleDepth depth);
+
+/// A decoded image and the sample type its file held (64-bit float files count as F32).
+struct LoadedImage {
+    Image image;
+    SampleDepth depth = SampleDepth::U8;
+};
+
 /// Loads PNG, JPEG, BMP, PPM/PGM, TIFF or WebP. Grey files give C = 1, colour
-/// files C = 3 (alpha dropped), 16-bit files are scaled to [0, 1].
+/// files C = 3 (alpha dropped). 8- and 16-bit samples are scaled to [0, 1]; float
+/// samples (TIFF) are taken as [0, 1] values and clamped to it.
 /// Throws IoError for missing, unreadable, empty, corrupt or oversized files.
+LoadedImage load_image_with_depth(const std::filesystem::path& path, const LoadOptions& options = {});
+/// load_image_with_depth without the depth.
 Image load_image(const std::filesystem::path& path, const LoadOptions& options = {});
 
 /// Decodes an image held in memory (what load_image does after reading the file).
 Image decode_image(const std::vector<unsigned char>& bytes, const std::string& name,
                    const LoadOptions& options = {});
 
-/// Saves 8 bits per channel in the format named by the extension (.png, .jpg,
-/// .jpeg, .bmp, .ppm, .pgm, .tif, .tiff, .webp). Writes a temporary file next to
-/// the target and renames it, so a failure never leaves a partial file.
-void save_image(const Image& image, const std::filesystem::path& path);
+/// Whether save_image knows `path`'s extension (case-insensitive): .png, .jpg, .jpeg,
+/// .bmp, .ppm, .pgm, .tif, .tiff, .webp.
+bool has_image_extension(const std::filesystem::path& path);
+
+/// The deepest sample type save_image can write in `path`'s format: F32 for TIFF,
+/// U16 for PNG and PPM/PGM, U8 for JPEG, BMP and WebP. IoError for an unknown extension.
+SampleDepth deepest_depth_for(const std::filesystem::path& path);
+
+/// Saves in the format named by the extension with `depth` samples: values are
+/// clamped to [0, 1], then rounded to the nearest level (U8, U16) or written
+/// exactly (F32). A depth deeper than the format holds is refused with an IoError naming
+/// the file (no silent loss of precision; std::min(depth, deepest_depth_for(path))
+/// is the nearest one that fits). Writes a temporary file next to the target and
+/// renames it, so a failure never leaves a partial file.
+void save_image(const Image& image, const std::filesystem::path& path, SampleDepth depth = SampleDepth::U8);
 
 Image to_grey(const Image& image);  ///< ITU-R BT.601 luma; a grey image is returned as is
 Image to_rgb(const Image& image);   ///< grey replicated to 3 channels; RGB returned as is

@@ -43,10 +43,34 @@ void cap_opencv_image_size() {
     });
 }
 
-}  // namespace
+// The formats save_image writes (lower case) and the deepest sample type each holds.
+struct Format {
+    const char* extension;
+    SampleDepth deepest;
+};
+constexpr Format kFormats[] = {{".png", SampleDepth::U16}, {".jpg", SampleDepth::U8},   {".jpeg", SampleDepth::U8},
+                               {".bmp", SampleDepth::U8},  {".ppm", SampleDepth::U16},  {".pgm", SampleDepth::U16},
+                               {".tif", SampleDepth::F32}, {".tiff", SampleDepth::F32}, {".webp", SampleDepth::U8}};
 
-Image decode_image(const std::vector<unsigned char>& bytes, const std::string& name,
-                   const LoadOptions& options) {
+const Format* format_of(const fs::path& path) {
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+    for (const Format& f : kFormats) {
+        if (ext == f.extension) return &f;
+    }
+    return nullptr;
+}
+
+const Format& known_format(const fs::path& path) {
+    const Format* f = format_of(path);
+    if (f == nullptr) {
+        throw IoError(path.string() + ": unknown image extension '" + path.extension().string() +
+                      "' (use .png, .jpg, .bmp, .ppm, .pgm, .tif or .webp)");
+    }
+    return *f;
+}
+
+LoadedImage decode(const std::vector<unsigned char>& bytes, const std::string& name, const LoadOptions& options) {
     cap_opencv_image_size();
     const ImageHeader header = read_image_header(bytes, name);
     const std::int64_t pixels = std::int64_t(header.width) * header.height;
@@ -71,10 +95,11 @@ Image decode_image(const std::vector<unsigned char>& bytes, const std::string& n
         throw IoError(name + ": decoded size differs from the header's (corrupt file)");
     }
     double scale = 1.0;
+    SampleDepth depth = SampleDepth::F32;
     switch (raw.depth()) {
-        case CV_8U: scale = 1.0 / 255.0; break;
-        case CV_16U: scale = 1.0 / 65535.0; break;
-        case CV_32F: case CV_64F: scale = 1.0; break;
+        case CV_8U: scale = 1.0 / 255.0; depth = SampleDepth::U8; break;
+        case CV_16U: scale = 1.0 / 65535.0; depth = SampleDepth::U16; break;
+        case CV_32F: case CV_64F: break;
         default: throw IoError(name + ": unsupported sample type");
     }
     cv::Mat f;
@@ -88,35 +113,62 @@ Image decode_image(const std::vector<unsigned char>& bytes, const std::string& n
     }
     if (!cv::checkRange(rgb)) throw IoError(name + ": image holds NaN or infinite values");
     cv::min(cv::max(rgb, 0.0), 1.0, rgb);
-    return from_mat(rgb);
+    return {from_mat(rgb), depth};
 }
 
-Image load_image(const fs::path& path, const LoadOptions& options) {
+}  // namespace
+
+const char* to_string(SampleDepth depth) {
+    switch (depth) {
+        case SampleDepth::U8: return "8-bit";
+        case SampleDepth::U16: return "16-bit";
+        case SampleDepth::F32: return "32-bit float";
+    }
+    return "?";
+}
+
+Image decode_image(const std::vector<unsigned char>& bytes, const std::string& name, const LoadOptions& options) {
+    return decode(bytes, name, options).image;
+}
+
+LoadedImage load_image_with_depth(const fs::path& path, const LoadOptions& options) {
     std::vector<unsigned char> bytes = read_file_bytes(path, options.max_file_bytes);
     if (bytes.empty()) throw IoError(path.string() + ": file is empty");
-    return decode_image(bytes, path.string(), options);
+    return decode(bytes, path.string(), options);
 }
 
-void save_image(const Image& image, const fs::path& path) {
+Image load_image(const fs::path& path, const LoadOptions& options) { return load_image_with_depth(path, options).image; }
+
+bool has_image_extension(const fs::path& path) { return format_of(path) != nullptr; }
+
+SampleDepth deepest_depth_for(const fs::path& path) { return known_format(path).deepest; }
+
+void save_image(const Image& image, const fs::path& path, SampleDepth depth) {
     require(!image.empty(), path.string(), "cannot save an empty image");
-    std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
-    static const std::vector<std::string> known = {".png", ".jpg", ".jpeg", ".bmp", ".ppm",
-                                                   ".pgm", ".tif", ".tiff", ".webp"};
-    if (std::find(known.begin(), known.end(), ext) == known.end()) {
-        throw IoError(path.string() + ": unknown image extension '" + ext +
-                      "' (use .png, .jpg, .bmp, .ppm, .pgm, .tif or .webp)");
+    const Format& format = known_format(path);
+    if (depth > format.deepest) {
+        throw IoError(path.string() + ": " + format.extension + " cannot hold " + to_string(depth) +
+                      " samples (at most " + to_string(format.deepest) + ")");
     }
+    const std::string ext = format.extension;
     Image out = image;
     if (ext == ".pgm") out = to_grey(image);
     if (ext == ".ppm") out = to_rgb(image);
-    cv::Mat m8;
-    as_mat(out).convertTo(m8, CV_8U, 255.0);  // saturating, rounds to nearest
-    if (m8.channels() == 3) cv::cvtColor(m8, m8, cv::COLOR_RGB2BGR);
+    cv::Mat m;
+    switch (depth) {  // the integer conversions saturate and round to nearest
+        case SampleDepth::U8: as_mat(out).convertTo(m, CV_8U, 255.0); break;
+        case SampleDepth::U16: as_mat(out).convertTo(m, CV_16U, 65535.0); break;
+        case SampleDepth::F32: cv::min(cv::max(as_mat(out), 0.0), 1.0, m); break;
+    }
+    if (m.channels() == 3) cv::cvtColor(m, m, cv::COLOR_RGB2BGR);
     std::vector<unsigned char> bytes;
     bool ok = false;
     try {
-        ok = cv::imencode(ext, m8, bytes);
+        // OpenCV writes 3-channel float TIFF as SGI LogLuv by default, which is lossy; LZW is not.
+        const std::vector<int> params = depth == SampleDepth::F32
+                                            ? std::vector<int>{cv::IMWRITE_TIFF_COMPRESSION, 5 /* LZW */}
+                                            : std::vector<int>{};
+        ok = cv::imencode(ext, m, bytes, params);
     } catch (const cv::Exception& e) {
         throw IoError(path.string() + ": cannot encode (" + e.err + ")");
     }

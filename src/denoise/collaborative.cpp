@@ -20,7 +20,7 @@ void CollaborativeOptions::validate() const {
     require(std::isfinite(noise_sigma) && noise_sigma >= 0.0, "noise_sigma", "must be a finite number >= 0");
     require(std::isfinite(strength) && strength > 0.0 && strength <= 10.0, "strength", "must be in (0, 10]");
     for (const auto& [value, name] : {std::pair{patch_size_hard, "patch_size_hard"}, {patch_size_wiener, "patch_size_wiener"}}) {
-        require(value == 0 || (value >= 2 && value <= 16), name, "must be 0 (automatic) or in [2, 16]");
+        require(value >= 2 && value <= 16, name, "must be in [2, 16]");
     }
     for (const auto& [value, name] : {std::pair{group_hard, "group_hard"}, {group_wiener, "group_wiener"}}) {
         require(value >= 1 && value <= 256 && (value & (value - 1)) == 0, name, "must be a power of 2 in [1, 256]");
@@ -35,7 +35,7 @@ namespace {
 
 using detail::Planes;
 
-/// Lebrun's switch to larger patches and looser matching for strong noise.
+/// Lebrun's switch to looser matching for strong noise.
 constexpr double kStrongNoise = 40.0 / 255.0;
 
 /// What differs between the two stages.
@@ -222,12 +222,12 @@ StageSpec stage_spec(const CollaborativeOptions& o, double sigma, bool wiener, i
     StageSpec s;
     s.sigma = float(sigma);
     if (!wiener) {
-        s.patch = o.patch_size_hard ? o.patch_size_hard : (strong ? 12 : 8);
+        s.patch = o.patch_size_hard;
         s.max_group = o.group_hard;
         s.max_distance = float((strong ? 5000.0 : 2500.0) * scale);
         s.threshold = float(o.lambda_hard * sigma);
     } else {
-        s.patch = o.patch_size_wiener ? o.patch_size_wiener : (strong ? 11 : 8);
+        s.patch = o.patch_size_wiener;
         s.max_group = o.group_wiener;
         s.max_distance = float((strong ? 3500.0 : 400.0) * scale);
     }
@@ -260,7 +260,8 @@ CollaborativeResult collaborative_denoise(const Image& image, const Collaborativ
         return r;
     }
     auto clock = std::chrono::steady_clock::now();
-    const Planes noisy = detail::to_opponent(image);
+    const int border = options.border;
+    const Planes noisy = detail::to_opponent(image, border);
     r.timings.colour = seconds_since(clock);
     Planes basic = run_stage(noisy, noisy.guide(), hard, options, r.groups);
     r.timings.hard = seconds_since(clock);
@@ -270,7 +271,7 @@ CollaborativeResult collaborative_denoise(const Image& image, const Collaborativ
         basic = run_stage(noisy, basic.guide(), spec, options, r.groups);
         r.timings.wiener = seconds_since(clock);
     }
-    r.image = detail::from_opponent(basic);
+    r.image = detail::from_opponent(basic, border);
     r.timings.colour += seconds_since(clock);
     return r;
 }

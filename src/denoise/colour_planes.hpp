@@ -24,9 +24,11 @@ struct Planes {
 
 /// Grey: one plane. RGB: Y = (R+G+B)/√3, U = (R−B)/√2, V = (R−2G+B)/√6 — an
 /// orthogonal map, so white noise of std σ stays white with std σ in each channel.
-Planes to_opponent(const Image& image);
-/// The inverse map back to HWC, clamped to [0, 1].
-Image from_opponent(const Planes& planes);
+/// `border` px are added on each side by mirroring, so that patches near the
+/// edge have a full search window.
+Planes to_opponent(const Image& image, int border);
+/// The inverse map back to HWC without the border, clamped to [0, 1].
+Image from_opponent(const Planes& planes, int border);
 
 /// Squared distances on the guide plane are this many times those of the mean
 /// of the channels (Y = √3 · mean for RGB).

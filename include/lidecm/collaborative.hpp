@@ -34,6 +34,7 @@ struct CollaborativeOptions {
     double lambda_hard = 2.7;    ///< stage-1 threshold, in units of σ
     double kaiser_beta = 0.0;    ///< Kaiser window shape on aggregated patches (0 = flat; Lebrun's 2 measured 0.02 dB worse)
     int border = 0;              ///< px mirrored around the image so edge patches get a full window (16 measured no gain)
+    bool bior_hard = true;       ///< stage 1 transforms patches with bior1.5 (as BM3D) instead of the DCT
     bool wiener = true;          ///< run stage 2 (false: return the stage-1 estimate)
 
     /// Throws InvalidArgument naming the field when a value is out of range.

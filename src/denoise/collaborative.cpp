@@ -46,6 +46,7 @@ struct StageSpec {
     float sigma = 0;         ///< noise std of every opponent channel
     float threshold = 0;     ///< stage 1: hard threshold (λ·σ)
     const Planes* oracle = nullptr;  ///< stage 2: the stage-1 estimate (Wiener oracle); null in stage 1
+    detail::Basis basis = detail::Basis::Dct;  ///< 2-D transform of each patch
 };
 
 /// Corners of the reference patches along one axis: every `step` px, and the last one that fits.
@@ -74,7 +75,7 @@ int floor_pow2(std::size_t n) {
 class StageRunner {
 public:
     StageRunner(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o)
-        : noisy_(noisy), guide_(guide), spec_(spec), dct_(spec.patch),
+        : noisy_(noisy), guide_(guide), spec_(spec), dct_(spec.patch, spec.basis),
           window_(detail::kaiser_window(spec.patch, o.kaiser_beta)),
           match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance},
           rows_(reference_corners(noisy.height, spec.patch, o.step)),
@@ -124,7 +125,7 @@ private:
         const std::size_t plane = std::size_t(out.y1 - out.y0) * std::size_t(w);
         for (int c = 0; c < noisy_.channels; ++c) {
             transform_group(noisy_, c, n, s.matches, s.group.data());
-            const float weight = spec_.oracle ? wiener(c, n, s) : hard_threshold(s.group);
+            const float weight = spec_.oracle ? wiener(c, n, s) : hard_threshold(s.group, kk);
             detail::hadamard(s.group.data(), n, kk);
             float* num = out.num.data() + std::size_t(c) * plane;
             float* den = out.den.data() + std::size_t(c) * plane;
@@ -145,10 +146,11 @@ private:
 
     /// Zeroes coefficients at or below the threshold (never the group's mean, the
     /// first one); returns the aggregation weight 1 / retained.
-    float hard_threshold(std::vector<float>& g) const {
+    float hard_threshold(std::vector<float>& g, int kk) const {
+        const std::vector<float>& gain = dct_.noise_gain();
         int retained = 1;
         for (std::size_t e = 1; e < g.size(); ++e) {
-            if (std::abs(g[e]) > spec_.threshold) {
+            if (std::abs(g[e]) > spec_.threshold * gain[e % std::size_t(kk)]) {
                 ++retained;
             } else {
                 g[e] = 0.0f;
@@ -161,10 +163,13 @@ private:
     float wiener(int c, int n, Scratch& s) const {
         transform_group(*spec_.oracle, c, n, s.matches, s.oracle.data());
         const float var = spec_.sigma * spec_.sigma;
+        const std::vector<float>& gain = dct_.noise_gain();
+        const std::size_t kk = gain.size();
         float energy = 0.0f;
         for (std::size_t e = 0; e < s.group.size(); ++e) {
             const float o2 = s.oracle[e] * s.oracle[e];
-            const float shrink = o2 / (o2 + var);
+            const float g = gain[e % kk];
+            const float shrink = o2 / (o2 + var * g * g);
             s.group[e] *= shrink;
             energy += shrink * shrink;
         }
@@ -174,7 +179,7 @@ private:
     const Planes& noisy_;
     detail::PlaneView guide_;
     StageSpec spec_;
-    detail::Dct2d dct_;
+    detail::Separable2d dct_;
     std::vector<float> window_;
     detail::MatchParams match_;
     std::vector<int> rows_, cols_;
@@ -226,6 +231,7 @@ StageSpec stage_spec(const CollaborativeOptions& o, double sigma, bool wiener, i
         s.max_group = o.group_hard;
         s.max_distance = float((strong ? 5000.0 : 2500.0) * scale);
         s.threshold = float(o.lambda_hard * sigma);
+        s.basis = o.bior_hard && (s.patch & (s.patch - 1)) == 0 ? detail::Basis::Bior15 : detail::Basis::Dct;
     } else {
         s.patch = o.patch_size_wiener;
         s.max_group = o.group_wiener;

@@ -120,8 +120,8 @@ TEST(Collaborative, PsnrFloorOnSamplePhotos) {
     for (const Case& c : {Case{"camera", 28.5}, Case{"astronaut", 27.5}}) {
         const Image clean = center_crop(resize_shorter_side(load_image(resolve_image_argument(std::string("samples:") + c.name)), 128), 128, 128);
         const Image noisy = add_gaussian_noise(clean, 25.0 / 255.0, 2024);
-        CollaborativeOptions o;
-        o.noise_sigma = estimate_noise_sigma(noisy);
+        const CollaborativeOptions o = CollaborativeOptions::for_image(noisy);
+        EXPECT_DOUBLE_EQ(o.noise_sigma, estimate_noise_sigma(noisy));
         const double got = psnr(collaborative_denoise(noisy, o).image, clean);
         EXPECT_GT(got, c.floor_db) << c.name;
     }

@@ -39,6 +39,9 @@ struct CollaborativeOptions {
 
     /// Throws InvalidArgument naming the field when a value is out of range.
     void validate() const;
+
+    /// Blind use, what `lidecm denoise` does: noise_sigma = estimate_noise_sigma(noisy).
+    static CollaborativeOptions for_image(const Image& noisy, double strength = 1.0);
 };
 
 /// Seconds spent in each part of collaborative_denoise.

@@ -13,6 +13,7 @@
 #include "denoise/colour_planes.hpp"
 #include "denoise/group_transform.hpp"
 #include "lidecm/error.hpp"
+#include "lidecm/noise.hpp"
 
 namespace lidecm {
 
@@ -29,6 +30,13 @@ void CollaborativeOptions::validate() const {
     require(search_radius >= 0 && search_radius <= 64, "search_radius", "must be in [0, 64]");
     require(std::isfinite(lambda_hard) && lambda_hard >= 0.0, "lambda_hard", "must be a finite number >= 0");
     require(std::isfinite(kaiser_beta) && kaiser_beta >= 0.0, "kaiser_beta", "must be a finite number >= 0");
+}
+
+CollaborativeOptions CollaborativeOptions::for_image(const Image& noisy, double strength) {
+    CollaborativeOptions o;
+    o.noise_sigma = estimate_noise_sigma(noisy);
+    o.strength = strength;
+    return o;
 }
 
 namespace {

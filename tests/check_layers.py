@@ -14,7 +14,7 @@ LAYERS = ["core", "image", "denoise", "learner", "codebook", "formats", "data", 
 PUBLIC = {
     "core": ["error", "checksum", "file_io", "random"],
     "image": ["image", "noise", "image_grid"],
-    "denoise": ["patches", "graph"],
+    "denoise": ["patches", "graph", "collaborative"],
     "learner": ["em_learner", "adaptive_denoise"],
     "codebook": ["codebook", "tokenizer", "tokens"],
     "formats": ["tensor_file", "token_file"],

@@ -1,0 +1,293 @@
+#include "lidecm/collaborative.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/parallel.hpp"
+#include "denoise/block_matching.hpp"
+#include "denoise/colour_planes.hpp"
+#include "denoise/group_transform.hpp"
+#include "lidecm/error.hpp"
+#include "lidecm/noise.hpp"
+
+namespace lidecm {
+
+void CollaborativeOptions::validate() const {
+    require(std::isfinite(noise_sigma) && noise_sigma >= 0.0, "noise_sigma", "must be a finite number >= 0");
+    require(std::isfinite(strength) && strength > 0.0 && strength <= 10.0, "strength", "must be in (0, 10]");
+    for (const auto& [value, name] : {std::pair{patch_size_hard, "patch_size_hard"}, {patch_size_wiener, "patch_size_wiener"}}) {
+        require(value >= 2 && value <= 16, name, "must be in [2, 16]");
+    }
+    for (const auto& [value, name] : {std::pair{group_hard, "group_hard"}, {group_wiener, "group_wiener"}}) {
+        require(value >= 1 && value <= 256 && (value & (value - 1)) == 0, name, "must be a power of 2 in [1, 256]");
+    }
+    require(step >= 1 && step <= 16, "step", "must be in [1, 16]");
+    require(search_radius >= 0 && search_radius <= 64, "search_radius", "must be in [0, 64]");
+    require(std::isfinite(lambda_hard) && lambda_hard >= 0.0, "lambda_hard", "must be a finite number >= 0");
+    require(std::isfinite(kaiser_beta) && kaiser_beta >= 0.0, "kaiser_beta", "must be a finite number >= 0");
+}
+
+CollaborativeOptions CollaborativeOptions::for_image(const Image& noisy, double strength) {
+    CollaborativeOptions o;
+    o.noise_sigma = estimate_noise_sigma(noisy);
+    o.strength = strength;
+    return o;
+}
+
+namespace {
+
+using detail::Planes;
+
+/// Lebrun's switch to looser matching for strong noise.
+constexpr double kStrongNoise = 40.0 / 255.0;
+
+/// What differs between the two stages.
+struct StageSpec {
+    int patch = 8;
+    int max_group = 16;
+    float max_distance = 0;  ///< matching threshold on the mean squared distance
+    float sigma = 0;         ///< noise std of every opponent channel
+    float threshold = 0;     ///< stage 1: hard threshold (λ·σ)
+    const Planes* oracle = nullptr;  ///< stage 2: the stage-1 estimate (Wiener oracle); null in stage 1
+    detail::Basis basis = detail::Basis::Dct;  ///< 2-D transform of each patch
+};
+
+/// Corners of the reference patches along one axis: every `step` px, and the last one that fits.
+std::vector<int> reference_corners(int size, int k, int step) {
+    std::vector<int> corners;
+    for (int v = 0; v + k <= size; v += step) corners.push_back(v);
+    if (corners.back() != size - k) corners.push_back(size - k);
+    return corners;
+}
+
+/// Weighted sums of filtered patches over the rows [y0, y1) of the image.
+struct Stripe {
+    int y0 = 0, y1 = 0;
+    std::vector<float> num, den;  ///< channel-major, (y1 − y0) × width each
+};
+
+/// Reference rows per stripe: large enough that the window overlap at its edges stays cheap.
+constexpr int kStripeRows = 8;
+
+int floor_pow2(std::size_t n) {
+    int p = 1;
+    while (std::size_t(p) * 2 <= n) p *= 2;
+    return p;
+}
+
+class StageRunner {
+public:
+    StageRunner(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o)
+        : noisy_(noisy), guide_(guide), spec_(spec), dct_(spec.patch, spec.basis),
+          window_(detail::kaiser_window(spec.patch, o.kaiser_beta)),
+          match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance},
+          rows_(reference_corners(noisy.height, spec.patch, o.step)),
+          cols_(reference_corners(noisy.width, spec.patch, o.step)) {}
+
+    [[nodiscard]] std::size_t stripes() const { return (rows_.size() + kStripeRows - 1) / kStripeRows; }
+    [[nodiscard]] std::size_t groups() const { return rows_.size() * cols_.size(); }
+
+    /// Filters every group whose reference row lies in stripe `s`.
+    void run_stripe(std::size_t s, Stripe& out) const {
+        const std::size_t r0 = s * kStripeRows, r1 = std::min(rows_.size(), r0 + kStripeRows);
+        const int k = spec_.patch, w = noisy_.width, ch = noisy_.channels;
+        out.y0 = std::max(0, rows_[r0] - match_.radius);
+        out.y1 = std::min(noisy_.height, rows_[r1 - 1] + match_.radius + k);
+        const std::size_t plane = std::size_t(out.y1 - out.y0) * std::size_t(w);
+        out.num.assign(plane * std::size_t(ch), 0.0f);
+        out.den.assign(plane * std::size_t(ch), 0.0f);
+        Scratch scratch;
+        for (std::size_t r = r0; r < r1; ++r) {
+            for (const int x : cols_) filter_group(rows_[r], x, scratch, out);
+        }
+    }
+
+private:
+    struct Scratch {
+        std::vector<detail::PatchMatch> matches;
+        std::vector<float> group, oracle, patch;
+    };
+
+    void transform_group(const Planes& src, int c, int n, const std::vector<detail::PatchMatch>& m,
+                         float* group) const {
+        const int kk = spec_.patch * spec_.patch;
+        for (int i = 0; i < n; ++i) {
+            dct_.forward(src.at(c, m[std::size_t(i)].y, m[std::size_t(i)].x), src.width, group + std::ptrdiff_t(i) * kk);
+        }
+        detail::hadamard(group, n, kk);
+    }
+
+    void filter_group(int ry, int rx, Scratch& s, Stripe& out) const {
+        detail::match_patches(guide_, ry, rx, match_, s.matches);
+        const int n = floor_pow2(s.matches.size());
+        const int k = spec_.patch, kk = k * k, w = noisy_.width;
+        const std::size_t size = std::size_t(n) * std::size_t(kk);
+        s.group.resize(size);
+        s.oracle.resize(size);
+        s.patch.resize(std::size_t(kk));
+        const std::size_t plane = std::size_t(out.y1 - out.y0) * std::size_t(w);
+        for (int c = 0; c < noisy_.channels; ++c) {
+            transform_group(noisy_, c, n, s.matches, s.group.data());
+            const float weight = spec_.oracle ? wiener(c, n, s) : hard_threshold(s.group, kk);
+            detail::hadamard(s.group.data(), n, kk);
+            float* num = out.num.data() + std::size_t(c) * plane;
+            float* den = out.den.data() + std::size_t(c) * plane;
+            for (int i = 0; i < n; ++i) {
+                dct_.inverse(s.group.data() + std::ptrdiff_t(i) * kk, s.patch.data());
+                const detail::PatchMatch& m = s.matches[std::size_t(i)];
+                for (int y = 0; y < k; ++y) {
+                    const std::size_t row = std::size_t(m.y + y - out.y0) * std::size_t(w) + std::size_t(m.x);
+                    for (int x = 0; x < k; ++x) {
+                        const float a = weight * window_[std::size_t(y * k + x)];
+                        num[row + std::size_t(x)] += a * s.patch[std::size_t(y * k + x)];
+                        den[row + std::size_t(x)] += a;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Zeroes coefficients at or below the threshold (never the group's mean, the
+    /// first one); returns the aggregation weight 1 / retained.
+    float hard_threshold(std::vector<float>& g, int kk) const {
+        const std::vector<float>& gain = dct_.noise_gain();
+        int retained = 1;
+        for (std::size_t e = 1; e < g.size(); ++e) {
+            if (std::abs(g[e]) > spec_.threshold * gain[e % std::size_t(kk)]) {
+                ++retained;
+            } else {
+                g[e] = 0.0f;
+            }
+        }
+        return 1.0f / float(retained);
+    }
+
+    /// Empirical Wiener shrinkage with the stage-1 group as oracle; returns 1 / Σ shrink².
+    float wiener(int c, int n, Scratch& s) const {
+        transform_group(*spec_.oracle, c, n, s.matches, s.oracle.data());
+        const float var = spec_.sigma * spec_.sigma;
+        const std::vector<float>& gain = dct_.noise_gain();
+        const std::size_t kk = gain.size();
+        float energy = 0.0f;
+        for (std::size_t e = 0; e < s.group.size(); ++e) {
+            const float o2 = s.oracle[e] * s.oracle[e];
+            const float g = gain[e % kk];
+            const float shrink = o2 / (o2 + var * g * g);
+            s.group[e] *= shrink;
+            energy += shrink * shrink;
+        }
+        return energy > 0.0f ? 1.0f / energy : 1.0f;
+    }
+
+    const Planes& noisy_;
+    detail::PlaneView guide_;
+    StageSpec spec_;
+    detail::Separable2d dct_;
+    std::vector<float> window_;
+    detail::MatchParams match_;
+    std::vector<int> rows_, cols_;
+};
+
+/// One stage over the whole image: stripes are filtered in waves of one per
+/// thread and added to the image in stripe order, so the sums (and the result)
+/// do not depend on the thread count.
+Planes run_stage(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o,
+                 std::size_t& groups) {
+    const StageRunner runner(noisy, guide, spec, o);
+    groups += runner.groups();
+    Planes num(noisy.height, noisy.width, noisy.channels), den(noisy.height, noisy.width, noisy.channels);
+    const std::size_t wave = std::size_t(std::max(1, omp_get_max_threads()));
+    std::vector<Stripe> stripes(wave);
+    const std::size_t plane = std::size_t(noisy.height) * std::size_t(noisy.width);
+    for (std::size_t first = 0; first < runner.stripes(); first += wave) {
+        const std::size_t count = std::min(wave, runner.stripes() - first);
+        detail::parallel_for(count, [&](std::size_t i) { runner.run_stripe(first + i, stripes[i]); });
+        for (std::size_t i = 0; i < count; ++i) {
+            const Stripe& st = stripes[i];
+            const std::size_t rows = std::size_t(st.y1 - st.y0) * std::size_t(noisy.width);
+            for (int c = 0; c < noisy.channels; ++c) {
+                float* n = num.values.data() + std::size_t(c) * plane + std::size_t(st.y0) * std::size_t(noisy.width);
+                float* d = den.values.data() + std::size_t(c) * plane + std::size_t(st.y0) * std::size_t(noisy.width);
+                const float* sn = st.num.data() + std::size_t(c) * rows;
+                const float* sd = st.den.data() + std::size_t(c) * rows;
+                for (std::size_t e = 0; e < rows; ++e) {
+                    n[e] += sn[e];
+                    d[e] += sd[e];
+                }
+            }
+        }
+    }
+    // Every pixel lies in some reference patch (the last row and column of
+    // references touch the border), so den > 0 everywhere.
+    for (std::size_t e = 0; e < num.values.size(); ++e) num.values[e] /= den.values[e];
+    return num;
+}
+
+StageSpec stage_spec(const CollaborativeOptions& o, double sigma, bool wiener, int channels) {
+    const bool strong = sigma >= kStrongNoise;
+    // Lebrun's matching thresholds are on the 0-255 scale for the mean of the channels.
+    const double scale = detail::guide_distance_scale(channels) / (255.0 * 255.0);
+    StageSpec s;
+    s.sigma = float(sigma);
+    if (!wiener) {
+        s.patch = o.patch_size_hard;
+        s.max_group = o.group_hard;
+        s.max_distance = float((strong ? 5000.0 : 2500.0) * scale);
+        s.threshold = float(o.lambda_hard * sigma);
+        s.basis = o.bior_hard && (s.patch & (s.patch - 1)) == 0 ? detail::Basis::Bior15 : detail::Basis::Dct;
+    } else {
+        s.patch = o.patch_size_wiener;
+        s.max_group = o.group_wiener;
+        s.max_distance = float((strong ? 3500.0 : 400.0) * scale);
+    }
+    return s;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point& t) {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - t).count();
+    t = now;
+    return s;
+}
+
+}  // namespace
+
+CollaborativeResult collaborative_denoise(const Image& image, const CollaborativeOptions& options) {
+    options.validate();
+    require(!image.empty(), "collaborative_denoise", "the image is empty");
+    const double sigma = options.noise_sigma * options.strength;
+    const StageSpec hard = stage_spec(options, sigma, false, image.channels),
+                    wien = stage_spec(options, sigma, true, image.channels);
+    const int need = std::max(hard.patch, options.wiener ? wien.patch : 0);
+    require(image.height >= need && image.width >= need, "collaborative_denoise",
+            "the " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                " image is smaller than the " + std::to_string(need) + "x" + std::to_string(need) + " patch");
+    CollaborativeResult r;
+    r.sigma_used = sigma;
+    if (sigma == 0.0) {
+        r.image = image;
+        return r;
+    }
+    auto clock = std::chrono::steady_clock::now();
+    const int border = options.border;
+    const Planes noisy = detail::to_opponent(image, border);
+    r.timings.colour = seconds_since(clock);
+    Planes basic = run_stage(noisy, noisy.guide(), hard, options, r.groups);
+    r.timings.hard = seconds_since(clock);
+    if (options.wiener) {
+        StageSpec spec = wien;
+        spec.oracle = &basic;
+        basic = run_stage(noisy, basic.guide(), spec, options, r.groups);
+        r.timings.wiener = seconds_since(clock);
+    }
+    r.image = detail::from_opponent(basic, border);
+    r.timings.colour += seconds_since(clock);
+    return r;
+}
+
+}  // namespace lidecm

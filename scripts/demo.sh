@@ -15,7 +15,7 @@ den=runs/denoise
 mkdir -p "$den"
 "$lidecm" noise samples:astronaut --sigma 25 --seed 1234 -o "$den/noisy.png"
 "$lidecm" noise samples:astronaut --sigma 0 -o "$den/clean.png"
-"$lidecm" denoise "$den/noisy.png" -o "$den/denoised.png" --adapt --reference "$den/clean.png" \
+"$lidecm" denoise "$den/noisy.png" -o "$den/denoised.png" --method graph --adapt --reference "$den/clean.png" \
   --summary "$den/summary.json"
 echo "demo: $run holds model.lidecm, metrics.jsonl, report.html (open it in a browser), samples.png and"
 echo "      astronaut_{tokens,refined}.png; $den holds a noisy photo, its denoised version and summary.json"

@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
+#include "lidecm/graph.hpp"
 #include "lidecm/image.hpp"
 #include "cli_runner.hpp"
 #include "synthetic.hpp"
@@ -54,14 +57,16 @@ TEST_F(Cli, HelpDocumentsEveryGraphFlag) {
     const CliRun r = run("denoise --help");
     EXPECT_EQ(r.status, 0);
     for (const char* flag : {"--sigma", "--tau", "--radius", "--sigma-s", "--sigma-f", "--smooth-steps",
-                             "--patch-size", "--stride", "--adapt", "--noise-sigma", "--json", "--iterations"}) {
+                             "--patch-size", "--stride", "--adapt", "--noise-sigma", "--json", "--iterations", "--method",
+                             "--strength"}) {
         EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
     }
 }
 
 TEST_F(Cli, DenoiseWritesTheImageAndAJsonSummary) {
     const std::string out = dir + "/out.png";
-    const CliRun r = run("denoise " + noisy + " -o " + out + " --adapt --iterations 3 --json --reference " + clean);
+    const CliRun r =
+        run("denoise " + noisy + " -o " + out + " --method graph --adapt --iterations 3 --json --reference " + clean);
     ASSERT_EQ(r.status, 0) << r.err;
     const Image img = load_image(out);
     EXPECT_EQ(img.height, 48);
@@ -79,7 +84,8 @@ TEST_F(Cli, DenoiseWritesTheImageAndAJsonSummary) {
 }
 
 TEST_F(Cli, AdaptWritesAnHtmlReportOfItsRounds) {
-    const CliRun r = run("denoise " + noisy + " -o " + dir + "/o.png --adapt --iterations 3 --report " + dir + "/a.html");
+    const CliRun r =
+        run("denoise " + noisy + " -o " + dir + "/o.png --method graph --adapt --iterations 3 --report " + dir + "/a.html");
     ASSERT_EQ(r.status, 0) << r.err;
     const std::string html = test::slurp(dir + "/a.html");
     std::size_t charts = 0;
@@ -95,7 +101,8 @@ TEST_F(Cli, AdaptWritesAnHtmlReportOfItsRounds) {
 }
 
 TEST_F(Cli, FlagsOverrideTheDefaults) {
-    const CliRun r = run("denoise " + noisy + " -o " + dir + "/o.png --json --sigma 0.2 --stride 3 --noise-sigma 20");
+    const CliRun r =
+        run("denoise " + noisy + " -o " + dir + "/o.png --method graph --json --sigma 0.2 --stride 3 --noise-sigma 20");
     ASSERT_EQ(r.status, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["params"]["sigma"].get<double>(), 0.2);
@@ -126,7 +133,7 @@ TEST_F(Cli, BadFilesAreRefused) {
 
 TEST_F(Cli, BadValuesAreRefusedNamingTheFlag) {
     const std::string out = dir + "/out.png";
-    const std::string base = "denoise " + noisy + " -o " + out + " ";
+    const std::string base = "denoise " + noisy + " -o " + out + " --method graph ";
     expect_refused(base + "--sigma nan", "--sigma", out);
     expect_refused(base + "--sigma -1", "--sigma", out);
     expect_refused(base + "--tau 0", "--tau", out);
@@ -138,12 +145,150 @@ TEST_F(Cli, BadValuesAreRefusedNamingTheFlag) {
     expect_refused(base + "--patch-size 64", "--patch-size", out);  // larger than the 48×40 image
     expect_refused(base + "--noise-sigma nan", "--noise-sigma", out);
     expect_refused(base + "--iterations 0", "--iterations", out);
+    for (const char* strength : {"0", "11", "nan", "-1", "x"}) {
+        expect_refused(base + "--strength " + strength, "--strength", out);
+        expect_refused("denoise " + noisy + " -o " + out + " --strength " + strength, "--strength", out);
+    }
+    expect_refused(base + "--method nlm", "--method", out);
 }
 
 TEST_F(Cli, MissingArgumentsAreUsageErrors) {
     EXPECT_EQ(run("").status, 2);
     EXPECT_EQ(run("denoise " + noisy).status, 2);
     EXPECT_EQ(run("frobnicate").status, 2);
+}
+
+TEST_F(Cli, MethodAndStrengthAreReported) {
+    const CliRun c = run("denoise " + noisy + " -o " + dir + "/c.png --json --strength 2");
+    ASSERT_EQ(c.status, 0) << c.err;
+    const auto j = nlohmann::json::parse(c.out);
+    EXPECT_EQ(j["method"], "collaborative");  // the default
+    EXPECT_EQ(j["strength"].get<double>(), 2.0);
+    EXPECT_DOUBLE_EQ(j["noise_sigma_assumed"].get<double>(), 2.0 * j["noise_sigma"].get<double>());
+    EXPECT_GT(j["groups"].get<std::size_t>(), 0u);
+    const CliRun plain = run("denoise " + noisy + " -o " + dir + "/p.png");
+    ASSERT_EQ(plain.status, 0) << plain.err;
+    const Image noisy_image = load_image(noisy);
+    EXPECT_GT(mse(load_image(dir + "/c.png"), noisy_image), mse(load_image(dir + "/p.png"), noisy_image))
+        << "a stronger filter removes more";
+    // graph: the strength multiplies the noise level its defaults are chosen for.
+    const CliRun g = run("denoise " + noisy + " -o " + dir + "/g.png --method graph --noise-sigma 20 --strength 1.5");
+    ASSERT_EQ(g.status, 0) << g.err;
+    EXPECT_NE(g.out.find("graph strength 1.5"), std::string::npos) << g.out;
+    char sigma[32];
+    std::snprintf(sigma, sizeof sigma, "sigma %.4f", recommended_params(1.5 * 20 / 255.0).sigma);
+    EXPECT_NE(g.out.find(sigma), std::string::npos) << g.out << " wanted " << sigma;
+    EXPECT_NE(plain.out.find("collaborative strength 1,"), std::string::npos) << plain.out;
+}
+
+TEST_F(Cli, GraphFlagsAreRefusedWithTheCollaborativeFilter) {
+    const std::string out = dir + "/out.png";
+    for (const std::string flag : {"--sigma 0.1", "--tau 0.02", "--radius 8", "--sigma-s 2", "--sigma-f 0.3",
+                                   "--smooth-steps 1", "--patch-size 8", "--stride 2", "--adapt", "--iterations 2",
+                                   "--perceptual"}) {
+        const std::string name = flag.substr(0, flag.find(' '));
+        expect_refused("denoise " + noisy + " -o " + out + " " + flag, name, out);
+        expect_refused("denoise " + noisy + " -o " + out + " --method collaborative " + flag, name, out);
+        EXPECT_EQ(run("denoise " + noisy + " -o " + out + " " + flag).status, 2) << flag;
+    }
+}
+
+// A 16-bit PNG comes back 16-bit, a float TIFF float, an 8-bit PNG 8-bit (read by OpenCV, not by lidecm).
+TEST_F(Cli, OutputsKeepTheInputsSampleDepth) {
+    fs::create_directories(dir + "/in");
+    const Image img = add_gaussian_noise(test::colour_blobs(48, 40), 0.1, 3);
+    save_image(img, dir + "/in/deep.png", SampleDepth::U16);
+    save_image(img, dir + "/in/float.tif", SampleDepth::F32);
+    save_image(img, dir + "/in/plain.png");
+    const CliRun r = run("denoise " + dir + "/in -o " + dir + "/out --json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto depth_of = [&](const std::string& name) {
+        return cv::imread(dir + "/out/" + name, cv::IMREAD_UNCHANGED).depth();
+    };
+    EXPECT_EQ(depth_of("deep.png"), CV_16U);
+    EXPECT_EQ(depth_of("float.tif"), CV_32F);
+    EXPECT_EQ(depth_of("plain.png"), CV_8U);
+    EXPECT_EQ(nlohmann::json::parse(r.out)[0]["depth"]["output"], "16-bit");
+    // One input to a file of another format: the nearest depth that format holds.
+    const CliRun jpg = run("denoise " + dir + "/in/deep.png -o " + dir + "/deep.jpg");
+    ASSERT_EQ(jpg.status, 0) << jpg.err;
+    EXPECT_EQ(cv::imread(dir + "/deep.jpg", cv::IMREAD_UNCHANGED).depth(), CV_8U);
+    const CliRun tif = run("denoise " + dir + "/in/deep.png -o " + dir + "/deep.tif --method graph");
+    ASSERT_EQ(tif.status, 0) << tif.err;
+    EXPECT_EQ(cv::imread(dir + "/deep.tif", cv::IMREAD_UNCHANGED).depth(), CV_16U);
+}
+
+TEST_F(Cli, ABadFileInABatchIsReportedSkippedAndCounted) {
+    fs::create_directories(dir + "/in");
+    fs::copy_file(noisy, dir + "/in/a.png");
+    std::vector<unsigned char> bytes = test::read_file(noisy);
+    bytes.resize(bytes.size() / 2);
+    std::ofstream(dir + "/in/bad.png", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), long(bytes.size()));
+    fs::copy_file(noisy, dir + "/in/c.png");
+    const std::string out = dir + "/out";  // made by the call
+    const CliRun r = run("denoise " + dir + "/in/a.png " + dir + "/in/bad.png " + dir + "/in/c.png -o " + out + " --json");
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_TRUE(fs::exists(out + "/a.png"));
+    EXPECT_TRUE(fs::exists(out + "/c.png"));
+    EXPECT_FALSE(fs::exists(out + "/bad.png"));
+    EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator{}), 2) << "temporaries left?";
+    std::istringstream lines(r.err);
+    std::vector<std::string> err;
+    for (std::string line; std::getline(lines, line);) err.push_back(line);
+    ASSERT_EQ(err.size(), 2u) << r.err;
+    EXPECT_NE(err[0].find("bad.png"), std::string::npos) << r.err;
+    EXPECT_NE(err[1].find("1 of 3 files failed"), std::string::npos) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.size(), 3u);
+    EXPECT_FALSE(j[0].contains("error"));
+    EXPECT_TRUE(j[1].contains("error"));
+    EXPECT_EQ(j[2]["output"], out + "/c.png");
+
+    // Too small for the filter: named too, alone (exit 2, a bad value for it) or in a batch.
+    save_image(test::gradient(6, 6, 3), dir + "/in/tiny.png");
+    expect_refused("denoise " + dir + "/in/tiny.png -o " + dir + "/t.png", "tiny.png", dir + "/t.png");
+    const CliRun tiny = run("denoise " + dir + "/in/tiny.png " + dir + "/in/a.png -o " + dir + "/out2");
+    EXPECT_EQ(tiny.status, 1);
+    EXPECT_NE(tiny.err.find("tiny.png: "), std::string::npos) << tiny.err;
+    EXPECT_NE(tiny.err.find("1 of 2 files failed"), std::string::npos) << tiny.err;
+    EXPECT_TRUE(fs::exists(dir + "/out2/a.png"));
+}
+
+TEST_F(Cli, AFolderIsItsImageFilesByName) {
+    fs::create_directories(dir + "/in/sub");
+    const std::vector<std::string> names = {"a.bmp", "b.png", "c.PNG", "d.tif", "e.jpg"};
+    for (const char* name : {"e.jpg", "b.png", "d.tif", "a.bmp", "c.PNG", "sub/f.png"}) {
+        fs::copy_file(noisy, dir + "/in/" + name);
+    }
+    std::ofstream(dir + "/in/notes.txt") << "not an image\n";
+    const CliRun r = run("denoise " + dir + "/in -o " + dir + "/out/");
+    ASSERT_EQ(r.status, 0) << r.err;
+    for (const std::string& name : names) EXPECT_TRUE(fs::exists(dir + "/out/" + name)) << name;
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir + "/out"), fs::directory_iterator{}), 5);  // not sub/, notes.txt
+    for (std::size_t i = 1; i < names.size(); ++i) {
+        EXPECT_LT(r.out.find(names[i - 1] + " ->"), r.out.find(names[i] + " ->")) << r.out;
+    }
+    EXPECT_NE(r.out.find("5 files denoised"), std::string::npos) << r.out;
+    fs::create_directories(dir + "/empty");
+    expect_refused("denoise " + dir + "/empty -o " + dir + "/o2/", "empty", dir + "/o2");
+}
+
+TEST_F(Cli, BatchesThatWouldOverwriteAFileAreRefusedUpFront) {
+    fs::create_directories(dir + "/x");
+    fs::create_directories(dir + "/y");
+    fs::copy_file(noisy, dir + "/x/same.png");
+    fs::copy_file(noisy, dir + "/y/same.png");
+    const std::string out = dir + "/out";
+    expect_refused("denoise " + dir + "/x/same.png " + dir + "/y/same.png -o " + out + "/", "same.png", out);
+    expect_refused("denoise " + dir + "/x " + dir + "/y -o " + out + "/", "same.png", out);
+    expect_refused("denoise " + noisy + " " + noisy + " -o " + out + "/", "noisy.png", out);
+    expect_refused("denoise " + dir + "/x -o " + dir + "/x", "would write over", out);
+    // Several inputs need a folder: not an existing file, nor a new name that reads as an image file.
+    const CliRun file = run("denoise " + noisy + " " + clean + " -o " + clean);
+    EXPECT_EQ(file.status, 2);
+    EXPECT_NE(file.err.find("-o " + clean + ": is a file"), std::string::npos) << file.err;
+    expect_refused("denoise " + noisy + " " + clean + " -o " + dir + "/both.png", "both.png", dir + "/both.png");
+    expect_refused("denoise " + noisy + " " + clean + " -o " + out + "/ --reference " + clean, "--reference", out);
 }
 
 }  // namespace

@@ -21,6 +21,12 @@ void ProgressBar::update(int done, int total) {
     std::fflush(stderr);
 }
 
+void ProgressBar::clear() {
+    if (!active_) return;
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+}
+
 void ProgressBar::finish() {
     if (!active_) return;
     std::fprintf(stderr, "\n");
@@ -43,9 +49,10 @@ void validate_as_flags(const GraphParams& params) {
 
 namespace lidecm::cli {
 
-CLI::Validator finite_range(double lo, double hi) {
+CLI::Validator finite_range(double lo, double hi, bool open_low) {
+    const std::string range = (open_low ? "(" : "[") + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]";
     return CLI::Validator(
-        [lo, hi](std::string& text) -> std::string {
+        [lo, hi, open_low, range](std::string& text) -> std::string {
             double v = 0;
             try {
                 std::size_t used = 0;
@@ -55,12 +62,10 @@ CLI::Validator finite_range(double lo, double hi) {
                 return "'" + text + "' is not a number";
             }
             if (!std::isfinite(v)) return "must be a finite number, got '" + text + "'";
-            if (v < lo || v > hi) {
-                return "must be in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "], got " + text;
-            }
+            if (v < lo || v > hi || (open_low && v == lo)) return "must be in " + range + ", got " + text;
             return {};
         },
-        "NUMBER in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]");
+        "NUMBER in " + range);
 }
 
 }  // namespace lidecm::cli

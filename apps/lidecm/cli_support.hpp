@@ -15,6 +15,8 @@ class ProgressBar {
 public:
     explicit ProgressBar(std::string label);
     void update(int done, int total);
+    /// Erases the bar's line, so that a message can be printed; the next update draws it again.
+    void clear();
     void finish();
 
 private:
@@ -30,6 +32,7 @@ void validate_as_flags(const GraphParams& params);
 }  // namespace lidecm::cli
 
 namespace lidecm::cli {
-/// CLI11 check that a number parses, is finite (CLI::Range lets NaN through) and lies in [lo, hi].
-CLI::Validator finite_range(double lo, double hi);
+/// CLI11 check that a number parses, is finite (CLI::Range lets NaN through) and lies in
+/// [lo, hi], or in (lo, hi] when `open_low`.
+CLI::Validator finite_range(double lo, double hi, bool open_low = false);
 }  // namespace lidecm::cli

@@ -1,5 +1,6 @@
 // lidecm command line. Exit status: 0 success, 1 a file could not be read or
-// written, 2 a bad flag or option value, 70 an internal error (a bug: please report).
+// written (denoise of several files: at least one failed), 2 a bad flag or option
+// value, 70 an internal error (a bug: please report).
 #include <cstdio>
 #include <exception>
 
@@ -11,10 +12,12 @@
 int main(int argc, char** argv) {
     CLI::App app{
         "lidecm: self-tuning patch models of images.\n"
-        "Learns patch codebooks, reconstructs images from tokens, and denoises with a patch-graph\n"
-        "diffusion whose parameters a multi-head attention EM learner tunes online.\n"
+        "Learns patch codebooks, reconstructs images from tokens, and denoises by collaborative\n"
+        "filtering of patch groups or by a patch-graph diffusion whose parameters a multi-head\n"
+        "attention EM learner tunes online.\n"
         "Image arguments accept samples:NAME for a built-in sample (e.g. samples:astronaut).\n"
-        "Exit status: 0 ok, 1 unreadable/unwritable file, 2 bad flag or value, 70 internal error,\n130 training interrupted (its state is saved; resume with `lidecm train --resume RUN_DIR`)."};
+        "Exit status: 0 ok, 1 unreadable/unwritable file (denoise: or any of several files failed),\n"
+        "2 bad flag or value, 70 internal error, 130 training interrupted (its state is saved; resume with `lidecm train --resume RUN_DIR`)."};
     app.require_subcommand(1);
     app.set_version_flag("--version", "lidecm 0.1.0");
     lidecm::cli::add_denoise_command(app);

@@ -1,0 +1,69 @@
+#pragma once
+// The parts of `lidecm denoise`: its options, the files one call works on
+// (denoise_plan.cpp) and what is done to one file (denoise_file.cpp).
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "lidecm/adaptive_denoise.hpp"
+#include "lidecm/graph.hpp"
+#include "lidecm/image.hpp"
+
+namespace lidecm::cli {
+
+struct DenoiseOptions {
+    std::vector<std::string> inputs;
+    std::string output, reference, summary_file, report_file;
+    std::string method = "collaborative";  // or "graph"
+    double strength = 1.0;                  // multiplies the noise sigma the filter assumes
+    GraphParams params;                     // only the flags the user set are applied
+    std::optional<double> noise_sigma;      // 0-255 scale
+    bool adapt = false, perceptual = false, json = false;
+    int iterations = AdaptOptions{}.iterations;
+    std::int64_t max_pixels = LoadOptions{}.max_pixels;
+};
+
+/// The flags that only --method graph reads; params takes those the user set.
+struct GraphFlags {
+    CLI::Option *sigma, *tau, *radius, *sigma_s, *sigma_f, *steps, *patch, *stride;
+    CLI::Option *adapt, *iterations, *perceptual;
+};
+
+/// recommended_params(noise_sigma) with the graph flags the user set; InvalidArgument naming the flag.
+GraphParams chosen_params(const DenoiseOptions& o, const GraphFlags& f, double noise_sigma);
+
+/// One input file and where its result goes.
+struct DenoiseJob {
+    std::string input;             ///< as the user named it (a folder's files as FOLDER/NAME)
+    std::filesystem::path source;  ///< the file to read (samples:NAME resolved)
+    std::filesystem::path output;
+};
+
+/// The files of one call. With one input file and an -o that is not a folder,
+/// one job writing -o. Otherwise (several inputs, a folder among them, -o ending
+/// in '/' or naming a folder) -o is a folder, made if missing, and each input is
+/// written to -o/<its file name>. Throws InvalidArgument (exit 2) for an -o that
+/// cannot be that folder, two inputs of one file name, or an output that would
+/// replace its input; IoError for a folder holding no image file.
+struct DenoisePlan {
+    std::vector<DenoiseJob> jobs;
+    bool to_folder = false;
+};
+DenoisePlan plan_denoise(const std::vector<std::string>& inputs, const std::string& output);
+/// Makes the output folder of a plan that has one.
+void make_output_folder(const std::string& output);
+
+/// Denoises one file and writes the result with the input's sample depth (or the
+/// nearest -o's format holds). Returns the JSON summary; prints nothing but the
+/// --adapt progress bar when `progress`. Throws lidecm::Error.
+nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, const GraphFlags& flags, bool progress);
+
+/// The text form of a summary: one line, and one more each for --adapt and --reference.
+void print_summary_text(const nlohmann::json& summary);
+
+}  // namespace lidecm::cli

@@ -155,16 +155,22 @@ private:
     /// Zeroes coefficients at or below the threshold (never the group's mean, the
     /// first one); returns the aggregation weight 1 / retained.
     float hard_threshold(std::vector<float>& g, int kk) const {
-        const std::vector<float>& gain = dct_.noise_gain();
-        int retained = 1;
-        for (std::size_t e = 1; e < g.size(); ++e) {
-            if (std::abs(g[e]) > spec_.threshold * gain[e % std::size_t(kk)]) {
-                ++retained;
-            } else {
-                g[e] = 0.0f;
+        const float* gain = dct_.noise_gain().data();
+        const float mean = g[0];
+        int retained = 0;
+        for (std::size_t first = 0; first < g.size(); first += std::size_t(kk)) {
+            float* v = g.data() + first;
+            for (int e = 0; e < kk; ++e) {
+                const bool keep = std::abs(v[e]) > spec_.threshold * gain[e];
+                retained += keep;
+                v[e] = keep ? v[e] : 0.0f;
             }
         }
-        return 1.0f / float(retained);
+        if (g[0] == 0.0f && mean != 0.0f) {  // the group's mean is always kept
+            g[0] = mean;
+            ++retained;
+        }
+        return 1.0f / float(std::max(retained, 1));
     }
 
     /// Empirical Wiener shrinkage with the stage-1 group as oracle; returns 1 / Σ shrink².
@@ -174,12 +180,15 @@ private:
         const std::vector<float>& gain = dct_.noise_gain();
         const std::size_t kk = gain.size();
         float energy = 0.0f;
-        for (std::size_t e = 0; e < s.group.size(); ++e) {
-            const float o2 = s.oracle[e] * s.oracle[e];
-            const float g = gain[e % kk];
-            const float shrink = o2 / (o2 + var * g * g);
-            s.group[e] *= shrink;
-            energy += shrink * shrink;
+        for (std::size_t first = 0; first < s.group.size(); first += kk) {
+            float* v = s.group.data() + first;
+            const float* o = s.oracle.data() + first;
+            for (std::size_t e = 0; e < kk; ++e) {
+                const float o2 = o[e] * o[e];
+                const float shrink = o2 / (o2 + var * gain[e] * gain[e]);
+                v[e] *= shrink;
+                energy += shrink * shrink;
+            }
         }
         return energy > 0.0f ? 1.0f / energy : 1.0f;
     }

@@ -67,7 +67,7 @@ void run(const DenoiseOptions& o, const FlagSet& flags) {
 
     nlohmann::json summary = {{"input", o.input}, {"output", o.output},
                               {"noise_sigma", sigma_hat * 255.0}, {"noise_sigma_estimated", estimated},
-                              {"noise_estimator", "Donoho-Johnstone MAD of Haar HH"},
+                              {"noise_estimator", "patch PCA (Chen, Zhu & Heng 2015)"},
                               {"initial_params", params}, {"adapt", o.adapt}};
     DenoiseResult result;
     if (o.adapt) {

@@ -36,6 +36,21 @@ Image gradient(int h, int w, int c) {
     return img;
 }
 
+Image textured(int h, int w, int c) {
+    const double two_pi = 6.283185307179586;
+    Image img(h, w, c);
+    for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; ++x) {
+            const double ramp = 0.35 + 0.3 * x / std::max(1, w - 1);
+            const double texture =
+                0.12 * std::sin(two_pi * (x / 3.1 + y / 2.7)) + 0.08 * std::sin(two_pi * (x / 2.3 - y / 4.7));
+            const double steps = (x > w / 3 ? 0.1 : 0.0) + (y > 2 * h / 3 ? -0.1 : 0.0);
+            for (int k = 0; k < c; ++k) img.at(y, x, k) = float(ramp + (1.0 - 0.2 * k) * texture + steps);
+        }
+    }
+    return img;
+}
+
 Image noise_texture(int h, int w, int c, std::uint64_t seed, float lo, float hi) {
     Image img(h, w, c);
     std::mt19937_64 rng(seed);

@@ -12,6 +12,10 @@ Image stripes(int h, int w, int c, int period, float lo = 0.2f, float hi = 0.8f)
 Image checkerboard(int h, int w, int c, int cell, float lo = 0.1f, float hi = 0.9f);
 /// Smooth horizontal ramp 0.1 → 0.9 (each channel shifted a little for RGB).
 Image gradient(int h, int w, int c);
+/// A picture that fools wavelet noise estimates: a horizontal ramp, two strong fine
+/// sinusoidal textures (periods of 2.3 to 4.7 px, across both axes) and two steps;
+/// values stay inside [0.05, 0.95]. Channels differ in amplitude for RGB.
+Image textured(int h, int w, int c);
 /// Uniform noise in [lo, hi] from a seeded generator.
 Image noise_texture(int h, int w, int c, std::uint64_t seed, float lo = 0.0f, float hi = 1.0f);
 /// Grey background with saturated red, green and blue discs.

@@ -129,7 +129,7 @@ nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, cons
         load_seconds = seconds_since(t0);
         summary["noise_sigma"] = sigma_hat * 255.0;
         summary["noise_sigma_estimated"] = estimated;
-        summary["noise_estimator"] = "Donoho-Johnstone MAD of Haar HH";
+        summary["noise_estimator"] = "patch PCA (Chen, Zhu & Heng 2015)";
         denoised = o.method == "graph"
                        ? run_graph(noisy, sigma_hat * o.strength, estimated, job, o, flags, progress, summary)
                        : run_collaborative(noisy, sigma_hat, o, summary);

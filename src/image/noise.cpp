@@ -4,11 +4,13 @@
 #include <cmath>
 #include <vector>
 
+#include "image/noise_pca.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
+namespace {
 
-double estimate_noise_sigma(const Image& image) {
+double haar_mad_sigma(const Image& image) {
     require(image.height >= 2 && image.width >= 2, "noise estimate", "image must be at least 2x2");
     const int h2 = image.height / 2, w2 = image.width / 2;
     std::vector<float> hh(std::size_t(h2) * std::size_t(w2));
@@ -26,6 +28,16 @@ double estimate_noise_sigma(const Image& image) {
         total += double(*mid) / 0.6745;
     }
     return total / image.channels;
+}
+
+}  // namespace
+
+double estimate_noise_sigma(const Image& image, NoiseEstimator estimator) {
+    switch (estimator) {
+        case NoiseEstimator::PatchPca: return detail::patch_pca_sigma(image);
+        case NoiseEstimator::HaarMad: return haar_mad_sigma(image);
+    }
+    throw InvalidArgument("noise estimate: unknown estimator");
 }
 
 }  // namespace lidecm

@@ -2,8 +2,56 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 namespace lidecm::detail {
+namespace {
+
+/// dist[c] = Σ (ref − patch at column c of the line)² for c in [0, span): the sum runs over
+/// the patch and is vectorised across the candidates (contiguous in memory).
+void row_distances(const float* ref, int k, const float* line, int stride, int span, float* dist) {
+    std::fill(dist, dist + span, 0.0f);
+    for (int i = 0; i < k; ++i) {
+        const float* row = line + std::ptrdiff_t(i) * stride;
+        for (int j = 0; j < k; ++j) {
+            const float r = ref[i * k + j];
+            const float* g = row + j;
+            for (int c = 0; c < span; ++c) {
+                const float d = r - g[c];
+                dist[c] += d * d;
+            }
+        }
+    }
+}
+
+/// Candidates summed at once in one vector register (GCC/Clang vector extension:
+/// left to itself the compiler vectorises across the patch instead, 6x slower).
+constexpr int kChunk = 16;
+using Chunk = float __attribute__((vector_size(kChunk * sizeof(float))));
+
+/// The same for a patch side known at compile time, kChunk candidates at a time with
+/// their sums held in a register across the whole patch (1.6x faster than
+/// row_distances); the last chunk overlaps the one before instead of reading past
+/// the window, so it needs span ≥ kChunk. Same sums in the same order: same results.
+template <int K>
+void row_distances_fixed(const float* ref, const float* line, int stride, int span, float* dist) {
+    for (int start = 0; start < span; start += kChunk) {
+        const int c0 = std::min(start, span - kChunk);
+        Chunk acc = {};
+        for (int i = 0; i < K; ++i) {
+            const float* row = line + std::ptrdiff_t(i) * stride + c0;
+            for (int j = 0; j < K; ++j) {
+                Chunk g;
+                std::memcpy(&g, row + j, sizeof g);  // unaligned load
+                const Chunk d = ref[i * K + j] - g;
+                acc += d * d;
+            }
+        }
+        std::memcpy(dist + c0, &acc, sizeof acc);
+    }
+}
+
+}  // namespace
 
 void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::vector<PatchMatch>& out) {
     const int k = p.patch, w = guide.width;
@@ -18,20 +66,12 @@ void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::v
     out.push_back({0.0f, ry, rx});
     std::vector<float> row_dist(std::size_t(span), 0.0f);
     const float scale = 1.0f / float(k * k);
-    // One candidate row at a time, the sum runs over the patch and is vectorised
-    // across the row's candidates (contiguous in memory).
     for (int cy = y0; cy <= y1; ++cy) {
-        std::fill(row_dist.begin(), row_dist.end(), 0.0f);
-        for (int i = 0; i < k; ++i) {
-            const float* line = guide.data + std::size_t(cy + i) * w + x0;
-            for (int j = 0; j < k; ++j) {
-                const float r = ref[i * k + j];
-                const float* g = line + j;
-                for (int c = 0; c < span; ++c) {
-                    const float d = r - g[c];
-                    row_dist[std::size_t(c)] += d * d;
-                }
-            }
+        const float* first_line = guide.data + std::size_t(cy) * w + x0;
+        if (k == 8 && span >= kChunk) {
+            row_distances_fixed<8>(ref, first_line, w, span, row_dist.data());
+        } else {
+            row_distances(ref, k, first_line, w, span, row_dist.data());
         }
         for (int c = 0; c < span; ++c) {
             const float d = row_dist[std::size_t(c)] * scale;

@@ -15,9 +15,9 @@ enum class Basis {
 class Separable2d {
 public:
     Separable2d(int k, Basis basis);
-    /// out (k·k, row-major) = DCT of the k×k patch whose rows start `stride` floats apart at `in`.
+    /// out (k·k, row-major) = A·P·Aᵀ of the k×k patch P whose rows start `stride` floats apart at `in`.
     void forward(const float* in, int stride, float* out) const;
-    /// out (k·k) = inverse DCT of the coefficients `in` (k·k).
+    /// out (k·k) = S·C·Sᵀ of the coefficients C at `in` (k·k): the patch back.
     void inverse(const float* in, float* out) const;
     [[nodiscard]] int size() const { return k_; }
     /// Std of each coefficient (k·k, row-major) when the patch is white noise of std 1:
@@ -25,9 +25,15 @@ public:
     [[nodiscard]] const std::vector<float>& noise_gain() const { return noise_gain_; }
 
 private:
+    /// A k×k matrix M row-major, and its transpose, so both passes of M·P·Mᵀ read rows.
+    struct Matrix {
+        std::vector<float> m, mt;
+    };
+    void apply(const Matrix& matrix, const float* in, int stride, float* out) const;
+
     int k_;
-    std::vector<float> analysis_;    ///< A, row u = basis function u
-    std::vector<float> synthesis_;   ///< Sᵀ = (A⁻¹)ᵀ (= A for the DCT), so both passes read rows
+    Matrix forward_;   ///< A, row u = basis function u
+    Matrix inverse_;   ///< S = A⁻¹ (= Aᵀ for the DCT)
     std::vector<float> noise_gain_;
 };
 

@@ -10,14 +10,24 @@
 
 namespace lidecm {
 
-LearnerOptions training_learner_options() {
+LearnerOptions training_learner_options(Refiner refiner) {
     LearnerOptions o;
+    if (refiner == Refiner::collaborative) return o;
     o.initial.sigma = 0.10;
     o.initial.tau = 0.05;
     o.initial.radius = 8;
     o.initial.sigma_s = 5;
     o.initial.smooth_steps = 0;
     return o;
+}
+
+void select_refiner(TrainConfig& config, Refiner refiner) {
+    const int classes = config.learner.num_classes;
+    config.refine = RefineOptions{};
+    config.refine.refiner = refiner;
+    if (refiner == Refiner::graph) config.refine.keep_codewords = false;
+    config.learner = training_learner_options(refiner);
+    config.learner.num_classes = classes;
 }
 
 void TrainConfig::validate() const {
@@ -37,6 +47,7 @@ void TrainConfig::validate() const {
     require(checkpoint_every >= 0, "checkpoint every", "must be >= 0");
     require(prefetch >= 1, "prefetch", "must be >= 1");
     learner.validate();
+    refine.validate();
 }
 
 std::string to_json(const TrainConfig& config) { return nlohmann::json(config).dump(); }

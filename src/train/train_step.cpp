@@ -6,7 +6,6 @@
 
 #include "core/random_salts.hpp"
 #include "lidecm/codebook.hpp"
-#include "lidecm/graph.hpp"
 #include "lidecm/random.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "train/train_internal.hpp"
@@ -83,11 +82,17 @@ GraphParams refine_params(const TrainingRun& run, int label) {
     return run.labelled ? run.learner.get_parameters(label) : run.learner.get_parameters();
 }
 
-ImageScores score(const Image& target, const Image& token, const GraphParams& params, bool token_ssim) {
+RefineResult refine(const TrainingRun& run, const Image& token, int label, double quant_rms) {
+    const TrainConfig& c = run.model.config;
+    const GraphParams p = refine_params(run, label);
+    return refine_tokens(token, *run.model.codebook, c.patch_size, learner_mapped(c.refine, p, c.learner.initial),
+                         quant_rms, p);
+}
+
+ImageScores score(const Image& target, const Image& token, RefineResult refined, bool token_ssim) {
     ImageScores s;
-    const DenoiseResult d = denoise(token, params);
-    s.refined = d.image;
-    s.smoothness = d.smoothness;
+    s.refined = std::move(refined.image);
+    s.smoothness = refined.smoothness;
     s.mse = mse(s.refined, target);
     s.one_minus_ssim = 1.0 - ssim(s.refined, target);
     s.psnr_refined = capped_psnr(s.refined, target);
@@ -133,7 +138,8 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     m.quant_mse = use.mse;
     m.timings.m_step = since(t);
 
-    // Decode with the updated codewords, refine with the learner's parameters.
+    // Decode with the updated codewords, refine with the learner's parameters at
+    // this batch's quantisation level (its RMS error before the update).
     std::vector<Image> tokens(n_images);
     parallel_for(n_images, [&](std::size_t i) {
         Assignment part;
@@ -144,7 +150,8 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     m.timings.decode = since(t);
     std::vector<ImageScores> scores(n_images);
     parallel_for(n_images, [&](std::size_t i) {
-        scores[i] = score(batch.items[i].image, tokens[i], refine_params(run, batch.items[i].label));
+        const int label = batch.items[i].label;
+        scores[i] = score(batch.items[i].image, tokens[i], refine(run, tokens[i], label, std::sqrt(m.quant_mse)));
     });
     m.timings.refine = since(t);
     std::vector<double> losses(n_images);

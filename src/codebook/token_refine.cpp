@@ -1,0 +1,145 @@
+#include "lidecm/token_refine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/parallel.hpp"
+#include "lidecm/error.hpp"
+#include "lidecm/tokenizer.hpp"
+
+namespace lidecm {
+namespace {
+
+/// Without a graph the collaborative refiner has no smoothness of its own; 0.5
+/// lies between the learner's class thresholds (0.3, 0.7), so its per-class rule
+/// leaves sigma and tau where they are instead of drifting them to a bound, and
+/// in the loss proxy a constant cancels in every loss difference.
+constexpr double kNeutralSmoothness = 0.5;
+
+/// How far inside its codeword's cell a pulled-back tile stays (relative to the
+/// distance to the cell's border): float rounding in the E-step must not tip it over.
+constexpr double kCellMargin = 1e-3;
+
+/// Halvings of a tile's blend before it falls back to the token tile itself.
+constexpr int kMaxHalvings = 6;
+
+/// Copies the visible pixels of tile i, blended token + t·(refined − token), into `out`.
+void blend_tile(const Image& token, const Image& refined, int patch, int cols, std::size_t i, double t, Image& out) {
+    const int y0 = int(i / std::size_t(cols)) * patch, x0 = int(i % std::size_t(cols)) * patch;
+    const int y1 = std::min(token.height, y0 + patch), x1 = std::min(token.width, x0 + patch);
+    const auto tf = float(t);
+    for (int y = y0; y < y1; ++y) {
+        const std::size_t row = (std::size_t(y) * std::size_t(token.width)) * std::size_t(token.channels);
+        for (std::size_t e = row + std::size_t(x0) * token.channels; e < row + std::size_t(x1) * token.channels; ++e) {
+            out.data[e] = token.data[e] + tf * (refined.data[e] - token.data[e]);
+        }
+    }
+}
+
+/// keep_codewords: each tile as far toward `refined` as its own codeword (the
+/// nearest to the token tile) allows. The closed form is checked by encoding
+/// the result again; a tile that still moved (rounding, or a border tile whose
+/// reflected padding reaches a neighbour) is halved, then reset to the token
+/// tile, and if even that fails the whole image is the token image, which
+/// encodes to its own tokens by definition.
+Image keep_codewords(const Image& token, const Image& refined, const Codebook& codebook, int patch,
+                     std::size_t& pulled_back) {
+    const Tiles before = extract_tiles(token, patch), after = extract_tiles(refined, patch);
+    const auto own = codebook.assign(before.values.data(), before.size()).index;
+    std::vector<double> t(before.size());
+    detail::parallel_for(before.size(), [&](std::size_t i) {
+        t[i] = keep_codeword_blend(codebook, own[i], before.tile(i), after.tile(i));
+    });
+    Image out = token;
+    for (std::size_t i = 0; i < t.size(); ++i) blend_tile(token, refined, patch, before.cols, i, t[i], out);
+    for (int round = 0;; ++round) {
+        const Tiles now = extract_tiles(out, patch);
+        const auto got = codebook.assign(now.values.data(), now.size()).index;
+        bool moved = false;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            if (got[i] == own[i]) continue;
+            moved = true;
+            if (t[i] == 0.0) {
+                pulled_back = t.size();
+                return token;
+            }
+            t[i] = round + 1 >= kMaxHalvings ? 0.0 : t[i] * 0.5;
+            blend_tile(token, refined, patch, before.cols, i, t[i], out);
+        }
+        if (!moved) break;
+    }
+    pulled_back = std::size_t(std::count_if(t.begin(), t.end(), [](double v) { return v < 1.0; }));
+    return out;
+}
+
+}  // namespace
+
+CollaborativeOptions refine_filter_defaults() {
+    // Measured on held-out photos (bench/refine_scan, BENCHMARKS.md), with keep_codewords:
+    CollaborativeOptions o;
+    o.lambda_hard = 5.0;    // 2.7 (Gaussian noise) left ~0.1 dB: the error is not white, its texture survives a low threshold
+    o.search_radius = 8;    // 16 was no better (same or 0.01 dB worse) and matches 4× the candidates
+    o.group_wiener = 16;    // 32 was no better and costs ~30 % more
+    return o;
+}
+
+void RefineOptions::validate() const {
+    require(std::isfinite(strength) && strength > 0.0 && strength <= 10.0, "refine strength", "must be in (0, 10]");
+    CollaborativeOptions f = filter;
+    f.strength = strength;
+    f.validate();
+}
+
+RefineOptions learner_mapped(const RefineOptions& base, const GraphParams& learned, const GraphParams& start) {
+    RefineOptions o = base;
+    o.strength = base.strength * learned.sigma / start.sigma;
+    o.filter.lambda_hard = base.filter.lambda_hard * learned.tau / start.tau;
+    return o;
+}
+
+double keep_codeword_blend(const Codebook& codebook, int own, const float* token, const float* refined) {
+    // x(t) = token + t·d stays nearest c_k while, for every j,
+    //   ‖x − c_k‖² ≤ ‖x − c_j‖²  ⇔  2t·d·(c_j − c_k) ≤ ‖c_j − c_k‖² + 2(token − c_k)·(c_k − c_j),
+    // a half-line in t per codeword: the cell's border along d is the smallest bound.
+    const int dim = codebook.dim();
+    const float* ck = codebook.codeword(own);
+    double best = 1.0 / (1.0 - kCellMargin);
+    for (int j = 0; j < codebook.size(); ++j) {
+        if (j == own) continue;
+        const float* cj = codebook.codeword(j);
+        double slope = 0, room = 0;
+        for (int e = 0; e < dim; ++e) {
+            const double diff = double(cj[e]) - double(ck[e]);
+            slope += 2.0 * (double(refined[e]) - double(token[e])) * diff;
+            room += diff * diff - 2.0 * (double(token[e]) - double(ck[e])) * diff;
+        }
+        if (slope > 0) best = std::min(best, std::max(0.0, room) / slope);
+    }
+    return std::min(1.0, best * (1.0 - kCellMargin));
+}
+
+RefineResult refine_tokens(const Image& tokens, const Codebook& codebook, int patch_size, const RefineOptions& options,
+                           double quant_rms, const GraphParams& graph) {
+    options.validate();
+    require(std::isfinite(quant_rms) && quant_rms >= 0.0, "quant_rms", "must be a finite number >= 0");
+    require(!tokens.empty(), "refine_tokens", "the image is empty");
+    RefineResult r;
+    if (options.refiner == Refiner::graph) {
+        const DenoiseResult d = denoise(tokens, graph);
+        r.image = d.image;
+        r.smoothness = d.smoothness;
+    } else {
+        CollaborativeOptions f = options.filter;
+        f.noise_sigma = quant_rms;
+        f.strength = options.strength;
+        const int need = std::max(f.patch_size_hard, f.wiener ? f.patch_size_wiener : 0);
+        // An image smaller than the filter's patch has nothing to group: kept as it is.
+        r.image = tokens.height >= need && tokens.width >= need ? collaborative_denoise(tokens, f).image : tokens;
+        r.smoothness = kNeutralSmoothness;
+    }
+    if (options.keep_codewords) r.image = keep_codewords(tokens, r.image, codebook, patch_size, r.tiles_pulled_back);
+    return r;
+}
+
+}  // namespace lidecm

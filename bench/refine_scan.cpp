@@ -59,7 +59,9 @@ std::vector<Case> load_cases(const Model& model, const std::string& set, int hol
             cases.push_back({file.stem().string(), std::move(img), std::move(token)});
         }
     } else {
-        const Dataset data = Dataset::open(model.config.data, model.config.dataset);
+        DatasetOptions options = model.config.dataset;
+        options.seed = model.config.seed;  // the split training made
+        const Dataset data = Dataset::open(model.config.data, options);
         for (std::size_t id : data.validation_sample(model.config.validation_images)) {
             Item item = data.item(id);
             Image token = decode(cb, encode(cb, item.image, p));

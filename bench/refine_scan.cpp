@@ -13,15 +13,16 @@
 // model's stored quantisation RMS (--level model), the RMS of each image's own
 // token error (--level oracle: what an ideal estimate would give), or a number.
 //
-// Output: one Markdown row per strength: mean token and refined PSNR, mean
-// and worst gain, tiles pulled back (keep_codewords), CPU ms per image (all
-// threads: the machine's load does not change it). --per-image
+// Output: one Markdown row per strength (the ladder's top rung): mean token and
+// refined PSNR, mean and worst gain, tiles pulled back (keep_codewords), the mean
+// rung chosen, CPU ms per image (all threads: the machine's load does not change it). --per-image
 // adds the gain of each image for the last strength.
 //
 //   refine_scan --model FILE [--set heldout|validation] [--strengths 0.5,1,1.5]
 //               [--level model|oracle|NUMBER] [--refiner collaborative|graph]
 //               [--patch 8] [--step 3] [--lambda 5] [--group-hard 16] [--group-wiener 16]
-//               [--search-radius 8] [--no-wiener] [--no-keep-codewords] [--per-image]
+//               [--search-radius 8] [--no-wiener] [--no-keep-codewords] [--steps 6]
+//               [--max-pulled-back 0.075] [--per-image]
 // Every filter flag defaults to RefineOptions{} (the library's token refinement).
 #include <algorithm>
 #include <cmath>
@@ -99,6 +100,10 @@ int main(int argc, char** argv) {
     app.add_option("--level", level, "model, oracle, or a number (0-1 units)");
     app.add_option("--refiner", refiner, "collaborative or graph")->check(CLI::IsMember({"collaborative", "graph"}));
     app.add_option("--patch", patch, "Patch side of both stages")->default_val(patch);
+    app.add_option("--steps", base.strength_steps, "Rungs of the strength ladder (1 = the strength alone)")
+        ->default_val(base.strength_steps);
+    app.add_option("--max-pulled-back", base.max_pulled_back, "Pull-back share the chosen rung may reach (0 = top rung)")
+        ->default_val(base.max_pulled_back);
     app.add_option("--step", f.step, "Reference step")->default_val(f.step);
     app.add_option("--lambda", f.lambda_hard, "Stage-1 threshold in units of sigma")->default_val(f.lambda_hard);
     app.add_option("--group-hard", f.group_hard, "Stage-1 group size")->default_val(f.group_hard);
@@ -125,11 +130,11 @@ int main(int argc, char** argv) {
         oracle_mean /= double(cases.size());
         std::printf("%zu images (%s), mean RMS token error %.4f, model level %.4f\n\n", cases.size(), set.c_str(),
                     oracle_mean, model.quant_rms);
-        std::printf("| strength | token PSNR | refined PSNR | mean gain | worst gain | pulled back | CPU ms/image |\n");
-        std::printf("|---|---|---|---|---|---|---|\n");
+        std::printf("| strength | token PSNR | refined PSNR | mean gain | worst gain | pulled back | rung used | CPU ms/image |\n");
+        std::printf("|---|---|---|---|---|---|---|---|\n");
         std::vector<double> gains(cases.size());
         for (const double s : parse_list(strengths)) {
-            double sum_t = 0, sum_r = 0, worst = 1e9, seconds = 0;
+            double sum_t = 0, sum_r = 0, worst = 1e9, seconds = 0, rung = 0;
             std::size_t pulled = 0, tiles = 0;
             for (std::size_t i = 0; i < cases.size(); ++i) {
                 const Case& c = cases[i];
@@ -147,12 +152,13 @@ int main(int argc, char** argv) {
                 gains[i] = pr - pt;
                 worst = std::min(worst, pr - pt);
                 pulled += r.tiles_pulled_back;
+                rung += r.strength_used;
                 const int ps = model.config.patch_size;
                 tiles += std::size_t((c.image.height + ps - 1) / ps) * std::size_t((c.image.width + ps - 1) / ps);
             }
             const double n = double(cases.size());
-            std::printf("| %.2f | %.2f | %.2f | %+.3f | %+.3f | %.1f %% | %.1f |\n", s, sum_t / n, sum_r / n,
-                        (sum_r - sum_t) / n, worst, 100.0 * double(pulled) / double(tiles), 1000 * seconds / n);
+            std::printf("| %.2f | %.2f | %.2f | %+.3f | %+.3f | %.1f %% | %.2f | %.1f |\n", s, sum_t / n, sum_r / n,
+                        (sum_r - sum_t) / n, worst, 100.0 * double(pulled) / double(tiles), rung / n, 1000 * seconds / n);
             std::fflush(stdout);
         }
         if (per_image) {

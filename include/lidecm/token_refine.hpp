@@ -48,8 +48,18 @@ CollaborativeOptions refine_filter_defaults();
 /// `detokenize --refine` refines as training did).
 struct RefineOptions {
     Refiner refiner = Refiner::collaborative;
-    /// σ the collaborative refiner assumes, in units of the quantisation RMS (measured).
-    double strength = 5.0;
+    /// σ the collaborative refiner assumes, in units of the quantisation RMS: the
+    /// strongest rung of the ladder below (or the one strength when it has one rung).
+    double strength = 6.0;
+    /// Rungs of the strength ladder, strength · 2^(−i/2) for i = 0 … steps − 1
+    /// (6: strength 6 down to 1.06). 1 = always `strength`.
+    int strength_steps = 6;
+    /// Per image, the strongest rung whose keep-codewords pull-back touches at
+    /// most this share of the tiles (found by bisection: 3–4 filter runs). A
+    /// filter that pushes many tiles out of their codeword's cell is fighting
+    /// the tokens; measured, this picks ~1–1.5 for grass and text and 4–6 for
+    /// photos, each near its best fixed strength (BENCHMARKS.md). 0 = off.
+    double max_pulled_back = 0.075;
     /// Pull each refined tile back until its own codeword is again its nearest
     /// (measured: never worse, and it lets a strong filter gain more).
     bool keep_codewords = true;
@@ -66,7 +76,8 @@ struct RefineResult {
     /// The graph's smoothness (seed formula) for the graph refiner; for the
     /// collaborative refiner a neutral 0.5 (it has no graph; see token_refine.cpp).
     double smoothness = 0.0;
-    std::size_t tiles_pulled_back = 0;  ///< keep_codewords: tiles whose refinement was shortened
+    std::size_t tiles_pulled_back = 0;  ///< tiles a keep-codewords pull-back shortens (0 without one)
+    double strength_used = 0.0;         ///< collaborative: the rung chosen (× quant_rms = the σ filtered at)
 };
 
 /// The options a learner's current parameters give (the mapping above): strength
@@ -76,8 +87,8 @@ RefineOptions learner_mapped(const RefineOptions& base, const GraphParams& learn
 
 /// Refines `tokens`, the decode of a token grid made with `codebook` and
 /// `patch_size`: the graph refiner denoises with `graph`; the collaborative
-/// refiner filters at σ = options.strength × quant_rms (an image smaller than
-/// the filter's patch is returned as it is). Throws InvalidArgument for bad
+/// refiner filters at σ = rung × quant_rms, the rung chosen as described at
+/// max_pulled_back (an image smaller than the filter's patch is returned as it is). Throws InvalidArgument for bad
 /// options or a negative or non-finite quant_rms.
 RefineResult refine_tokens(const Image& tokens, const Codebook& codebook, int patch_size, const RefineOptions& options,
                            double quant_rms, const GraphParams& graph);

@@ -51,6 +51,10 @@ struct TrainConfig {
     /// How token reconstructions are refined (training's losses, validation,
     /// samples.png and `detokenize --refine`). Change it with select_refiner.
     RefineOptions refine;
+    /// Images of each training batch refined and scored (losses, the learner's
+    /// updates, the batch's PSNR figures); 0 = all. The collaborative refiner costs
+    /// ~4 filter runs per image, and the learner needs a sample, not the batch.
+    std::size_t refine_per_batch = 4;
     LearnerOptions learner = training_learner_options();  ///< start and bounds (num_classes is set from the data)
     LearnerMode learner_mode = LearnerMode::attention;    ///< the learner variant
 
@@ -59,9 +63,10 @@ struct TrainConfig {
 };
 
 /// Makes `config` refine with `refiner` as training does: collaborative gives
-/// RefineOptions{} and the seed's learner start; graph gives the seed's diffusion
-/// without keep_codewords and training_learner_options(graph) — exactly what
-/// training did before the collaborative refiner existed.
+/// RefineOptions{}, refine_per_batch 4 and the seed's learner start; graph gives
+/// the seed's diffusion without keep_codewords, every image of a batch refined and
+/// training_learner_options(graph) — exactly what training did before the
+/// collaborative refiner existed.
 void select_refiner(TrainConfig& config, Refiner refiner);
 
 /// The config as a JSON object (what model files store) and back. from_json

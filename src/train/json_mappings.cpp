@@ -54,7 +54,7 @@ LIDECM_JSON_FIELDS(ParamBounds, sigma_min, sigma_max, tau_min, tau_max, radius_m
 LIDECM_JSON_FIELDS(LearnerOptions, num_classes, initial, bounds)
 LIDECM_JSON_FIELDS(CollaborativeOptions, noise_sigma, strength, patch_size_hard, patch_size_wiener, group_hard,
                    group_wiener, step, search_radius, lambda_hard, kaiser_beta, border, wiener)
-LIDECM_JSON_FIELDS(RefineOptions, refiner, strength, keep_codewords, filter)
+LIDECM_JSON_FIELDS(RefineOptions, refiner, strength, strength_steps, max_pulled_back, keep_codewords, filter)
 LIDECM_JSON_FIELDS(PatchFeatures, texture, structure, color, spatial)
 LIDECM_JSON_FIELDS(AttentionWeights, texture, structure, color, spatial)
 // An array in this order, not an object: what model files have always held
@@ -93,7 +93,7 @@ LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim
 // ones nlohmann's field macros expect.
 #define LIDECM_TRAIN_CONFIG_FIELDS                                                               \
     data, dataset, patch_size, epochs, batch_size, max_batches, seed, init_images, input_noise, \
-        checkpoint_every, validation_images, sample_images, prefetch, refine, learner, learner_mode
+        checkpoint_every, validation_images, sample_images, prefetch, refine, refine_per_batch, learner, learner_mode
 
 void to_json(nlohmann::json& nlohmann_json_j, const TrainConfig& nlohmann_json_t) {
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, LIDECM_TRAIN_CONFIG_FIELDS))

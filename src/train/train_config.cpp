@@ -25,7 +25,11 @@ void select_refiner(TrainConfig& config, Refiner refiner) {
     const int classes = config.learner.num_classes;
     config.refine = RefineOptions{};
     config.refine.refiner = refiner;
-    if (refiner == Refiner::graph) config.refine.keep_codewords = false;
+    config.refine_per_batch = TrainConfig{}.refine_per_batch;
+    if (refiner == Refiner::graph) {
+        config.refine.keep_codewords = false;
+        config.refine_per_batch = 0;
+    }
     config.learner = training_learner_options(refiner);
     config.learner.num_classes = classes;
 }

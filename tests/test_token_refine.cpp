@@ -68,6 +68,37 @@ TEST(TokenRefine, KeepCodewordsNeverMovesATilesNearestCodeword) {
     EXPECT_TRUE(moved_without);
 }
 
+TEST(TokenRefine, LadderTakesTheStrongestRungWithinThePullBackLimit) {
+    const Codebook cb = small_codebook(3, 8, 12);
+    const Image token = decode(cb, encode(cb, scene(64, 64, 3), 8));
+    const std::size_t tiles = 64;
+    RefineOptions o;
+    o.strength = 8.0;
+    o.strength_steps = 6;
+    o.max_pulled_back = 0.1;
+    const RefineResult chosen = refine_tokens(token, cb, 8, o, 0.1, {});
+    // Every rung on its own, strongest first.
+    std::vector<RefineResult> rungs;
+    RefineOptions fixed = o;
+    fixed.strength_steps = 1;
+    for (int i = 0; i < o.strength_steps; ++i) {
+        fixed.strength = o.strength * std::pow(2.0, -0.5 * i);
+        rungs.push_back(refine_tokens(token, cb, 8, fixed, 0.1, {}));
+    }
+    ASSERT_GT(rungs.front().tiles_pulled_back, std::size_t(0.1 * tiles)) << "the top rung must break the limit here";
+    std::size_t first_fit = rungs.size() - 1;
+    for (std::size_t i = 0; i < rungs.size(); ++i) {
+        if (double(rungs[i].tiles_pulled_back) <= 0.1 * double(tiles)) {
+            first_fit = i;
+            break;
+        }
+    }
+    EXPECT_DOUBLE_EQ(chosen.strength_used, rungs[first_fit].strength_used);
+    EXPECT_EQ(chosen.image.data, rungs[first_fit].image.data);
+    // One rung: the strength itself.
+    EXPECT_DOUBLE_EQ(rungs.front().strength_used, 8.0);
+}
+
 TEST(TokenRefine, KeepCodewordBlendStopsAtTheCellBorder) {
     std::mt19937 rng(5);
     std::uniform_real_distribution<float> u(0.0f, 1.0f);

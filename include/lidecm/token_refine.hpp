@@ -3,30 +3,39 @@
 //
 // The reconstruction differs from the image it stands for by the quantisation
 // error, whose RMS the codebook knows (training measures it on every batch and
-// stores it in the model). The collaborative refiner treats that error as the
-// noise of collaborative_denoise (BM3D class): σ = strength × quant_rms. The
-// error is not white: it is the texture a codeword leaves out plus steps at the
-// tile borders, so the best strength and filter options were measured on
-// held-out photos (bench/refine_scan, BENCHMARKS.md) rather than taken from
-// Gaussian denoising. The graph refiner is the seed's patch-graph diffusion.
+// stores the validation images' level in the model). The collaborative refiner
+// treats that error as the noise of collaborative_denoise (BM3D class):
+// σ = strength × quant_rms. The error is not white noise: it is the texture a
+// codeword leaves out plus steps at the tile borders. Measured on held-out
+// photos and on the demo's validation tiles (bench/refine_scan, BENCHMARKS.md):
+//  - at strength 1 with the Gaussian-noise options the gain is small (+0.4 dB);
+//  - smooth photos gain most far above it (strength 5–6: +1.1 dB), while grass
+//    and text lose there what they gain at 1–1.5: no one strength serves both;
+//  - pulling tiles back into their codeword's cell (keep_codewords) is never
+//    worse and lets a strong filter keep its gain.
+// Hence the defaults: a ladder of strengths, per image the strongest rung whose
+// pull-back touches at most 7.5 % of the tiles — a filter that pushes many tiles
+// out of their cells is fighting what the tokens say. It is blind (needs no
+// original) and lands near each image set's best fixed strength.
 //
-// Optionally (keep_codewords) every refined tile is pulled back toward the
-// token reconstruction by the least amount that keeps its own codeword its
-// nearest: x = token + t·(refined − token) with the largest t ∈ [0, 1] inside
-// the codeword's Voronoi cell, which is a closed form per tile (the ray leaves
-// the cell at min over codewords j of ‖c_k − c_j‖² … / 2(refined − token)·(c_j − c_k),
-// see token_refine.cpp). The result re-encodes to the same tokens as the
-// reconstruction it came from: the refinement adds nothing the tokens deny.
+// keep_codewords: every refined tile is pulled back toward the token
+// reconstruction by the least amount that keeps its own codeword its nearest:
+// x = token + t·(refined − token) with the largest t ∈ [0, 1] inside the
+// codeword's Voronoi cell, a closed form per tile (the ray leaves the cell at the
+// smallest, over codewords j, of the bound each half-space sets; token_refine.cpp).
+// The result is checked by encoding it again, so it always re-encodes to the
+// tokens of the reconstruction it came from: refinement adds nothing the tokens deny.
 //
 // How the learner's parameters drive the collaborative refiner (learner_mapped;
 // the learner's rules are unchanged, it moves sigma and tau as it always has):
-//   strength     = RefineOptions::strength × sigma / sigma₀
+//   strength     = RefineOptions::strength × sigma / sigma₀   (the ladder's top, capped at 10)
 //   lambda_hard  = RefineOptions::filter.lambda_hard × tau / tau₀
 // where sigma₀, tau₀ are the learner's starting values (LearnerOptions::initial),
 // so an untrained learner gives the measured defaults. Training with this
 // refiner starts the learner at the seed's 0.3 / 0.1, so its clamp ranges
 // (sigma ∈ [0.1, 0.5], tau ∈ [0.05, 0.3]) scale them by [1/3, 5/3] and [1/2, 3].
 // radius, sigma_s, sigma_f, smooth_steps, patch and stride mean nothing to it.
+// The graph refiner takes the learner's parameters as they are.
 #include "lidecm/codebook.hpp"
 #include "lidecm/collaborative.hpp"
 #include "lidecm/graph.hpp"

@@ -111,16 +111,22 @@ int main(int argc, char** argv) {
             sum_token += pt;
             sum_refined += pr;
             worst = std::min(worst, pr - pt);
-            std::printf("| %s | %.2f | %.2f | %+.2f | %.2f × %.4f |\n", file.stem().c_str(), pt, pr, pr - pt,
-                        refined.strength_used, level);
+            if (refine.refiner == Refiner::graph) {
+                std::printf("| %s | %.2f | %.2f | %+.2f | (graph) |\n", file.stem().c_str(), pt, pr, pr - pt);
+            } else {
+                std::printf("| %s | %.2f | %.2f | %+.2f | %.2f × %.4f |\n", file.stem().c_str(), pt, pr, pr - pt,
+                            refined.strength_used, level);
+            }
         }
         const double n = double(split.held_out.size());
         std::printf("| **mean** | **%.2f** | **%.2f** | **%+.2f** (worst %+.2f) | |\n", sum_token / n, sum_refined / n,
                     (sum_refined - sum_token) / n, worst);
-        std::printf("\nRefiner %s, quantisation level %.4f. Learned: sigma %.4f, tau %.4f, radius %.1f, sigma_s %.1f, "
-                    "steps %d (collaborative: top strength %.2f, lambda_hard %.2f)\n",
-                    refiner.c_str(), level, learned.sigma, learned.tau, learned.radius, learned.sigma_s,
-                    learned.smooth_steps, refine.strength, refine.filter.lambda_hard);
+        std::printf("\nRefiner %s. Learned: sigma %.4f, tau %.4f, radius %.1f, sigma_s %.1f, steps %d\n", refiner.c_str(),
+                    learned.sigma, learned.tau, learned.radius, learned.sigma_s, learned.smooth_steps);
+        if (refine.refiner == Refiner::collaborative) {
+            std::printf("Collaborative: quantisation level %.4f, top strength %.2f, lambda_hard %.2f\n", level,
+                        refine.strength, refine.filter.lambda_hard);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "train_quality: %s\n", e.what());
         return 1;

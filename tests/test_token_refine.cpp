@@ -1,5 +1,7 @@
 // Token refinement: the keep-codewords constraint, the graph refiner being the
 // seed's diffusion, the learner mapping, and what bad options get.
+#include <omp.h>
+
 #include <cmath>
 #include <random>
 
@@ -36,9 +38,11 @@ Image scene(int h, int w, int channels) {
     return img;
 }
 
+/// One fixed strength (the ladder has its own test).
 RefineOptions collaborative(double strength, bool keep) {
     RefineOptions o;
     o.strength = strength;
+    o.strength_steps = 1;
     o.keep_codewords = keep;
     return o;
 }
@@ -129,6 +133,20 @@ TEST(TokenRefine, KeepCodewordBlendStopsAtTheCellBorder) {
         }
     }
     EXPECT_LT(inside, 200);  // some rays must leave their cell for the test to mean anything
+}
+
+TEST(TokenRefine, OneThreadEqualsTwoThreads) {
+    const Codebook cb = small_codebook(3, 8, 12);
+    const Image token = decode(cb, encode(cb, scene(72, 56, 3), 8));
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const RefineResult one = refine_tokens(token, cb, 8, RefineOptions{}, 0.1, {});
+    omp_set_num_threads(2);
+    const RefineResult two = refine_tokens(token, cb, 8, RefineOptions{}, 0.1, {});
+    omp_set_num_threads(threads);
+    EXPECT_EQ(one.image.data, two.image.data);
+    EXPECT_EQ(one.strength_used, two.strength_used);
+    EXPECT_EQ(one.tiles_pulled_back, two.tiles_pulled_back);
 }
 
 TEST(TokenRefine, GraphRefinerIsTheSeedDiffusion) {

@@ -177,6 +177,9 @@ double delta_std(const std::vector<double>& loss) {
 RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, int epochs, int codes,
                   const fs::path& scratch) {
     TrainConfig c;
+    // The ablation measures the seed's learner on the seed's refiner, as it was
+    // published (docs/ablation); collaborative refinement would change every run.
+    select_refiner(c, Refiner::graph);
     c.data = d.data;
     c.dataset.resolution = d.resolution;
     c.dataset.validation_fraction = 0;  // scored on the held-out set below

@@ -7,14 +7,18 @@
 // the learner on every image), cutting each photo into R×R tiles (--data tiles,
 // the dataset's `tiles` option) or resizing each to R×R (--data resize).
 // Then every held-out photo, resized to 256 on its shorter side and center-
-// cropped to 256×256, is tokenized and decoded (token PSNR) and refined with the
-// learned parameters (refined PSNR).
+// cropped to 256×256, is tokenized and decoded (token PSNR) and refined as
+// `detokenize --refine` refines it: the run's refiner (--refiner, default
+// collaborative) driven by the learned parameters at the model's quantisation
+// level (refined PSNR). With the collaborative refiner the table also shows the
+// rung each photo got.
 //
 // Output: Markdown tables on stdout: per-epoch throughput and time shares, then
 // per held-out image PSNR of the token and refined reconstructions.
 //
 //   train_quality [--data tiles|resize] [--resolution 64] [--codes 512] [--epochs 3] [--batch-size 32]
-//                 [--holdout-every 4]
+//                 [--holdout-every 4] [--refiner collaborative|graph]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -23,8 +27,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/graph.hpp"
 #include "lidecm/samples.hpp"
+#include "lidecm/token_refine.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "lidecm/trainer.hpp"
 #include "photo_tiles.hpp"  // split_photos
@@ -36,7 +40,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Training throughput and held-out quality of lidecm::train on the sample photos"};
     TrainConfig config;
     int holdout_every = 4;
-    std::string data_mode = "tiles";
+    std::string data_mode = "tiles", refiner = "collaborative";
     std::string scratch = (fs::temp_directory_path() / "lidecm_train_quality").string();
     config.epochs = 3;
     app.add_option("--data", data_mode, "Cut the photos into R x R tiles, or resize each to R x R")
@@ -47,6 +51,8 @@ int main(int argc, char** argv) {
     app.add_option("--batch-size", config.batch_size, "Images per batch")->default_val(config.batch_size);
     app.add_option("--holdout-every", holdout_every, "Hold out every N-th sample photo")->default_val(4);
     app.add_option("--scratch", scratch, "Scratch folder for the tiles and the run");
+    app.add_option("--refiner", refiner, "Refinement of token reconstructions")
+        ->check(CLI::IsMember({"collaborative", "graph"}))->default_val(refiner);
     CLI11_PARSE(app, argc, argv);
     try {
         const bench::PhotoSplit split = bench::split_photos(holdout_every);
@@ -56,6 +62,7 @@ int main(int argc, char** argv) {
         for (const auto& file : split.train) fs::copy_file(file, photos / file.filename());
         config.data = photos.string();
         config.dataset.tiles = data_mode == "tiles";
+        select_refiner(config, refiner == "graph" ? Refiner::graph : Refiner::collaborative);
         std::fprintf(stderr, "%zu photos (%s), %zu held out\n", split.train.size(), data_mode.c_str(),
                      split.held_out.size());
         struct EpochTimes {
@@ -91,22 +98,35 @@ int main(int argc, char** argv) {
         std::printf("\nWhole run: %.1f s, %.0f training images/s (including validation and checkpoints)\n\n", r.seconds,
                     r.images_per_second);
         const GraphParams learned = r.model.make_learner().get_parameters();
-        std::printf("| held-out photo (256²) | token PSNR | refined PSNR (learned) | gain |\n|---|---|---|---|\n");
-        double sum_token = 0, sum_refined = 0;
+        const RefineOptions refine = learner_mapped(r.model.config.refine, learned, r.model.config.learner.initial);
+        const double level = refine_level(r.model);
+        std::printf("| held-out photo (256²) | token PSNR | refined PSNR (learned) | gain | rung × level |\n"
+                    "|---|---|---|---|---|\n");
+        double sum_token = 0, sum_refined = 0, worst = 1e9;
         for (const auto& file : split.held_out) {
             const Image img = center_crop(resize_shorter_side(to_rgb(load_image(file)), 256), 256, 256);
             const Image token = decode(*r.model.codebook, encode(*r.model.codebook, img, config.patch_size));
-            const Image refined = denoise(token, learned).image;
-            const double pt = psnr(token, img), pr = psnr(refined, img);
+            const RefineResult refined = refine_tokens(token, *r.model.codebook, config.patch_size, refine, level, learned);
+            const double pt = psnr(token, img), pr = psnr(refined.image, img);
             sum_token += pt;
             sum_refined += pr;
-            std::printf("| %s | %.2f | %.2f | %+.2f |\n", file.stem().c_str(), pt, pr, pr - pt);
+            worst = std::min(worst, pr - pt);
+            if (refine.refiner == Refiner::graph) {
+                std::printf("| %s | %.2f | %.2f | %+.2f | (graph) |\n", file.stem().c_str(), pt, pr, pr - pt);
+            } else {
+                std::printf("| %s | %.2f | %.2f | %+.2f | %.2f × %.4f |\n", file.stem().c_str(), pt, pr, pr - pt,
+                            refined.strength_used, level);
+            }
         }
         const double n = double(split.held_out.size());
-        std::printf("| **mean** | **%.2f** | **%.2f** | **%+.2f** |\n", sum_token / n, sum_refined / n,
-                    (sum_refined - sum_token) / n);
-        std::printf("\nLearned: sigma %.4f, tau %.4f, radius %.1f, sigma_s %.1f, steps %d\n", learned.sigma, learned.tau,
-                    learned.radius, learned.sigma_s, learned.smooth_steps);
+        std::printf("| **mean** | **%.2f** | **%.2f** | **%+.2f** (worst %+.2f) | |\n", sum_token / n, sum_refined / n,
+                    (sum_refined - sum_token) / n, worst);
+        std::printf("\nRefiner %s. Learned: sigma %.4f, tau %.4f, radius %.1f, sigma_s %.1f, steps %d\n", refiner.c_str(),
+                    learned.sigma, learned.tau, learned.radius, learned.sigma_s, learned.smooth_steps);
+        if (refine.refiner == Refiner::collaborative) {
+            std::printf("Collaborative: quantisation level %.4f, top strength %.2f, lambda_hard %.2f\n", level,
+                        refine.strength, refine.filter.lambda_hard);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "train_quality: %s\n", e.what());
         return 1;

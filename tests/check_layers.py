@@ -16,7 +16,7 @@ PUBLIC = {
     "image": ["image", "noise", "image_grid"],
     "denoise": ["patches", "graph", "collaborative"],
     "learner": ["em_learner", "adaptive_denoise"],
-    "codebook": ["codebook", "tokenizer", "tokens"],
+    "codebook": ["codebook", "tokenizer", "tokens", "token_refine"],
     "formats": ["tensor_file", "token_file"],
     "data": ["dataset", "samples"],
     "train": ["train_config", "metrics", "model", "trainer", "json"],

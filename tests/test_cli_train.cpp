@@ -14,7 +14,10 @@
 
 #include "cli_runner.hpp"
 #include "lidecm/image.hpp"
+#include "lidecm/json.hpp"
 #include "lidecm/model.hpp"
+#include "lidecm/token_refine.hpp"
+#include "lidecm/tokenizer.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {
@@ -86,6 +89,36 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     EXPECT_EQ(wrong.status, 1);
     EXPECT_NE(wrong.err.find("another codebook"), std::string::npos) << wrong.err;
     EXPECT_FALSE(fs::exists(dir + "/x.png"));
+}
+
+TEST_F(CliTrain, DetokenizeRefinesWithTheModelsRefiner) {
+    save_image(test::colour_blobs(40, 48), dir + "/photo.png");
+    std::vector<Image> refined;
+    for (const std::string refiner : {"graph", "collaborative"}) {
+        SCOPED_TRACE(refiner);
+        const std::string out = dir + "/" + refiner;
+        const auto t = run(small_run() + " --refiner " + refiner + " --out " + out);
+        ASSERT_EQ(t.status, 0) << t.err;
+        const auto info = run("info " + out + "/model.lidecm");
+        EXPECT_NE(info.out.find("refinement: " + std::string(refiner == "graph" ? "graph" : "collaborative at")),
+                  std::string::npos) << info.out;
+        ASSERT_EQ(run("tokenize --model " + out + "/model.lidecm " + dir + "/photo.png -o " + out + "/p.tok").status, 0);
+        const auto det = run("detokenize --refine --model " + out + "/model.lidecm " + out + "/p.tok -o " + out + "/r.png");
+        ASSERT_EQ(det.status, 0) << det.err;
+        // The library's refinement with the model's refiner, learned parameters and level.
+        const Model m = load_model(out + "/model.lidecm");
+        EXPECT_EQ(nlohmann::json(m.config.refine.refiner).get<std::string>(), refiner);
+        const GraphParams learned = m.make_learner().get_parameters();
+        const Image token = decode(*m.codebook, encode(*m.codebook, load_image(dir + "/photo.png"), 8));
+        const RefineOptions o = learner_mapped(m.config.refine, learned, m.config.learner.initial);
+        save_image(refine_tokens(token, *m.codebook, 8, o, refine_level(m), learned).image, out + "/lib.png");
+        EXPECT_EQ(load_image(out + "/r.png").data, load_image(out + "/lib.png").data);
+        refined.push_back(load_image(out + "/r.png"));
+    }
+    EXPECT_NE(refined[0].data, refined[1].data);
+    const auto bad = run(small_run() + " --refiner median --out " + dir + "/bad");
+    EXPECT_EQ(bad.status, 2);
+    EXPECT_NE(bad.err.find("--refiner"), std::string::npos) << bad.err;
 }
 
 TEST_F(CliTrain, TrainsOnTilesOfTheImages) {

@@ -32,8 +32,32 @@ TEST(JsonMappings, MissingFieldsKeepTheDefaults) {
     const auto c = nlohmann::json::parse(R"({"epochs": 3})").get<TrainConfig>();
     EXPECT_EQ(c.epochs, 3);
     EXPECT_EQ(c.codebook.num_codes, CodebookOptions{}.num_codes);
-    EXPECT_EQ(c.learner.initial.sigma, training_learner_options().initial.sigma);
+    // Without "refine" the config predates the choice of refiner: the graph's, with its learner start.
+    EXPECT_EQ(c.refine.refiner, Refiner::graph);
+    EXPECT_FALSE(c.refine.keep_codewords);
+    EXPECT_EQ(c.refine_per_batch, 0u);
+    EXPECT_EQ(c.learner.initial.sigma, training_learner_options(Refiner::graph).initial.sigma);
+    // With it, every missing field keeps TrainConfig{}'s value.
+    const auto n = nlohmann::json::parse(R"({"epochs": 3, "refine": {"strength": 4}})").get<TrainConfig>();
+    EXPECT_EQ(n.refine.refiner, Refiner::collaborative);
+    EXPECT_EQ(n.refine.strength, 4.0);
+    EXPECT_EQ(n.refine.strength_steps, RefineOptions{}.strength_steps);
+    EXPECT_EQ(n.refine.filter.lambda_hard, RefineOptions{}.filter.lambda_hard);
+    EXPECT_EQ(n.refine_per_batch, TrainConfig{}.refine_per_batch);
+    EXPECT_EQ(n.learner.initial.sigma, training_learner_options().initial.sigma);
     EXPECT_EQ(nlohmann::json::object().get<GraphParams>().stride, GraphParams{}.stride);
+}
+
+TEST(JsonMappings, RefineOptionsRoundTrip) {
+    TrainConfig c;
+    select_refiner(c, Refiner::graph);
+    c.refine.max_pulled_back = 0.05;
+    c.refine.filter.search_radius = 12;
+    const TrainConfig back = nlohmann::json(c).get<TrainConfig>();
+    EXPECT_EQ(back.refine.refiner, Refiner::graph);
+    EXPECT_EQ(back.refine.max_pulled_back, 0.05);
+    EXPECT_EQ(back.refine.filter.search_radius, 12);
+    EXPECT_EQ(nlohmann::json(Refiner::collaborative), "collaborative");
 }
 
 TEST(JsonMappings, PlainStructsRoundTrip) {

@@ -3,8 +3,12 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "lidecm/error.hpp"
+#include "lidecm/graph.hpp"
+#include "lidecm/json.hpp"
+#include "lidecm/tensor_file.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "lidecm/trainer.hpp"
 #include "report_fixture.hpp"
@@ -179,6 +183,92 @@ TEST_F(TrainerTest, UnwritableRunFolderIsAnError) {
     fs::create_directories(dir + "/ro");
     std::ofstream(dir + "/ro/file") << "x";
     EXPECT_THROW(train(config(), dir + "/ro/file/run", {}), IoError);  // a file where a folder should be
+}
+
+// A model file as lidecm wrote it before refinement was selectable: the same
+// tensors, but run.json without "quant_rms" and without config.refine.
+std::vector<unsigned char> as_written_before_refiners(std::vector<unsigned char> bytes) {
+    const TensorFile f = parse_tensor_file(std::move(bytes), "model");
+    TensorFileWriter w;
+    for (const std::string& name : f.names()) {
+        const TensorInfo& info = f.info(name);
+        if (name == "run.json") {
+            const auto text = f.get<std::uint8_t>(name);
+            nlohmann::json run = nlohmann::json::parse(text.begin(), text.end());
+            run.erase("quant_rms");
+            run["config"].erase("refine");
+            run["config"]["learner"]["initial"] = training_learner_options(Refiner::graph).initial;  // such a run's start
+            const std::string edited = run.dump();
+            w.add(name, std::vector<std::uint8_t>(edited.begin(), edited.end()));
+            continue;
+        }
+        switch (info.dtype) {
+            case DType::F32: w.add(name, f.get<float>(name), info.shape); break;
+            case DType::F64: w.add(name, f.get<double>(name), info.shape); break;
+            case DType::U8: w.add(name, f.get<std::uint8_t>(name), info.shape); break;
+            case DType::U64: w.add(name, f.get<std::uint64_t>(name), info.shape); break;
+            default: ADD_FAILURE() << name << " has a dtype this copy does not know";
+        }
+    }
+    for (const auto& [key, value] : f.all_metadata()) {
+        if (key != "format" && key != "format_version" && key != "checksum" && key != "quant_rms") w.set_metadata(key, value);
+    }
+    return w.serialize();
+}
+
+TEST_F(TrainerTest, ModelKeepsItsQuantisationLevel) {
+    const TrainResult r = train(config(), dir + "/run", {});
+    const Model m = load_model(dir + "/run/model.lidecm");
+    // The level of the last epoch: the validation images' RMS token error.
+    EXPECT_GT(m.quant_rms, 0.0);
+    EXPECT_EQ(m.quant_rms, r.last_epoch.refine_level);
+    EXPECT_EQ(refine_level(m), m.quant_rms);
+    Model changed = m;
+    changed.quant_rms = 0.0421;
+    EXPECT_EQ(parse_model(serialize_model(changed), "changed").quant_rms, 0.0421);
+    changed.quant_rms = -1.0;
+    EXPECT_THROW(parse_model(serialize_model(changed), "negative"), IoError);
+    EXPECT_EQ(m.config.refine.refiner, Refiner::collaborative);  // the default
+}
+
+TEST_F(TrainerTest, OldModelFileWithoutLevelOrRefinerStillLoads) {
+    train(config(), dir + "/run", {});
+    const Model now = load_model(dir + "/run/model.lidecm");
+    const Model old = parse_model(as_written_before_refiners(test::read_file(dir + "/run/model.lidecm")), "old");
+    EXPECT_EQ(old.quant_rms, 0.0);
+    EXPECT_EQ(refine_level(old), kFallbackQuantRms);
+    // It refines (and would resume) as it did when written: the graph refiner, no pull-back.
+    EXPECT_EQ(old.config.refine.refiner, Refiner::graph);
+    EXPECT_FALSE(old.config.refine.keep_codewords);
+    EXPECT_EQ(old.config.learner.initial.sigma, training_learner_options(Refiner::graph).initial.sigma);
+    EXPECT_EQ(old.codebook->values(), now.codebook->values());
+    EXPECT_EQ(old.progress.step, now.progress.step);
+}
+
+TEST_F(TrainerTest, GraphRefinerGivesTheSeedsResults) {
+    TrainConfig c = config();
+    select_refiner(c, Refiner::graph);
+    EXPECT_EQ(c.learner.initial.sigma, 0.10);  // training's graph start since before the collaborative refiner
+    const TrainResult r = train(c, dir + "/run", {});
+    const Model m = load_model(dir + "/run/model.lidecm");
+    EXPECT_EQ(m.config.refine.refiner, Refiner::graph);
+    // Validation by hand with the seed's denoiser and the learned per-class parameters.
+    DatasetOptions split = c.dataset;
+    split.seed = c.seed;  // as training opens it
+    const Dataset data = Dataset::open(c.data, split);
+    const EMParameterLearner learner = m.make_learner();
+    const std::vector<std::size_t> ids = data.validation_sample(c.validation_images);
+    ASSERT_FALSE(ids.empty());
+    double refined = 0;
+    for (std::size_t id : ids) {
+        const Item item = data.item(id);
+        const Image token = decode(*m.codebook, encode(*m.codebook, item.image, c.patch_size));
+        refined += std::min(100.0, psnr(denoise(token, learner.get_parameters(item.label)).image, item.image));
+    }
+    EXPECT_DOUBLE_EQ(r.last_epoch.val_psnr_refined, refined / double(ids.size()));
+    // The collaborative default refines differently (so the comparison above can tell them apart).
+    const TrainResult collab = train(config(), dir + "/collab", {});
+    EXPECT_NE(collab.last_epoch.val_psnr_refined, r.last_epoch.val_psnr_refined);
 }
 
 TEST_F(TrainerTest, ImageSmallerThanOnePatchIsRefused) {

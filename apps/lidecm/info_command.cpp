@@ -14,6 +14,7 @@
 #include "lidecm/model.hpp"
 #include "lidecm/tensor_file.hpp"
 #include "lidecm/token_file.hpp"
+#include "lidecm/token_refine.hpp"
 
 namespace lidecm::cli {
 namespace {
@@ -25,6 +26,16 @@ struct InfoFlags {
 
 bool is_token_file(const std::vector<unsigned char>& bytes) {
     return bytes.size() >= 8 && std::string(bytes.begin(), bytes.begin() + 7) == "LDCMTOK";
+}
+
+// What `detokenize --refine` does with this model: its refiner, the quantisation
+// level (the model's own or, for files written before it was stored, the fallback)
+// and the collaborative knobs the learned parameters map to.
+nlohmann::json refinement_json(const Model& m, const GraphParams& learned) {
+    const RefineOptions o = learner_mapped(m.config.refine, learned, m.config.learner.initial);
+    return {{"refiner", o.refiner}, {"quant_rms", refine_level(m)}, {"quant_rms_stored", m.quant_rms > 0},
+            {"top_strength", o.strength}, {"lambda_hard", o.filter.lambda_hard},
+            {"keep_codewords", o.keep_codewords}};
 }
 
 nlohmann::json model_json(const Model& m) {
@@ -57,6 +68,7 @@ nlohmann::json model_json(const Model& m) {
             {"status", {{"sigma", status.sigma}, {"tau", status.tau}, {"radius", status.radius},
                         {"recent_loss", status.recent_loss}}},
             {"parameters", learner.get_parameters()},
+            {"refinement", refinement_json(m, learner.get_parameters())},
             {"classes", classes},
             {"attention", {{"last", m.learner.last_attention}, {"mean", mean},
                            {"updates", history.size()}}},
@@ -85,6 +97,16 @@ void print_model(const nlohmann::json& j) {
     std::printf("attention (mean of %zu updates): texture %.3f, structure %.3f, colour %.3f, spatial %.3f\n",
                 a["updates"].get<std::size_t>(), a["mean"]["texture"].get<double>(), a["mean"]["structure"].get<double>(),
                 a["mean"]["color"].get<double>(), a["mean"]["spatial"].get<double>());
+    const auto& r = j["refinement"];
+    if (r["refiner"] == "graph") {
+        std::printf("refinement: graph diffusion with the learned parameters%s\n",
+                    r["keep_codewords"].get<bool>() ? ", tiles kept in their codeword's cell" : "");
+    } else {
+        std::printf("refinement: collaborative at quantisation RMS %.4f%s, strength up to %.2f, lambda %.2f%s\n",
+                    r["quant_rms"].get<double>(), r["quant_rms_stored"].get<bool>() ? "" : " (not stored: fallback)",
+                    r["top_strength"].get<double>(), r["lambda_hard"].get<double>(),
+                    r["keep_codewords"].get<bool>() ? ", tiles kept in their codeword's cell" : "");
+    }
     const auto& cb = j["codebook"];
     std::printf("codebook: %.1f%% of codes used, perplexity %.1f, checksum %08x\n",
                 100 * cb["used_fraction"].get<double>(), cb["perplexity"].get<double>(), cb["checksum"].get<unsigned>());

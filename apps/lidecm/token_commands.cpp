@@ -5,10 +5,10 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/error.hpp"
-#include "lidecm/graph.hpp"
 #include "lidecm/model.hpp"
 #include "lidecm/samples.hpp"
 #include "lidecm/token_file.hpp"
+#include "lidecm/token_refine.hpp"
 #include "lidecm/tokenizer.hpp"
 
 namespace lidecm::cli {
@@ -39,7 +39,13 @@ void detokenize(const TokenFlags& f) {
         throw IoError(f.input + ": made with another codebook than " + f.model + "'s (checksum or K differ)");
     }
     Image image = decode(*model.codebook, grid);
-    if (f.refine) image = denoise(image, model.make_learner().get_parameters()).image;
+    if (f.refine) {
+        // As training refined: the model's refiner, driven by its learner, at its quantisation level.
+        const TrainConfig& c = model.config;
+        const GraphParams learned = model.make_learner().get_parameters();
+        const RefineOptions options = learner_mapped(c.refine, learned, c.learner.initial);
+        image = refine_tokens(image, *model.codebook, c.patch_size, options, refine_level(model), learned).image;
+    }
     save_image(image, f.output);
 }
 
@@ -58,7 +64,8 @@ void add_tokenize_commands(CLI::App& app) {
     det->add_option("--model", d->model, "Model file whose codebook made the tokens")->required();
     det->add_option("input", d->input, "Token file")->required();
     det->add_option("-o,--output", d->output, "Image to write (format from the extension)")->required();
-    det->add_flag("--refine", d->refine, "Clean the reconstruction with the graph denoiser and the learned parameters");
+    det->add_flag("--refine", d->refine, "Clean the reconstruction as training did: the model's refiner (collaborative or graph) with the "
+                  "learned parameters, at the model's quantisation level");
     det->callback([d] { detokenize(*d); });
 }
 

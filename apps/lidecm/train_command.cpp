@@ -40,6 +40,8 @@ struct TrainFlags {
     double input_noise = TrainConfig{}.input_noise * 255.0;  // 0-255 scale
     bool no_augment = false, overwrite = false, quiet = false, no_report = false;
     std::string learner = learner_name(TrainConfig{}.learner_mode);
+    std::string refiner = nlohmann::json(TrainConfig{}.refine.refiner).get<std::string>();
+    long long refine_per_batch = -1;  // -1: the refiner's own (select_refiner)
     int epochs = 0;
     std::size_t cache_mb = DatasetOptions{}.cache_bytes >> 20;
 };
@@ -105,6 +107,8 @@ void run_train(const TrainFlags& flags) {
         config.dataset.augment = !flags.no_augment;
         config.dataset.cache_bytes = flags.cache_mb << 20;
         config.learner_mode = nlohmann::json(flags.learner).get<LearnerMode>();  // checked by --learner's IsMember
+        select_refiner(config, nlohmann::json(flags.refiner).get<Refiner>());   // checked by --refiner's IsMember
+        if (flags.refine_per_batch >= 0) config.refine_per_batch = std::size_t(flags.refine_per_batch);
         r = train(config, dir, events, flags.overwrite);
     }
     display.end_bar();
@@ -171,6 +175,14 @@ void add_train_command(CLI::App& app) {
         ->default_val(c.validation_images);
     cmd->add_option("--learner", f->learner, "attention (the seed's learner), plain (its update without attention) or fixed (no learner)")
         ->default_val(f->learner)->check(CLI::IsMember({"attention", "plain", "fixed"}));
+    cmd->add_option("--refiner", f->refiner,
+                    "Refinement of token reconstructions: collaborative (patch-group filtering at the codebook's "
+                    "quantisation level) or graph (the seed's graph diffusion)")
+        ->default_val(f->refiner)->check(CLI::IsMember({"collaborative", "graph"}));
+    cmd->add_option("--refine-per-batch", f->refine_per_batch,
+                    "Images of each batch refined for the losses and the learner (0 = all; default: 4 for "
+                    "collaborative, all for graph)")
+        ->check(CLI::Range(0LL, 1LL << 20));
     cmd->add_flag("--no-report", f->no_report, "Do not write RUN_DIR/report.html at the end");
     cmd->add_flag("-q,--quiet", f->quiet, "Print only the final summary");
     cmd->callback([f, cmd] {

@@ -3,6 +3,13 @@
 // current patches (texture, structure, colour, spatial spread), a softmax turns
 // the scores into weights, and the weights scale how far sigma and tau move
 // after each batch. The rules are the seed's; see DESIGN §4 for each one.
+//
+// Its parameters are GraphParams, what the seed's graph diffusion takes. When the
+// collaborative filter refines token reconstructions instead, sigma and tau are
+// mapped onto its knobs relative to the learner's start (learner_mapped in
+// token_refine.hpp): strength = RefineOptions::strength × sigma / sigma₀ and
+// lambda_hard = RefineOptions::filter.lambda_hard × tau / tau₀; it reports a
+// neutral smoothness of 0.5 (no graph), so the per-class rule leaves sigma and tau be.
 #include <string>
 #include <vector>
 

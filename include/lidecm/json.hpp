@@ -10,22 +10,26 @@
 // type's default; a field of the wrong type throws nlohmann::json::exception.
 #include <nlohmann/json_fwd.hpp>
 
+#include "lidecm/collaborative.hpp"
 #include "lidecm/dataset.hpp"
 #include "lidecm/em_learner.hpp"
 #include "lidecm/graph.hpp"
 #include "lidecm/metrics.hpp"
 #include "lidecm/model.hpp"
+#include "lidecm/token_refine.hpp"
 #include "lidecm/train_config.hpp"
 
 namespace lidecm {
 
-// Enums are written by name ("automatic", "cifar10", "attention", …).
+// Enums are written by name ("automatic", "cifar10", "attention", "collaborative", …).
 void to_json(nlohmann::json& j, const DatasetFormat& v);
 void from_json(const nlohmann::json& j, DatasetFormat& v);
 void to_json(nlohmann::json& j, const CifarPart& v);
 void from_json(const nlohmann::json& j, CifarPart& v);
 void to_json(nlohmann::json& j, const LearnerMode& v);
 void from_json(const nlohmann::json& j, LearnerMode& v);
+void to_json(nlohmann::json& j, const Refiner& v);
+void from_json(const nlohmann::json& j, Refiner& v);
 
 void to_json(nlohmann::json& j, const DatasetOptions& v);
 void from_json(const nlohmann::json& j, DatasetOptions& v);
@@ -35,6 +39,10 @@ void to_json(nlohmann::json& j, const ParamBounds& v);
 void from_json(const nlohmann::json& j, ParamBounds& v);
 void to_json(nlohmann::json& j, const LearnerOptions& v);
 void from_json(const nlohmann::json& j, LearnerOptions& v);
+void to_json(nlohmann::json& j, const CollaborativeOptions& v);
+void from_json(const nlohmann::json& j, CollaborativeOptions& v);
+void to_json(nlohmann::json& j, const RefineOptions& v);
+void from_json(const nlohmann::json& j, RefineOptions& v);
 void to_json(nlohmann::json& j, const PatchFeatures& v);
 void from_json(const nlohmann::json& j, PatchFeatures& v);
 void to_json(nlohmann::json& j, const AttentionWeights& v);

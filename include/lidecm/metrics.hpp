@@ -54,6 +54,9 @@ struct EpochMetrics {
     int reseeded = 0;       ///< codewords re-seeded at the end of the epoch
     std::uint64_t validation_images = 0;
     double val_psnr_token = 0, val_psnr_refined = 0, val_ssim_token = 0, val_ssim_refined = 0;
+    /// Quantisation RMS refinement assumes from this epoch on (saved as Model::quant_rms):
+    /// the validation images' token error, or without any the epoch's mean training quant_mse.
+    double refine_level = 0;
     double sigma = 0, tau = 0;
     AttentionWeights attention;  ///< mean over the epoch's batches
     double seconds = 0;

@@ -45,10 +45,24 @@ struct Model {
     LearnerState learner;
     TrainProgress progress;
     ReseedPool reseed_pool;
+    /// RMS quantisation error of the codebook, [0, 1] units: the noise level the
+    /// collaborative refiner assumes (`detokenize --refine`). Training sets it at
+    /// every epoch's end: the validation split's token error, or without one the
+    /// epoch's mean training quant_mse. 0 = unknown (a model file written before
+    /// the field existed); refinement then uses kFallbackQuantRms.
+    double quant_rms = 0.0;
 
     /// A learner with the model's options and state.
     [[nodiscard]] EMParameterLearner make_learner() const;
 };
+
+/// The quantisation RMS refinement assumes for a model that does not know its
+/// own (quant_rms 0, files written before it was stored): the held-out level of
+/// the demo's configuration (K 512, 8×8 RGB tiles), measured in BENCHMARKS.md.
+inline constexpr double kFallbackQuantRms = 0.08;
+
+/// The model's quant_rms, or kFallbackQuantRms when it has none.
+double refine_level(const Model& model);
 
 /// Writes the model atomically (temporary file, fsync, rename).
 void save_model(const Model& model, const std::filesystem::path& path);

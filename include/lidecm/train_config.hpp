@@ -9,14 +9,19 @@
 #include "lidecm/codebook.hpp"
 #include "lidecm/dataset.hpp"
 #include "lidecm/em_learner.hpp"
+#include "lidecm/token_refine.hpp"
 
 namespace lidecm {
 
-/// Where training starts the refinement's parameters: sigma 0.10, tau 0.05,
-/// radius 8, sigma_s 5, no diffusion step, stride 5 (all inside the seed's
-/// bounds). The seed's GraphParams defaults blur token reconstructions (−1.0 dB
-/// on held-out photos, BENCHMARKS.md); these gain about +0.5 dB.
-LearnerOptions training_learner_options();
+/// Where training starts the learner for `refiner`.
+///  - graph: sigma 0.10, tau 0.05, radius 8, sigma_s 5, no diffusion step,
+///    stride 5 (all inside the seed's bounds). The seed's GraphParams defaults
+///    blur token reconstructions (−1.0 dB on held-out photos, BENCHMARKS.md);
+///    these gain about +0.5 dB.
+///  - collaborative: the seed's LearnerOptions{} (sigma 0.3, tau 0.1, the middle
+///    of its ranges), which learner_mapped (token_refine.hpp) turns into the
+///    measured strength and threshold; the learner may then scale them either way.
+LearnerOptions training_learner_options(Refiner refiner = Refiner::collaborative);
 
 /// How the learner takes part in training (the ablation's variants).
 enum class LearnerMode {
@@ -43,6 +48,13 @@ struct TrainConfig {
     std::size_t validation_images = 256;  ///< validation images scored each epoch at most (0 = all), spread evenly
     std::size_t sample_images = 8;      ///< validation images shown in samples.png, spread evenly
     std::size_t prefetch = 2;           ///< batches decoded ahead of the training step
+    /// How token reconstructions are refined (training's losses, validation,
+    /// samples.png and `detokenize --refine`). Change it with select_refiner.
+    RefineOptions refine;
+    /// Images of each training batch refined and scored (losses, the learner's
+    /// updates, the batch's PSNR figures); 0 = all. The collaborative refiner costs
+    /// ~4 filter runs per image, and the learner needs a sample, not the batch.
+    std::size_t refine_per_batch = 4;
     LearnerOptions learner = training_learner_options();  ///< start and bounds (num_classes is set from the data)
     LearnerMode learner_mode = LearnerMode::attention;    ///< the learner variant
 
@@ -50,8 +62,18 @@ struct TrainConfig {
     void validate() const;
 };
 
+/// Makes `config` refine with `refiner` as training does: collaborative gives
+/// RefineOptions{}, refine_per_batch 4 and the seed's learner start; graph gives
+/// the seed's diffusion without keep_codewords, every image of a batch refined and
+/// training_learner_options(graph) — exactly what training did before the
+/// collaborative refiner existed.
+void select_refiner(TrainConfig& config, Refiner refiner);
+
 /// The config as a JSON object (what model files store) and back. from_json
 /// throws IoError naming `name` for malformed JSON or missing/mistyped fields.
+/// A config without "refine" was written before refinement was selectable and
+/// reads as select_refiner(graph) with its stored learner options: such a model
+/// refines and resumes as it did when it was written.
 std::string to_json(const TrainConfig& config);
 TrainConfig train_config_from_json(const std::string& json, const std::string& name);
 

@@ -2,6 +2,7 @@
 #include "lidecm/report.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdint>
 #include <sstream>
 
@@ -97,6 +98,18 @@ void class_table(Page& page, const Model& model) {
     page.html(t.str());
 }
 
+// How the refined rows and figures were made: the run's refiner (token_refine.hpp).
+std::string refinement_note(const Model& model) {
+    const RefineOptions& o = model.config.refine;
+    if (o.refiner == Refiner::graph) return "Refined by the seed's graph diffusion with the learned parameters.";
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "Refined by collaborative filtering at the quantisation RMS %.4f (its strength chosen per image, "
+                  "at most %.2f × the RMS)%s.",
+                  refine_level(model), o.strength, o.keep_codewords ? ", tiles kept in their codeword's cell" : "");
+    return text;
+}
+
 }  // namespace
 
 std::string base64(const std::vector<unsigned char>& bytes) {
@@ -136,7 +149,7 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
         page.chart(line_chart_svg({epoch_series("token", e, [](const EpochMetrics& m) { return m.val_psnr_token; }, false),
                                    epoch_series("refined", e, [](const EpochMetrics& m) { return m.val_psnr_refined; }, false)},
                                   chart("Validation PSNR", "epoch", "PSNR (dB)", r)),
-                   "Held-out validation images, token and refined reconstructions.");
+                   "Held-out validation images, token and refined reconstructions. " + refinement_note(model));
     }
 
     page.heading("Parameters and attention");
@@ -174,7 +187,7 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
     if (std::filesystem::exists(samples)) {
         page.heading("Validation samples");
         page.html("<p class=\"note\">Rows: originals" + std::string(model.config.input_noise > 0 ? ", noisy inputs" : "") +
-                  ", token reconstructions, refined reconstructions.</p>\n<img class=\"grid\" alt=\"validation samples\" "
+                  ", token reconstructions, refined reconstructions. " + refinement_note(model) + "</p>\n<img class=\"grid\" alt=\"validation samples\" "
                   "src=\"data:image/png;base64," + base64(read_file_bytes(samples, kMaxEmbeddedBytes)) + "\">\n");
     }
     if (summary) *summary = {b.size(), e.size(), log.skipped_lines, page.charts()};

@@ -37,12 +37,14 @@ NLOHMANN_JSON_SERIALIZE_ENUM(CifarPart, {{CifarPart::automatic, "automatic"},
 NLOHMANN_JSON_SERIALIZE_ENUM(LearnerMode, {{LearnerMode::fixed, "fixed"},
                                            {LearnerMode::plain, "plain"},
                                            {LearnerMode::attention, "attention"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(Refiner, {{Refiner::graph, "graph"}, {Refiner::collaborative, "collaborative"}})
 
 }  // namespace enum_names
 
 LIDECM_JSON_ENUM(DatasetFormat)
 LIDECM_JSON_ENUM(CifarPart)
 LIDECM_JSON_ENUM(LearnerMode)
+LIDECM_JSON_ENUM(Refiner)
 
 LIDECM_JSON_FIELDS(DatasetOptions, resolution, tiles, channels, validation_fraction, seed, augment, flip_probability,
                    brightness_jitter, contrast_jitter, max_pixels, format, cifar_part, cache_bytes)
@@ -50,6 +52,9 @@ LIDECM_JSON_FIELDS(GraphParams, sigma, tau, radius, sigma_s, sigma_f, smooth_ste
 LIDECM_JSON_FIELDS(ParamBounds, sigma_min, sigma_max, tau_min, tau_max, radius_min, radius_max, sigma_s_min,
                    sigma_s_max, sigma_f_min, sigma_f_max)
 LIDECM_JSON_FIELDS(LearnerOptions, num_classes, initial, bounds)
+LIDECM_JSON_FIELDS(CollaborativeOptions, noise_sigma, strength, patch_size_hard, patch_size_wiener, group_hard,
+                   group_wiener, step, search_radius, lambda_hard, kaiser_beta, border, wiener)
+LIDECM_JSON_FIELDS(RefineOptions, refiner, strength, strength_steps, max_pulled_back, keep_codewords, filter)
 LIDECM_JSON_FIELDS(PatchFeatures, texture, structure, color, spatial)
 LIDECM_JSON_FIELDS(AttentionWeights, texture, structure, color, spatial)
 // An array in this order, not an object: what model files have always held
@@ -80,7 +85,7 @@ LIDECM_JSON_FIELDS(BatchMetrics, epoch, batch, step, images, loss, mse, one_minu
                    psnr_token, psnr_refined, usage, perplexity, sigma, tau, attention, images_per_second, timings)
 LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim, quant_mse, smoothness, psnr_token,
                    psnr_refined, usage, perplexity, reseeded, validation_images, val_psnr_token, val_psnr_refined,
-                   val_ssim_token, val_ssim_refined, sigma, tau, attention, seconds, images_per_second,
+                   val_ssim_token, val_ssim_refined, refine_level, sigma, tau, attention, seconds, images_per_second,
                    learner_share)
 
 // Every field of TrainConfig but the embedded codebook options, which model
@@ -88,7 +93,7 @@ LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim
 // ones nlohmann's field macros expect.
 #define LIDECM_TRAIN_CONFIG_FIELDS                                                               \
     data, dataset, patch_size, epochs, batch_size, max_batches, seed, init_images, input_noise, \
-        checkpoint_every, validation_images, sample_images, prefetch, learner, learner_mode
+        checkpoint_every, validation_images, sample_images, prefetch, refine, refine_per_batch, learner, learner_mode
 
 void to_json(nlohmann::json& nlohmann_json_j, const TrainConfig& nlohmann_json_t) {
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, LIDECM_TRAIN_CONFIG_FIELDS))
@@ -96,7 +101,11 @@ void to_json(nlohmann::json& nlohmann_json_j, const TrainConfig& nlohmann_json_t
 }
 
 void from_json(const nlohmann::json& nlohmann_json_j, TrainConfig& nlohmann_json_t) {
-    const TrainConfig nlohmann_json_default_obj{};
+    // A config without "refine" predates the choice: it trained with the graph
+    // refiner and that refiner's learner start (train_config.hpp).
+    TrainConfig defaults{};
+    if (!nlohmann_json_j.contains("refine")) select_refiner(defaults, Refiner::graph);
+    const TrainConfig& nlohmann_json_default_obj = defaults;
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, LIDECM_TRAIN_CONFIG_FIELDS))
     nlohmann_json_t.codebook.num_codes =
         nlohmann_json_j.value("num_codes", nlohmann_json_default_obj.codebook.num_codes);

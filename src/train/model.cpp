@@ -3,6 +3,8 @@
 // a few readable copies go into the metadata for other tools.
 #include "lidecm/model.hpp"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "core/json_checks.hpp"
@@ -136,7 +138,8 @@ std::vector<unsigned char> serialize_model(const Model& m) {
     add_learner(w, m.learner);
     const nlohmann::json run = {{"config", m.config},
                                 {"class_names", m.class_names},
-                                {"progress", m.progress}};
+                                {"progress", m.progress},
+                                {"quant_rms", m.quant_rms}};
     const std::string text = run.dump();
     w.add("run.json", std::vector<std::uint8_t>(text.begin(), text.end()));
     w.set_metadata("num_codes", std::to_string(k));
@@ -144,8 +147,11 @@ std::vector<unsigned char> serialize_model(const Model& m) {
     w.set_metadata("channels", std::to_string(m.config.dataset.channels));
     w.set_metadata("epoch", std::to_string(m.progress.epoch));
     w.set_metadata("step", std::to_string(m.progress.step));
+    w.set_metadata("quant_rms", std::to_string(m.quant_rms));
     return w.serialize();
 }
+
+double refine_level(const Model& model) { return model.quant_rms > 0 ? model.quant_rms : kFallbackQuantRms; }
 
 void save_model(const Model& model, const std::filesystem::path& path) {
     write_file_atomically(path, serialize_model(model));
@@ -167,6 +173,7 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
     try {
         m.class_names = run.value("class_names", std::vector<std::string>{});
         m.progress = run["progress"].get<TrainProgress>();
+        m.quant_rms = run.value("quant_rms", 0.0);  // absent in files written before it was stored
     } catch (const nlohmann::json::exception& e) {
         throw IoError(f.name() + ": run.json has a field of the wrong type (" + std::string(e.what()) + ")");
     }
@@ -187,6 +194,7 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
     } catch (const InvalidArgument& e) {
         throw IoError(f.name() + ": " + e.what());
     }
+    if (!std::isfinite(m.quant_rms) || m.quant_rms < 0) throw IoError(f.name() + ": quant_rms must be a finite number >= 0");
     const auto& pool = f.info("reseed.tiles").shape;
     m.reseed_pool.tiles = f.get<float>("reseed.tiles");
     m.reseed_pool.errors = f.get<float>("reseed.errors");

@@ -10,14 +10,28 @@
 
 namespace lidecm {
 
-LearnerOptions training_learner_options() {
+LearnerOptions training_learner_options(Refiner refiner) {
     LearnerOptions o;
+    if (refiner == Refiner::collaborative) return o;
     o.initial.sigma = 0.10;
     o.initial.tau = 0.05;
     o.initial.radius = 8;
     o.initial.sigma_s = 5;
     o.initial.smooth_steps = 0;
     return o;
+}
+
+void select_refiner(TrainConfig& config, Refiner refiner) {
+    const int classes = config.learner.num_classes;
+    config.refine = RefineOptions{};
+    config.refine.refiner = refiner;
+    config.refine_per_batch = TrainConfig{}.refine_per_batch;
+    if (refiner == Refiner::graph) {
+        config.refine.keep_codewords = false;
+        config.refine_per_batch = 0;
+    }
+    config.learner = training_learner_options(refiner);
+    config.learner.num_classes = classes;
 }
 
 void TrainConfig::validate() const {
@@ -37,6 +51,7 @@ void TrainConfig::validate() const {
     require(checkpoint_every >= 0, "checkpoint every", "must be >= 0");
     require(prefetch >= 1, "prefetch", "must be >= 1");
     learner.validate();
+    refine.validate();
 }
 
 std::string to_json(const TrainConfig& config) { return nlohmann::json(config).dump(); }

@@ -1,5 +1,6 @@
 // Validation figures and the sample grid of a training run.
 #include <algorithm>
+#include <cmath>
 
 #include "lidecm/image_grid.hpp"
 #include "lidecm/tokenizer.hpp"
@@ -16,12 +17,26 @@ constexpr int kValidationEpoch = -1;
 void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
     const TrainConfig& config = run.model.config;
     const std::vector<std::size_t> ids = run.dataset.validation_sample(config.validation_images);
+    auto token_of = [&](const Item& item) {
+        const Image input = model_input(config, item.image, kValidationEpoch, item.index);
+        return decode(*run.model.codebook, encode(*run.model.codebook, input, config.patch_size));
+    };
+    // The refinement's level first: the RMS token error over the validation
+    // images (held out, like the images detokenize meets later). Tokens are made
+    // twice rather than kept, so memory stays flat for large validation sets.
+    std::vector<double> token_mse(ids.size());
+    parallel_for(ids.size(), [&](std::size_t i) {
+        const Item item = run.dataset.item(ids[i]);
+        token_mse[i] = mse(token_of(item), item.image);
+    });
+    double level = 0;
+    for (double v : token_mse) level += v;
+    metrics.refine_level = std::sqrt(ids.empty() ? metrics.quant_mse : level / double(ids.size()));
     std::vector<ImageScores> scores(ids.size());
     parallel_for(ids.size(), [&](std::size_t i) {
         const Item item = run.dataset.item(ids[i]);
-        const Image input = model_input(config, item.image, kValidationEpoch, item.index);
-        const Image token = decode(*run.model.codebook, encode(*run.model.codebook, input, config.patch_size));
-        scores[i] = score(item.image, token, refine_params(run, item.label), true);
+        const Image token = token_of(item);
+        scores[i] = score(item.image, token, refine(run, token, item.label, metrics.refine_level), true);
         scores[i].refined = Image{};  // keep memory flat for large validation sets
     });
     metrics.validation_images = ids.size();
@@ -56,7 +71,7 @@ Image sample_grid(const TrainingRun& run) {
         rows[r++].images.push_back(item.image);
         if (noisy) rows[r++].images.push_back(input);
         rows[r++].images.push_back(token);
-        rows[r].images.push_back(denoise(token, refine_params(run, item.label)).image);
+        rows[r].images.push_back(refine(run, token, item.label, refine_level(run.model)).image);
     }
     return make_grid(rows);
 }

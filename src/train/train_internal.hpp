@@ -24,21 +24,26 @@ struct TrainingRun {
 /// noise of config.input_noise drawn from (seed, epoch, item) alone.
 Image model_input(const TrainConfig& config, const Image& target, int epoch, std::size_t item);
 
-/// A token reconstruction refined with `params`, and how both compare with the target.
+/// A token reconstruction and its refinement, and how both compare with the target.
 struct ImageScores {
     Image refined;
     double mse = 0, one_minus_ssim = 0, smoothness = 0;
     double psnr_token = 0, psnr_refined = 0, ssim_token = 0;
 };
-ImageScores score(const Image& target, const Image& token, const GraphParams& params, bool token_ssim = false);
+ImageScores score(const Image& target, const Image& token, RefineResult refined, bool token_ssim = false);
 
-/// The parameters the denoiser uses for an image of class `label`.
+/// The learner's parameters for an image of class `label`.
 GraphParams refine_params(const TrainingRun& run, int label);
+
+/// `token` refined as the run refines (config.refine, driven by the learner's
+/// parameters for `label`) at quantisation RMS `quant_rms`.
+RefineResult refine(const TrainingRun& run, const Image& token, int label, double quant_rms);
 
 /// One training step on a batch: E-step, M-step, refinement, losses, learner.
 BatchMetrics train_step(TrainingRun& run, const Batch& batch);
 
-/// Validation figures of the current model (fills the val_* fields and validation_images).
+/// Validation figures of the current model (fills the val_* fields, refine_level
+/// and validation_images; metrics.quant_mse must hold the epoch's mean already).
 void validate_model(const TrainingRun& run, EpochMetrics& metrics);
 
 /// The grid of originals / [noisy inputs] / token and refined reconstructions

@@ -6,7 +6,6 @@
 
 #include "core/random_salts.hpp"
 #include "lidecm/codebook.hpp"
-#include "lidecm/graph.hpp"
 #include "lidecm/random.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "train/train_internal.hpp"
@@ -83,11 +82,17 @@ GraphParams refine_params(const TrainingRun& run, int label) {
     return run.labelled ? run.learner.get_parameters(label) : run.learner.get_parameters();
 }
 
-ImageScores score(const Image& target, const Image& token, const GraphParams& params, bool token_ssim) {
+RefineResult refine(const TrainingRun& run, const Image& token, int label, double quant_rms) {
+    const TrainConfig& c = run.model.config;
+    const GraphParams p = refine_params(run, label);
+    return refine_tokens(token, *run.model.codebook, c.patch_size, learner_mapped(c.refine, p, c.learner.initial),
+                         quant_rms, p);
+}
+
+ImageScores score(const Image& target, const Image& token, RefineResult refined, bool token_ssim) {
     ImageScores s;
-    const DenoiseResult d = denoise(token, params);
-    s.refined = d.image;
-    s.smoothness = d.smoothness;
+    s.refined = std::move(refined.image);
+    s.smoothness = refined.smoothness;
     s.mse = mse(s.refined, target);
     s.one_minus_ssim = 1.0 - ssim(s.refined, target);
     s.psnr_refined = capped_psnr(s.refined, target);
@@ -133,22 +138,28 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     m.quant_mse = use.mse;
     m.timings.m_step = since(t);
 
-    // Decode with the updated codewords, refine with the learner's parameters.
-    std::vector<Image> tokens(n_images);
-    parallel_for(n_images, [&](std::size_t i) {
+    // Decode with the updated codewords, refine with the learner's parameters at
+    // this batch's quantisation level (its RMS error before the update). Only the
+    // first `scored` images (the batch is in shuffled order) are refined and scored:
+    // the learner needs a sample, and collaborative refinement costs ~4 filter runs.
+    const std::size_t scored =
+        config.refine_per_batch == 0 ? n_images : std::min(n_images, config.refine_per_batch);
+    std::vector<Image> tokens(scored);
+    parallel_for(scored, [&](std::size_t i) {
         Assignment part;
         part.index.assign(assignment.index.begin() + std::ptrdiff_t(first[i]),
                           assignment.index.begin() + std::ptrdiff_t(first[i + 1]));
         tokens[i] = decode(codebook, make_token_grid(codebook, tiles[i], part));
     });
     m.timings.decode = since(t);
-    std::vector<ImageScores> scores(n_images);
-    parallel_for(n_images, [&](std::size_t i) {
-        scores[i] = score(batch.items[i].image, tokens[i], refine_params(run, batch.items[i].label));
+    std::vector<ImageScores> scores(scored);
+    parallel_for(scored, [&](std::size_t i) {
+        const int label = batch.items[i].label;
+        scores[i] = score(batch.items[i].image, tokens[i], refine(run, tokens[i], label, std::sqrt(m.quant_mse)));
     });
     m.timings.refine = since(t);
-    std::vector<double> losses(n_images);
-    for (std::size_t i = 0; i < n_images; ++i) {
+    std::vector<double> losses(scored);
+    for (std::size_t i = 0; i < scored; ++i) {
         const ImageScores& s = scores[i];
         losses[i] = EMParameterLearner::compute_loss_proxy(s.mse, s.one_minus_ssim, s.smoothness);
         m.loss += losses[i];
@@ -158,12 +169,12 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
         m.psnr_token += s.psnr_token;
         m.psnr_refined += s.psnr_refined;
     }
-    const double inv = 1.0 / double(n_images);
+    const double inv = 1.0 / double(scored);
     for (double* v : {&m.loss, &m.mse, &m.one_minus_ssim, &m.smoothness, &m.psnr_token, &m.psnr_refined}) *v *= inv;
     m.timings.losses = since(t);
 
     // Learner: one global update with every tile of the batch (centers in each
-    // image's own coordinates), then one per-class update per image.
+    // image's own coordinates), then one per-class update per scored image.
     switch (config.learner_mode) {
         case LearnerMode::fixed: break;
         case LearnerMode::plain: run.learner.update_global_params(m.loss, m.smoothness, nullptr); break;
@@ -174,7 +185,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
         }
     }
     if (config.learner_mode != LearnerMode::fixed) {
-        for (std::size_t i = 0; i < n_images; ++i) {
+        for (std::size_t i = 0; i < scored; ++i) {
             run.learner.update_class_params(run.labelled ? batch.items[i].label : 0, losses[i], scores[i].smoothness);
         }
     }

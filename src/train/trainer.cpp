@@ -178,6 +178,7 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         model.codebook->begin_epoch();
         model.reseed_pool = {};
         detail::validate_model(run, e);
+        model.quant_rms = e.refine_level;
         const GraphParams now = run.learner.get_parameters();
         e.sigma = now.sigma;
         e.tau = now.tau;

@@ -1,5 +1,11 @@
-// Denoising quality harness: PSNR, SSIM and wall time of the graph denoiser
-// against OpenCV's non-local means on the built-in sample photos.
+// Denoising quality harness, two modes.
+//
+// --dev [DIR]: the dev set of issue #12 (default bench/data/dev): the collaborative
+// filter and the graph denoiser on its noisy files beside BM3D's recorded figures,
+// see dev_set.hpp / dev_set.cpp.
+//
+// Default mode: PSNR, SSIM and wall time of the graph denoiser against OpenCV's
+// non-local means on the built-in sample photos.
 //
 // For every photo: load, resize the shorter side to 256, center-crop 256×256
 // (grey photos stay grey). For every noise sigma (0-255 scale): add Gaussian
@@ -19,6 +25,7 @@
 // with one row per (sigma, image) when --csv FILE is given.
 //
 //   denoise_quality [--sigmas 10,25,50] [--images a,b,c] [--seed 1234] [--csv FILE]
+//   denoise_quality --dev [DIR] [--sigmas ..] [--images ..] [--strength S] [--told] [--save DIR] [--csv FILE]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -45,8 +52,15 @@
 #include "lidecm/image.hpp"
 #include "lidecm/noise.hpp"
 #include "lidecm/samples.hpp"
+#include "dev_set.hpp"
+#include "quality_common.hpp"
 
 namespace {
+
+using lidecm::bench::fmt;
+using lidecm::bench::Score;
+using lidecm::bench::score;
+using lidecm::bench::seconds_since;
 
 constexpr int kSide = 256;
 const std::vector<std::string> kDefaultImages = {"astronaut", "camera", "chelsea", "coffee", "coins",
@@ -57,10 +71,6 @@ struct Options {
     std::vector<std::string> images;  ///< empty = kDefaultImages, those present
     std::uint64_t seed = 1234;
     std::string csv;
-};
-
-struct Score {
-    double psnr = 0, ssim = 0, seconds = 0;
 };
 
 struct Row {
@@ -125,14 +135,6 @@ lidecm::Image from_mat8(const cv::Mat& m) {
     return img;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-Score score(const lidecm::Image& clean, const lidecm::Image& result, double seconds) {
-    return Score{lidecm::psnr(clean, result), lidecm::ssim(clean, result), seconds};
-}
-
 Row evaluate(const std::string& name, const lidecm::Image& clean, double sigma, std::uint64_t base_seed) {
     using Clock = std::chrono::steady_clock;
     Row row;
@@ -180,12 +182,6 @@ Row evaluate(const std::string& name, const lidecm::Image& clean, double sigma, 
     }
     std::cerr << "  opencv    " << row.opencv.psnr << " dB, " << row.opencv.seconds << " s\n";
     return row;
-}
-
-std::string fmt(const char* format, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
 }
 
 void print_table(std::ostream& out, double sigma, const std::vector<Row>& rows) {
@@ -294,17 +290,31 @@ int run(const Options& opts) {
 
 int main(int argc, char** argv) {
     Options opts;
-    CLI::App app{"Denoising quality harness: lidecm's denoiser vs OpenCV non-local means on the sample photos"};
-    app.add_option("--sigmas", opts.sigmas, "Noise sigmas on the 0-255 scale")
+    lidecm::bench::DevOptions dev;
+    dev.dir = LIDECM_BENCH_DEV_DIR;
+    CLI::App app{"Denoising quality harness: lidecm's denoisers vs OpenCV non-local means on the sample photos, "
+                 "or (--dev) vs BM3D's recorded figures on the dev set"};
+    auto* sigmas = app.add_option("--sigmas", opts.sigmas, "Noise sigmas on the 0-255 scale (--dev: those of the csv)")
         ->delimiter(',')->check(CLI::Range(1e-6, 255.0))->default_str("10,25,50");
     app.add_option("--images", opts.images,
                    "Sample names (default: astronaut,camera,chelsea,coffee,coins,moon,rocket,motorcycle_left, "
-                   "those present)")->delimiter(',');
+                   "those present; --dev: the csv's)")->delimiter(',');
     app.add_option("--seed", opts.seed, "Base noise seed")->default_val(opts.seed);
     app.add_option("--csv", opts.csv, "Also write one row per (sigma, image) to this file");
+    auto* dev_opt = app.add_option("--dev", dev.dir, "Dev-set mode: NAME_clean.png, NAME_sS.png and bm3d.csv in DIR")
+        ->expected(0, 1)->default_str(LIDECM_BENCH_DEV_DIR);
+    app.add_option("--strength", dev.strength, "--dev: CollaborativeOptions::strength")
+        ->check(CLI::Range(1e-6, 10.0))->needs(dev_opt);
+    app.add_flag("--told", dev.told, "--dev: give lidecm's filters the true sigma instead of the estimate")->needs(dev_opt);
+    app.add_option("--save", dev.save, "--dev: write the collaborative outputs to DIR as NAME_sS.png")->needs(dev_opt);
     CLI11_PARSE(app, argc, argv);
     try {
-        return run(opts);
+        if (dev_opt->count() == 0) return run(opts);
+        if (dev.dir.empty()) dev.dir = LIDECM_BENCH_DEV_DIR;
+        if (sigmas->count() > 0) dev.sigmas = opts.sigmas;
+        dev.images = opts.images;
+        dev.csv = opts.csv;
+        return lidecm::bench::run_dev_set(dev);
     } catch (const std::exception& e) {
         std::cerr << "denoise_quality: " << e.what() << "\n";
         return 1;

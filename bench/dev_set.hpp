@@ -1,0 +1,24 @@
+#pragma once
+// The dev-set mode of bench/denoise_quality (issue #12): lidecm's collaborative
+// filter and graph denoiser on the dev set's noisy files beside BM3D's recorded
+// PSNR and seconds (bench/data/dev/bm3d.csv).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace lidecm::bench {
+
+struct DevOptions {
+    std::filesystem::path dir;         ///< NAME_clean.png, NAME_sS.png and bm3d.csv
+    std::vector<double> sigmas;        ///< empty = every sigma of the csv
+    std::vector<std::string> images;   ///< empty = every image of the csv
+    double strength = 1.0;             ///< CollaborativeOptions::strength
+    bool told = false;                 ///< give both lidecm filters the true sigma instead of σ̂
+    std::filesystem::path save;        ///< when set, the collaborative outputs as NAME_sS.png
+    std::filesystem::path csv;         ///< when set, one row per file
+};
+
+/// Prints the per-sigma tables and summary as Markdown on stdout (progress on stderr). Returns 0.
+int run_dev_set(const DevOptions& options);
+
+}  // namespace lidecm::bench

@@ -30,7 +30,9 @@ demo: build samples
 
 bench: build samples
 	@$(BUILD)/bench/bench_graph --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@$(BUILD)/bench/bench_collaborative --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bench/denoise_quality
+	@$(BUILD)/bench/denoise_quality --dev
 
 # docs/report.png: the demo run's report as headless Chromium renders it (the browser test's flags).
 report-screenshot: demo

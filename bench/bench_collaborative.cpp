@@ -119,7 +119,8 @@ BENCHMARK(BM_Transform2dInverse)->ArgName("bior")->Arg(int(lidecm::detail::Basis
 
 // --- the transform across a group ---------------------------------------------------
 
-/// hadamard of n vectors of 64 coefficients (n = 16: a stage-1 group, 32: stage 2).
+/// hadamard of n vectors of 64 coefficients (n = 16: a full group of either stage with the
+/// defaults; 32: a stage-2 group at Lebrun's size, group_wiener = 32).
 void BM_Hadamard(benchmark::State& state) {
     const int n = int(state.range(0));
     std::vector<float> group(std::size_t(n) * 64);

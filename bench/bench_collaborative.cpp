@@ -46,14 +46,15 @@ const lidecm::Image& image_for(const benchmark::State& state) { return state.ran
 // --- the group search ---------------------------------------------------------------
 
 /// match_patches on the luminance guide of the RGB image with the stage-1 settings
-/// (patch 8, radius 16, 16 matches, Lebrun's threshold below σ 40), one reference
-/// per call, cycling over the reference grid (step 3) so every kind of window counts.
+/// (patch 8, 16 matches, Lebrun's threshold below σ 40) and the radius of the
+/// argument (16: Lebrun's; 32: CollaborativeOptions' default), one reference per
+/// call, cycling over the reference grid (step 3) so every kind of window counts.
 void BM_MatchPatches(benchmark::State& state) {
     const lidecm::detail::Planes planes = lidecm::detail::to_opponent(rgb_image(), 0);
     const lidecm::detail::PlaneView guide = planes.guide();
     lidecm::detail::MatchParams p;
     p.patch = 8;
-    p.radius = 16;
+    p.radius = int(state.range(0));
     p.max_matches = 16;
     p.max_distance = float(2500.0 * lidecm::detail::guide_distance_scale(3) / (255.0 * 255.0));
     std::vector<std::pair<int, int>> refs;
@@ -72,7 +73,7 @@ void BM_MatchPatches(benchmark::State& state) {
     state.counters["group"] = double(matched) / double(state.iterations());
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_MatchPatches)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MatchPatches)->ArgName("radius")->Arg(16)->Arg(32)->Unit(benchmark::kMicrosecond);
 
 // --- the 2-D patch transforms -----------------------------------------------------
 
@@ -136,18 +137,25 @@ BENCHMARK(BM_Hadamard)->Arg(16)->Arg(32)->Unit(benchmark::kNanosecond);
 
 // --- whole filters, same image, same run --------------------------------------------
 
+/// Runs `filter` (returning a result with an `image`) once per iteration; returns the last result.
+template <class Filter>
+auto time_filter(benchmark::State& state, Filter filter) {
+    decltype(filter()) r;
+    for (auto _ : state) {
+        r = filter();
+        benchmark::DoNotOptimize(r.image.data.data());
+        benchmark::ClobberMemory();
+    }
+    return r;
+}
+
 /// collaborative_denoise told σ 25; arg = channels (1 grey, 3 RGB); arg 2 = 0: stage 1 only.
 void BM_Collaborative(benchmark::State& state) {
     const lidecm::Image& img = image_for(state);
     lidecm::CollaborativeOptions o;
     o.noise_sigma = kSigma;
     o.wiener = state.range(1) != 0;
-    lidecm::CollaborativeResult r;
-    for (auto _ : state) {
-        r = lidecm::collaborative_denoise(img, o);
-        benchmark::DoNotOptimize(r.image.data.data());
-        benchmark::ClobberMemory();
-    }
+    const auto r = time_filter(state, [&] { return lidecm::collaborative_denoise(img, o); });
     state.counters["groups"] = double(r.groups);
 }
 BENCHMARK(BM_Collaborative)->ArgNames({"channels", "wiener"})->Args({1, 1})->Args({3, 1})->Args({3, 0})
@@ -157,12 +165,7 @@ BENCHMARK(BM_Collaborative)->ArgNames({"channels", "wiener"})->Args({1, 1})->Arg
 void BM_GraphDenoise(benchmark::State& state) {
     const lidecm::Image& img = image_for(state);
     const lidecm::GraphParams p = lidecm::recommended_params(kSigma);
-    lidecm::DenoiseResult r;
-    for (auto _ : state) {
-        r = lidecm::denoise(img, p);
-        benchmark::DoNotOptimize(r.image.data.data());
-        benchmark::ClobberMemory();
-    }
+    const auto r = time_filter(state, [&] { return lidecm::denoise(img, p); });
     state.counters["patches"] = double(r.patches);
 }
 BENCHMARK(BM_GraphDenoise)->ArgName("channels")->Arg(1)->Arg(3)->UseRealTime()->Unit(benchmark::kMillisecond);

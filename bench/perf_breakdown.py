@@ -1,93 +1,108 @@
 #!/usr/bin/env python3
-"""Where collaborative_denoise spends its time, from a `perf record` of it.
+"""Where collaborative_denoise spends its time, from a `perf record` of it with call chains.
 
-Usage (a build with -g, which does not change the code generated, so that perf
-can name source lines; see BENCHMARKS.md):
-    perf record -F 2000 -o /tmp/collab.data build-perf/bench/collaborative_memory --side 512
+Usage (a build with -g, which leaves the generated code as it is, so that perf can
+name inlined functions; the commands are in BENCHMARKS.md):
+    perf record -F 2000 --call-graph dwarf,16384 -o /tmp/collab.data \
+        build-perf/bench/collaborative_memory --side 512
     python3 bench/perf_breakdown.py /tmp/collab.data
 
-Samples are put in buckets by symbol (match_patches, the 2-D transforms, hadamard
-are functions of their own); the filter's own loops are inlined into the stage's
-parallel loop, so their samples are told apart by the source line's enclosing
-method in src/denoise/collaborative.cpp (aggregation = filter_group's loop that
-adds inverse-transformed patches into the stripe sums).
+Each sample goes to one part: its frames are walked from the leaf outwards (perf
+resolves inlined functions into frames of their own) until a function of the filter
+is met. The 2-D transforms share one kernel (apply8) for both directions; a sample
+in it counts as forward when the kernel was called from transform_group (the
+noisy group of either stage, or the stage-2 oracle group) and as inverse when it
+was called from filter_group (each filtered patch before aggregation). Code of
+filter_group itself is the aggregation loop (and the group's bookkeeping).
 """
-import pathlib
-import re
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "src" / "denoise" / "collaborative.cpp"
-
-# Methods of collaborative.cpp -> bucket.
-METHOD_BUCKET = {
-    "filter_group": "aggregation (filter_group: weighted add of filtered patches)",
-    "transform_group": "other lines of the stage loop",
-    "hard_threshold": "stage 1 hard thresholding",
+PARTS = {
+    "search": "group search (match_patches, with its partial sort)",
+    "forward": "2-D forward transforms (Separable2d::forward, both stages + stage-2 oracle)",
+    "inverse": "2-D inverse transforms (Separable2d::inverse)",
+    "hadamard": "Hadamard across the group (forward + inverse)",
+    "threshold": "stage 1 hard thresholding",
     "wiener": "stage 2 Wiener shrinkage",
-    "run_stripe": "stripe set-up (zeroing the stripe sums)",
-    "run_stage": "stripe merge and final division",
+    "aggregate": "aggregation (filter_group: weighted add of each filtered patch)",
+    "stripe": "stripe set-up (zeroing the stripe sums)",
+    "merge": "stripe merge and final division (run_stage)",
+    "colour": "colour transform (to/from opponent planes)",
+    "sigma": "noise estimate (CollaborativeOptions::for_image)",
+    "omp": "OpenMP runtime (a thread waiting at the end of a wave or region)",
+    "other": "outside the filter (loading, resizing, noise, start-up)",
 }
-SYMBOL_BUCKET = [
-    ("match_patches", "group search (match_patches, incl. its partial sort)"),
-    ("forward_fixed", "2-D forward transforms (Separable2d::forward)"),
-    ("inverse_fixed", "2-D inverse transforms (Separable2d::inverse)"),
-    ("Separable2d::forward", "2-D forward transforms (Separable2d::forward)"),
-    ("Separable2d::inverse", "2-D inverse transforms (Separable2d::inverse)"),
-    ("hadamard", "Hadamard across the group (forward + inverse)"),
-]
 
 
-def enclosing_methods(path):
-    """Line number -> name of the function or method whose body holds it."""
-    head = re.compile(r"^(?: {4})?(?:[\w:<>,\*&]+\s+)+\**&?(\w+)\(")  # at namespace or class level
-    names, current = {}, None
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        m = head.match(line)
-        if m and "=" not in line.split("(")[0] and not line.rstrip().endswith(";") \
-                and not line.strip().startswith(("return", "//")):
-            current = m.group(1)
-        names[number] = current
-    return names
+def name_of(frame):
+    """'  ip name+0xoff (dso)' -> (name, dso)."""
+    text = frame.strip().split(" ", 1)[1] if " " in frame.strip() else ""
+    dso = text[text.rfind("(") + 1:-1] if text.endswith(")") else ""
+    name = text.rsplit("+0x", 1)[0] if "+0x" in text else text.rsplit(" (", 1)[0]
+    return name, dso
+
+
+def classify(frames):
+    names = [name_of(f) for f in frames]
+    if not names:
+        return "other"
+    if any("for_image" in n or "estimate_noise_sigma" in n for n, _ in names):
+        return "sigma"
+    if "libgomp" in names[0][1]:
+        return "omp"
+    transform = False
+    for name, _ in names:
+        base = name
+        if transform:
+            if base.endswith("Separable2d::forward") or base == "transform_group":
+                return "forward"
+            if base.endswith("Separable2d::inverse") or base == "filter_group":
+                return "inverse"
+            continue
+        if base.endswith("::match_patches"):
+            return "search"
+        if "::apply8" in base or "::apply_any" in base or base.endswith("Separable2d::apply"):
+            transform = True
+            continue
+        if base.endswith("Separable2d::forward"):
+            return "forward"
+        if base.endswith("Separable2d::inverse"):
+            return "inverse"
+        if base.endswith("::hadamard"):
+            return "hadamard"
+        if base == "hard_threshold":
+            return "threshold"
+        if base == "wiener":
+            return "wiener"
+        if base == "filter_group":
+            return "aggregate"
+        if base == "run_stripe":
+            return "stripe"
+        if base.endswith("::run_stage"):
+            return "merge"
+        if "to_opponent" in base or "from_opponent" in base:
+            return "colour"
+    return "other"
 
 
 def main():
     data = sys.argv[1] if len(sys.argv) > 1 else "perf.data"
-    report = subprocess.run(
-        ["perf", "report", "-i", data, "--no-children", "--sort", "dso,sym,srcline", "-t", "|", "--stdio"],
-        capture_output=True, text=True, check=True).stdout
-    methods = enclosing_methods(SOURCE)
-    buckets = defaultdict(float)
-    for line in report.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = [f.strip() for f in line.split("|")]
-        if len(fields) < 4:
-            continue
-        share, dso, sym, srcline = float(fields[0].rstrip("%")), fields[1], fields[2], fields[3]
-        bucket = None
-        for key, name in SYMBOL_BUCKET:
-            if key in sym:
-                bucket = name
-                break
-        if bucket is None and "run_stage" in sym:
-            file, _, number = srcline.partition(":")
-            if file == SOURCE.name and number.isdigit():
-                bucket = METHOD_BUCKET.get(methods.get(int(number)), "other lines of the stage loop")
-            elif file == "std_abs.h":
-                bucket = METHOD_BUCKET["hard_threshold"]
-            else:
-                bucket = "other lines of the stage loop (inlined std::vector code)"
-        if bucket is None:
-            bucket = ("OpenMP runtime (threads waiting at the end of a wave)" if "libgomp" in dso
-                      else "outside the filter (loading, noise, start-up, kernel)")
-        buckets[bucket] += share
-    total = sum(buckets.values())
-    print("| part | share of samples |\n|---|--:|")
-    for name, share in sorted(buckets.items(), key=lambda kv: -kv[1]):
-        print(f"| {name} | {100 * share / total:.1f} % |")
+    script = subprocess.run(["perf", "script", "-i", data, "-F", "comm,ip,sym,symoff,dso"],
+                            capture_output=True, text=True, check=True).stdout
+    counts = Counter()
+    for block in script.split("\n\n"):
+        lines = [l for l in block.splitlines() if l.strip()]
+        if lines:
+            counts[classify(lines[1:])] += 1
+    total = sum(counts.values())
+    inside = total - counts["other"] - counts["sigma"]
+    print(f"{total} samples, {inside} inside collaborative_denoise's stages\n")
+    print("| part | share of all samples | share of the filter's |\n|---|--:|--:|")
+    for key, count in counts.most_common():
+        share_filter = f"{100 * count / inside:.1f} %" if key not in ("other", "sigma") else "—"
+        print(f"| {PARTS[key]} | {100 * count / total:.1f} % | {share_filter} |")
 
 
 if __name__ == "__main__":

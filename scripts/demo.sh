@@ -15,7 +15,10 @@ den=runs/denoise
 mkdir -p "$den"
 "$lidecm" noise samples:astronaut --sigma 25 --seed 1234 -o "$den/noisy.png"
 "$lidecm" noise samples:astronaut --sigma 0 -o "$den/clean.png"
-"$lidecm" denoise "$den/noisy.png" -o "$den/denoised.png" --method graph --adapt --reference "$den/clean.png" \
-  --summary "$den/summary.json"
+# The default filter (collaborative, blind), then the seed's graph diffusion tuned per image.
+"$lidecm" denoise "$den/noisy.png" -o "$den/denoised.png" --reference "$den/clean.png" --summary "$den/summary.json"
+"$lidecm" denoise "$den/noisy.png" -o "$den/denoised_graph.png" --method graph --adapt --reference "$den/clean.png" \
+  --summary "$den/summary_graph.json"
 echo "demo: $run holds model.lidecm, metrics.jsonl, report.html (open it in a browser), samples.png and"
-echo "      astronaut_{tokens,refined}.png; $den holds a noisy photo, its denoised version and summary.json"
+echo "      astronaut_{tokens,refined}.png; $den holds a noisy photo, its denoised versions (collaborative,"
+echo "      graph --adapt) and their summaries"

@@ -3,12 +3,12 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "core/stopwatch.hpp"
 #include "denoise/block_matching.hpp"
 #include "denoise/colour_planes.hpp"
 #include "denoise/group_transform.hpp"
@@ -257,13 +257,6 @@ StageSpec stage_spec(const CollaborativeOptions& o, double sigma, bool wiener, i
     return s;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point& t) {
-    const auto now = std::chrono::steady_clock::now();
-    const double s = std::chrono::duration<double>(now - t).count();
-    t = now;
-    return s;
-}
-
 }  // namespace
 
 CollaborativeResult collaborative_denoise(const Image& image, const CollaborativeOptions& options) {
@@ -282,20 +275,20 @@ CollaborativeResult collaborative_denoise(const Image& image, const Collaborativ
         r.image = image;
         return r;
     }
-    auto clock = std::chrono::steady_clock::now();
+    detail::Stopwatch clock;
     const int border = options.border;
     const Planes noisy = detail::to_opponent(image, border);
-    r.timings.colour = seconds_since(clock);
+    r.timings.colour = clock.lap();
     Planes basic = run_stage(noisy, noisy.guide(), hard, options, r.groups);
-    r.timings.hard = seconds_since(clock);
+    r.timings.hard = clock.lap();
     if (options.wiener) {
         StageSpec spec = wien;
         spec.oracle = &basic;
         basic = run_stage(noisy, basic.guide(), spec, options, r.groups);
-        r.timings.wiener = seconds_since(clock);
+        r.timings.wiener = clock.lap();
     }
     r.image = detail::from_opponent(basic, border);
-    r.timings.colour += seconds_since(clock);
+    r.timings.colour += clock.lap();
     return r;
 }
 

@@ -1,7 +1,7 @@
 #include <algorithm>
-#include <chrono>
 #include <vector>
 
+#include "core/stopwatch.hpp"
 #include "denoise/denoise_internal.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/graph.hpp"
@@ -10,25 +10,12 @@
 namespace lidecm {
 namespace {
 
-class Stopwatch {
-public:
-    double lap() {
-        const auto now = std::chrono::steady_clock::now();
-        const double s = std::chrono::duration<double>(now - last_).count();
-        last_ = now;
-        return s;
-    }
-
-private:
-    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-};
-
 DenoiseResult denoise_with(const PatchSet& patches, const detail::PatchSource& src, const PatchGraph& graph,
                            const GraphParams& params) {
     params.validate();
     require(patches.size() == graph.n, "denoise", "graph and patch set sizes differ");
     DenoiseResult r;
-    Stopwatch clock;
+    detail::Stopwatch clock;
     Similarity s = similarity(graph, params.sigma);
     diffuse(s, graph, params.tau, params.smooth_steps);
     r.smoothness = smoothness(graph, s);
@@ -67,7 +54,7 @@ DenoiseResult denoise_on_graph(const Image& image, const PatchSet& grid, const P
 DenoiseResult denoise(const Image& image, const GraphParams& params, NeighbourSearch search) {
     params.validate();  // before the grid: it also checks stride <= patch_size
     // patch_grid refuses an empty image and a patch larger than the image.
-    Stopwatch clock;
+    detail::Stopwatch clock;
     const PatchSet grid = patch_grid(image, params.patch_size, params.stride);
     const double extract = clock.lap();
     const PatchGraph graph = build_patch_graph(image, grid, params, search);

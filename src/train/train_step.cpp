@@ -1,10 +1,10 @@
 // One training step (DESIGN §1): E-step, M-step, refinement, losses, learner.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 
 #include "core/random_salts.hpp"
+#include "core/stopwatch.hpp"
 #include "lidecm/codebook.hpp"
 #include "lidecm/random.hpp"
 #include "lidecm/tokenizer.hpp"
@@ -12,15 +12,6 @@
 
 namespace lidecm::detail {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point& t) {
-    const auto now = Clock::now();
-    const double s = std::chrono::duration<double>(now - t).count();
-    t = now;
-    return s;
-}
 
 // Keeps the `capacity` tiles of largest error among the pool and the new
 // candidates; ties keep the earlier tile, so the pool is deterministic.
@@ -106,8 +97,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     Codebook& codebook = *run.model.codebook;
     const std::size_t n_images = batch.items.size();
     BatchMetrics m;
-    auto t = Clock::now();
-    const auto start = t;
+    Stopwatch t, whole;
 
     // E-step: every tile of every image in one assignment.
     std::vector<Image> inputs(n_images);
@@ -125,7 +115,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
         std::copy(tiles[i].values.begin(), tiles[i].values.end(), all.begin() + std::ptrdiff_t(first[i] * dim));
     }
     const Assignment assignment = codebook.assign(all.data(), n_tiles, config.codebook.block_rows);
-    m.timings.e_step = since(t);
+    m.timings.e_step = t.lap();
 
     // M-step: statistics, mini-batch update, candidates for re-seeding.
     CodebookStats stats(codebook.size(), dim);
@@ -136,7 +126,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     m.usage = use.used_fraction;
     m.perplexity = use.perplexity;
     m.quant_mse = use.mse;
-    m.timings.m_step = since(t);
+    m.timings.m_step = t.lap();
 
     // Decode with the updated codewords, refine with the learner's parameters at
     // this batch's quantisation level (its RMS error before the update). Only the
@@ -151,13 +141,13 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
                           assignment.index.begin() + std::ptrdiff_t(first[i + 1]));
         tokens[i] = decode(codebook, make_token_grid(codebook, tiles[i], part));
     });
-    m.timings.decode = since(t);
+    m.timings.decode = t.lap();
     std::vector<ImageScores> scores(scored);
     parallel_for(scored, [&](std::size_t i) {
         const int label = batch.items[i].label;
         scores[i] = score(batch.items[i].image, tokens[i], refine(run, tokens[i], label, std::sqrt(m.quant_mse)));
     });
-    m.timings.refine = since(t);
+    m.timings.refine = t.lap();
     std::vector<double> losses(scored);
     for (std::size_t i = 0; i < scored; ++i) {
         const ImageScores& s = scores[i];
@@ -171,7 +161,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     }
     const double inv = 1.0 / double(scored);
     for (double* v : {&m.loss, &m.mse, &m.one_minus_ssim, &m.smoothness, &m.psnr_token, &m.psnr_refined}) *v *= inv;
-    m.timings.losses = since(t);
+    m.timings.losses = t.lap();
 
     // Learner: one global update with every tile of the batch (centers in each
     // image's own coordinates), then one per-class update per scored image.
@@ -189,7 +179,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
             run.learner.update_class_params(run.labelled ? batch.items[i].label : 0, losses[i], scores[i].smoothness);
         }
     }
-    m.timings.learner = since(t);
+    m.timings.learner = t.lap();
 
     const GraphParams now = run.learner.get_parameters();
     m.sigma = now.sigma;
@@ -198,7 +188,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     m.epoch = batch.epoch;
     m.batch = batch.index;
     m.images = n_images;
-    m.timings.total = std::chrono::duration<double>(Clock::now() - start).count();
+    m.timings.total = whole.lap();
     m.images_per_second = m.timings.total > 0 ? double(n_images) / m.timings.total : 0.0;
     return m;
 }

@@ -36,13 +36,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-/// One line of bm3d.csv.
-struct Bm3dRow {
-    std::string image;
-    int sigma = 0;
-    double psnr_noisy = 0, psnr = 0, seconds = 0;
-};
-
 struct DevRow {
     Bm3dRow bm3d;
     double sigma_hat = 0;  ///< 0-255 scale
@@ -50,32 +43,6 @@ struct DevRow {
     Score collab, graph;
     [[nodiscard]] double gap() const { return collab.psnr - bm3d.psnr; }
 };
-
-std::vector<Bm3dRow> read_bm3d_csv(const fs::path& file) {
-    std::istringstream in(read_file_text(file, 1 << 20));
-    std::string line;
-    std::getline(in, line);
-    if (line.rfind("image,sigma,psnr_noisy,psnr_bm3d,seconds_bm3d", 0) != 0) {
-        throw IoError(file.string() + ": expected the header image,sigma,psnr_noisy,psnr_bm3d,seconds_bm3d");
-    }
-    std::vector<Bm3dRow> rows;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        std::istringstream fields(line);
-        Bm3dRow r;
-        std::string sigma, noisy, psnr, seconds;
-        if (!std::getline(fields, r.image, ',') || !std::getline(fields, sigma, ',') ||
-            !std::getline(fields, noisy, ',') || !std::getline(fields, psnr, ',') || !std::getline(fields, seconds)) {
-            throw IoError(file.string() + ": malformed line '" + line + "'");
-        }
-        r.sigma = std::stoi(sigma);
-        r.psnr_noisy = std::stod(noisy);
-        r.psnr = std::stod(psnr);
-        r.seconds = std::stod(seconds);
-        rows.push_back(r);
-    }
-    return rows;
-}
 
 template <class T>
 bool selected(const std::vector<T>& wanted, const T& value) {
@@ -207,6 +174,32 @@ void write_csv(const fs::path& file, const std::map<int, std::vector<DevRow>>& b
 }
 
 }  // namespace
+
+std::vector<Bm3dRow> read_bm3d_csv(const fs::path& file) {
+    std::istringstream in(read_file_text(file, 1 << 20));
+    std::string line;
+    std::getline(in, line);
+    if (line.rfind("image,sigma,psnr_noisy,psnr_bm3d,seconds_bm3d", 0) != 0) {
+        throw IoError(file.string() + ": expected the header image,sigma,psnr_noisy,psnr_bm3d,seconds_bm3d");
+    }
+    std::vector<Bm3dRow> rows;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::istringstream fields(line);
+        Bm3dRow r;
+        std::string sigma, noisy, psnr, seconds;
+        if (!std::getline(fields, r.image, ',') || !std::getline(fields, sigma, ',') ||
+            !std::getline(fields, noisy, ',') || !std::getline(fields, psnr, ',') || !std::getline(fields, seconds)) {
+            throw IoError(file.string() + ": malformed line '" + line + "'");
+        }
+        r.sigma = std::stoi(sigma);
+        r.psnr_noisy = std::stod(noisy);
+        r.psnr = std::stod(psnr);
+        r.seconds = std::stod(seconds);
+        rows.push_back(r);
+    }
+    return rows;
+}
 
 int run_dev_set(const DevOptions& o) {
     std::vector<Bm3dRow> todo;

@@ -8,6 +8,16 @@
 
 namespace lidecm::bench {
 
+/// One line of bm3d.csv: BM3D's recorded figures for one noisy file.
+struct Bm3dRow {
+    std::string image;
+    int sigma = 0;
+    double psnr_noisy = 0, psnr = 0, seconds = 0;
+};
+
+/// The rows of bm3d.csv (header image,sigma,psnr_noisy,psnr_bm3d,seconds_bm3d); IoError when malformed.
+std::vector<Bm3dRow> read_bm3d_csv(const std::filesystem::path& file);
+
 struct DevOptions {
     std::filesystem::path dir;         ///< NAME_clean.png, NAME_sS.png and bm3d.csv
     std::vector<double> sigmas;        ///< empty = every sigma of the csv

@@ -1,6 +1,7 @@
 // The CLI as a user runs it: exit status, one-line errors, no partial output.
 #include <sys/wait.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -159,14 +160,14 @@ TEST_F(Cli, MissingArgumentsAreUsageErrors) {
 }
 
 TEST_F(Cli, MethodAndStrengthAreReported) {
-    const CliRun c = run("denoise " + noisy + " -o " + dir + "/c.png --json --strength 2");
+    const CliRun c = run("denoise " + noisy + " -o " + dir + "/c.png --json --strength 2 --no-adapt");
     ASSERT_EQ(c.status, 0) << c.err;
     const auto j = nlohmann::json::parse(c.out);
     EXPECT_EQ(j["method"], "collaborative");  // the default
     EXPECT_EQ(j["strength"].get<double>(), 2.0);
     EXPECT_DOUBLE_EQ(j["noise_sigma_assumed"].get<double>(), 2.0 * j["noise_sigma"].get<double>());
     EXPECT_GT(j["groups"].get<std::size_t>(), 0u);
-    const CliRun plain = run("denoise " + noisy + " -o " + dir + "/p.png");
+    const CliRun plain = run("denoise " + noisy + " -o " + dir + "/p.png --no-adapt");
     ASSERT_EQ(plain.status, 0) << plain.err;
     const Image noisy_image = load_image(noisy);
     EXPECT_GT(mse(load_image(dir + "/c.png"), noisy_image), mse(load_image(dir + "/p.png"), noisy_image))
@@ -184,13 +185,34 @@ TEST_F(Cli, MethodAndStrengthAreReported) {
 TEST_F(Cli, GraphFlagsAreRefusedWithTheCollaborativeFilter) {
     const std::string out = dir + "/out.png";
     for (const std::string flag : {"--sigma 0.1", "--tau 0.02", "--radius 8", "--sigma-s 2", "--sigma-f 0.3",
-                                   "--smooth-steps 1", "--patch-size 8", "--stride 2", "--adapt", "--iterations 2",
-                                   "--perceptual"}) {
-        const std::string name = flag.substr(0, flag.find(' '));
+                                   "--smooth-steps 1", "--patch-size 8", "--stride 2", "--iterations 2",
+                                   "--perceptual", "--adapt --report r.html"}) {
+        const std::string name = flag.starts_with("--adapt") ? "--report" : flag.substr(0, flag.find(' '));
         expect_refused("denoise " + noisy + " -o " + out + " " + flag, name, out);
         expect_refused("denoise " + noisy + " -o " + out + " --method collaborative " + flag, name, out);
         EXPECT_EQ(run("denoise " + noisy + " -o " + out + " " + flag).status, 2) << flag;
     }
+}
+
+// The collaborative filter tunes its strength by SURE unless --no-adapt; --adapt says the same.
+TEST_F(Cli, CollaborativeSelfTunesByDefault) {
+    const CliRun r = run("denoise " + noisy + " -o " + dir + "/t.png --json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_TRUE(j["adapt"].get<bool>());
+    const auto& t = j["self_tune"];
+    ASSERT_TRUE(t["tuned"].get<bool>()) << r.out;
+    EXPECT_GE(t["evaluations"].size(), 3u);
+    for (const auto& e : t["evaluations"]) EXPECT_TRUE(std::isfinite(e["sure_mse"].get<double>()));
+    EXPECT_NEAR(j["noise_sigma_assumed"].get<double>(), t["strength"].get<double>() * j["noise_sigma"].get<double>(), 1e-9);
+    const CliRun text = run("denoise " + noisy + " -o " + dir + "/a.png --adapt");
+    ASSERT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.out.find("self-tuned: strength"), std::string::npos) << text.out;
+    EXPECT_EQ(test::read_file(dir + "/t.png"), test::read_file(dir + "/a.png"));
+    const CliRun fixed = run("denoise " + noisy + " -o " + dir + "/f.png --json --no-adapt");
+    ASSERT_EQ(fixed.status, 0) << fixed.err;
+    EXPECT_FALSE(nlohmann::json::parse(fixed.out).contains("self_tune"));
+    expect_refused("denoise " + noisy + " -o " + dir + "/x.png --adapt --no-adapt", "--no-adapt", dir + "/x.png");
 }
 
 // A 16-bit PNG comes back 16-bit, a float TIFF float, an 8-bit PNG 8-bit (read by OpenCV, not by lidecm).

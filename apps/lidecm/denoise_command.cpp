@@ -20,11 +20,12 @@ void check_method_flags(const DenoiseOptions& o, const GraphFlags& f) {
         chosen_params(o, f, 0.1);
         return;
     }
-    for (const CLI::Option* flag : {f.sigma, f.tau, f.radius, f.sigma_s, f.sigma_f, f.steps, f.patch, f.stride, f.adapt,
+    for (const CLI::Option* flag : {f.sigma, f.tau, f.radius, f.sigma_s, f.sigma_f, f.steps, f.patch, f.stride,
                                     f.iterations, f.perceptual}) {
         require(flag->count() == 0, flag->get_name(),
                 "only --method graph has this flag (the method is " + o.method + ")");
     }
+    require(o.report_file.empty(), "--report", "only --method graph --adapt writes a report (the method is " + o.method + ")");
 }
 
 void write_summary(const DenoiseOptions& o, const nlohmann::json& summary) {
@@ -67,6 +68,7 @@ void run_folder(const DenoisePlan& plan, const DenoiseOptions& o, const GraphFla
 }
 
 void run(const DenoiseOptions& o, const GraphFlags& flags) {
+    require(!(o.adapt && o.no_adapt), "--no-adapt", "contradicts --adapt");
     check_method_flags(o, flags);
     const DenoisePlan plan = plan_denoise(o.inputs, o.output);
     if (plan.jobs.size() > 1) {
@@ -89,6 +91,9 @@ void add_denoise_command(CLI::App& app) {
         "Denoise images: collaborative filtering of patch groups (BM3D's two stages, the default), or\n"
         "the patch-graph diffusion denoiser (--method graph), whose unset flags take quality defaults\n"
         "chosen from the noise level and whose sigma and tau --adapt tunes on the image with the EM learner.\n"
+        "The collaborative filter tunes its strength on each image by default: Monte-Carlo SURE, an\n"
+        "estimate of the output's error from the noisy image and its noise level alone (--no-adapt: the\n"
+        "noise level's table, strength 1).\n"
         "Several inputs or a folder (its image files, by name) go to the folder -o, each as -o/<its name>;\n"
         "a file that fails is reported and skipped, and the exit status is 1 at the end.\n"
         "Outputs keep the input's sample depth (8-bit, 16-bit, 32-bit float TIFF) as far as -o's format holds it.");
@@ -120,7 +125,10 @@ void add_denoise_command(CLI::App& app) {
            "--noise-sigma", [o](double v) { o->noise_sigma = v; },
            "Noise standard deviation on the 0-255 scale (default: estimated from each image)")
         ->check(finite_range(0.0, 255.0));
-    flags->adapt = cmd->add_flag("--adapt", o->adapt, "graph: tune sigma and tau on each image with the EM learner");
+    cmd->add_flag("--adapt", o->adapt,
+                  "Tune on each image: collaborative (the default there) its strength by SURE; graph sigma and tau "
+                  "with the EM learner");
+    cmd->add_flag("--no-adapt", o->no_adapt, "collaborative: no tuning, the strength --strength as it is");
     flags->iterations = cmd->add_option("--iterations", o->iterations, "graph: rounds of --adapt")
                             ->default_val(o->iterations)->check(CLI::Range(1, 1000));
     flags->perceptual = cmd->add_flag("--perceptual", o->perceptual, "graph: with --adapt, add 1 - SSIM(denoised, noisy) to the loss");

@@ -14,6 +14,7 @@
 #include "lidecm/json.hpp"
 #include "lidecm/noise.hpp"
 #include "lidecm/samples.hpp"
+#include "lidecm/self_tune.hpp"
 
 namespace lidecm::cli {
 
@@ -90,11 +91,25 @@ Image run_graph(const Image& noisy, double sigma, bool estimated, const DenoiseJ
     return std::move(result.image);
 }
 
+// Self-tuned by SURE unless --no-adapt; the summary says what was evaluated, or why not.
+CollaborativeResult run_self_tuned(const Image& noisy, const CollaborativeOptions& options, nlohmann::json& summary) {
+    SelfTuneResult t = self_tuned_denoise(noisy, options);
+    nlohmann::json evaluations = nlohmann::json::array();
+    for (const SureEvaluation& e : t.evaluations) {
+        evaluations.push_back({{"strength", e.strength}, {"sure_mse", e.sure.risk}, {"divergence", e.sure.divergence}});
+    }
+    summary["self_tune"] = {{"tuned", t.tuned}, {"strength", t.strength}, {"evaluations", evaluations},
+                            {"eval_pixels", t.eval_pixels}, {"seconds", t.tune_seconds}};
+    if (!t.tuned) summary["self_tune"]["skipped_because"] = t.skipped_because;
+    return std::move(t.result);
+}
+
 Image run_collaborative(const Image& noisy, double sigma_hat, const DenoiseOptions& o, nlohmann::json& summary) {
     CollaborativeOptions options;
     options.noise_sigma = sigma_hat;
     options.strength = o.strength;
-    CollaborativeResult r = collaborative_denoise(noisy, options);
+    summary["adapt"] = !o.no_adapt;
+    CollaborativeResult r = o.no_adapt ? collaborative_denoise(noisy, options) : run_self_tuned(noisy, options, summary);
     summary["noise_sigma_assumed"] = r.sigma_used * 255.0;
     summary["groups"] = r.groups;
     summary["timings"] = {{"hard", r.timings.hard}, {"wiener", r.timings.wiener}, {"colour", r.timings.colour}};
@@ -161,7 +176,16 @@ void print_summary_text(const nlohmann::json& s) {
                 s["method"].get<std::string>().c_str(), s["strength"].get<double>(), s["noise_sigma"].get<double>(),
                 s["noise_sigma_estimated"].get<bool>() ? "estimated" : "given", detail,
                 s["depth"]["output"].get<std::string>().c_str(), s["timings"]["total"].get<double>());
-    if (s.value("adapt", false)) {
+    if (s.contains("self_tune")) {
+        const auto& t = s["self_tune"];
+        if (t["tuned"].get<bool>()) {
+            std::printf("self-tuned: strength %.3f by SURE (%zu evaluations, %.3f s)\n", t["strength"].get<double>(),
+                        t["evaluations"].size(), t["seconds"].get<double>());
+        } else {
+            std::printf("not tuned: %s\n", t["skipped_because"].get<std::string>().c_str());
+        }
+    }
+    if (s["method"] == "graph" && s.value("adapt", false)) {
         const auto& w = s["attention"];
         std::printf("attention: texture %.3f structure %.3f color %.3f spatial %.3f; best iteration %d of %zu\n",
                     w["texture"].get<double>(), w["structure"].get<double>(), w["color"].get<double>(),

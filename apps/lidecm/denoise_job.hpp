@@ -23,7 +23,7 @@ struct DenoiseOptions {
     double strength = 1.0;                  // multiplies the noise sigma the filter assumes
     GraphParams params;                     // only the flags the user set are applied
     std::optional<double> noise_sigma;      // 0-255 scale
-    bool adapt = false, perceptual = false, json = false;
+    bool adapt = false, no_adapt = false, perceptual = false, json = false;
     int iterations = AdaptOptions{}.iterations;
     std::int64_t max_pixels = LoadOptions{}.max_pixels;
 };
@@ -31,7 +31,7 @@ struct DenoiseOptions {
 /// The flags that only --method graph reads; params takes those the user set.
 struct GraphFlags {
     CLI::Option *sigma, *tau, *radius, *sigma_s, *sigma_f, *steps, *patch, *stride;
-    CLI::Option *adapt, *iterations, *perceptual;
+    CLI::Option *iterations, *perceptual;
 };
 
 /// recommended_params(noise_sigma) with the graph flags the user set; InvalidArgument naming the flag.

@@ -10,5 +10,7 @@ inline constexpr std::uint64_t kSplitSalt = 1;       ///< training/validation sp
 inline constexpr std::uint64_t kOrderSalt = 2;       ///< epoch order: {seed, salt, epoch}
 inline constexpr std::uint64_t kAugmentSalt = 3;     ///< augmentation of an item: {seed, salt, epoch, item}
 inline constexpr std::uint64_t kInputNoiseSalt = 4;  ///< --input-noise of an item: {seed, salt, epoch, item}
+inline constexpr std::uint64_t kSureProbeSalt = 5;   ///< Monte-Carlo SURE probe: {seed, salt}
+inline constexpr std::uint64_t kPairedSalt = 6;      ///< paired learner perturbation signs: {seed, salt, update}
 
 }  // namespace lidecm::detail

@@ -1,0 +1,62 @@
+#pragma once
+// Blind self-tuning of the collaborative filter (what `lidecm denoise` does by
+// default): the filter's strength (the multiplier on the σ both stages assume) is
+// chosen per image by minimising Monte-Carlo SURE (sure.hpp), an unbiased estimate
+// of the output's MSE made from the noisy image and σ̂ alone.
+//
+// Search: SURE at the candidate strengths (by default 0.85, 1, 1.18); when the best
+// is at an end of the range, one more step outward, up to max_evaluations; then a
+// parabola through the best and its two neighbours in log strength, its vertex kept
+// inside them. Every evaluation uses the same probe, so their differences are precise.
+//
+// Cost: the evaluations run a cheaper configuration of the filter (eval_step and
+// eval_search_radius; SURE ranks strengths the same way, BENCHMARKS.md) on the whole
+// image when it has at most max_eval_pixels pixels, else on crops spread evenly
+// over it; then one full run at the chosen strength.
+#include <string>
+#include <vector>
+
+#include "lidecm/collaborative.hpp"
+#include "lidecm/sure.hpp"
+
+namespace lidecm {
+
+/// Options of self_tuned_denoise.
+struct SelfTuneOptions {
+    std::vector<double> strengths = {0.85, 1.0, 1.18};  ///< first candidates, increasing, in (0, 10]
+    int max_evaluations = 5;          ///< candidates plus the steps outward
+    int eval_step = 6;                ///< reference step of the evaluation runs
+    int eval_search_radius = 16;      ///< search radius of the evaluation runs
+    std::size_t max_eval_pixels = std::size_t(1) << 18;  ///< larger images are evaluated on crops of this many pixels in all
+    int crop_side = 128;              ///< side of those crops, px
+    /// σ̂ below this (in [0,1] units; 0.5/255) counts as a clean image: no tuning, strength 1.
+    double min_sigma = 0.5 / 255.0;
+    SureOptions sure;
+
+    /// Throws InvalidArgument naming the field when a value is out of range.
+    void validate() const;
+};
+
+/// One SURE evaluation.
+struct SureEvaluation {
+    double strength = 0;
+    SureEstimate sure;
+};
+
+struct SelfTuneResult {
+    CollaborativeResult result;  ///< the full run at `strength`
+    double strength = 1.0;       ///< chosen multiplier
+    bool tuned = false;          ///< false: skipped (see skipped_because), strength is the base's
+    std::string skipped_because;
+    std::vector<SureEvaluation> evaluations;  ///< in the order they ran
+    std::size_t eval_pixels = 0;  ///< pixels each evaluation filtered
+    double tune_seconds = 0;      ///< the evaluations (the full run's time is in result.timings)
+};
+
+/// Chooses the strength for `noisy` by SURE and denoises with it. `base` holds σ̂
+/// (noise_sigma) and every other option; base.strength multiplies the candidates.
+/// Throws InvalidArgument for bad options or an image smaller than a patch.
+SelfTuneResult self_tuned_denoise(const Image& noisy, const CollaborativeOptions& base,
+                                  const SelfTuneOptions& options = {});
+
+}  // namespace lidecm

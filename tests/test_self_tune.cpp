@@ -1,0 +1,110 @@
+// Self-tuning of the collaborative filter by SURE (self_tune.hpp).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "lidecm/error.hpp"
+#include "lidecm/image.hpp"
+#include "lidecm/self_tune.hpp"
+#include "synthetic.hpp"
+
+namespace lidecm {
+namespace {
+
+CollaborativeOptions assuming(double sigma) {
+    CollaborativeOptions o;
+    o.noise_sigma = sigma;
+    return o;
+}
+
+// A strength far from right (the user's --strength, or a σ̂ that reads low or
+// high) is corrected: SURE uses the noise level itself, not the strength.
+TEST(SelfTune, CorrectsAStrengthThatIsTooWeak) {
+    const Image clean = test::textured(96, 96, 3);
+    const double sigma = 30 / 255.0;
+    const Image noisy = add_gaussian_noise(clean, sigma, 21, false);
+    CollaborativeOptions weak = assuming(sigma);
+    weak.strength = 1 / 1.6;
+    const double untuned = psnr(collaborative_denoise(noisy, weak).image, clean);
+    const SelfTuneResult r = self_tuned_denoise(noisy, weak);
+    EXPECT_TRUE(r.tuned);
+    EXPECT_GT(r.strength, 0.8);
+    EXPECT_GT(psnr(r.result.image, clean), untuned + 0.3);
+    EXPECT_LE(int(r.evaluations.size()), SelfTuneOptions{}.max_evaluations);
+}
+
+TEST(SelfTune, CorrectsAStrengthThatIsTooStrong) {
+    const Image clean = test::textured(96, 96, 1);
+    const double sigma = 20 / 255.0;
+    const Image noisy = add_gaussian_noise(clean, sigma, 22, false);
+    CollaborativeOptions strong = assuming(sigma);
+    strong.strength = 2.0;
+    const SelfTuneResult r = self_tuned_denoise(noisy, strong);
+    EXPECT_LT(r.strength, 1.7);  // below the lowest first candidate (2 × 0.85): it stepped outward
+    EXPECT_GT(psnr(r.result.image, clean), psnr(collaborative_denoise(noisy, strong).image, clean) + 0.3);
+}
+
+TEST(SelfTune, ChosenStrengthIsInsideTheEvaluatedRange) {
+    const Image noisy = add_gaussian_noise(test::textured(64, 64, 3), 25 / 255.0, 23, false);
+    const SelfTuneResult r = self_tuned_denoise(noisy, assuming(25 / 255.0));
+    double lo = 1e9, hi = 0;
+    for (const SureEvaluation& e : r.evaluations) {
+        lo = std::min(lo, e.strength);
+        hi = std::max(hi, e.strength);
+        EXPECT_TRUE(std::isfinite(e.sure.risk));
+    }
+    EXPECT_GE(r.strength, lo);
+    EXPECT_LE(r.strength, hi);
+    EXPECT_DOUBLE_EQ(r.result.sigma_used, 25 / 255.0 * r.strength);
+}
+
+TEST(SelfTune, CleanImageIsNotTuned) {
+    const Image clean = test::textured(64, 64, 1);
+    const SelfTuneResult r = self_tuned_denoise(clean, assuming(0.1 / 255.0));
+    EXPECT_FALSE(r.tuned);
+    EXPECT_FALSE(r.skipped_because.empty());
+    EXPECT_TRUE(r.evaluations.empty());
+    EXPECT_EQ(r.strength, 1.0);
+}
+
+TEST(SelfTune, LargeImagesAreEvaluatedOnCropsWithinTheBudget) {
+    const Image noisy = add_gaussian_noise(test::textured(200, 150, 1), 20 / 255.0, 24, false);
+    SelfTuneOptions o;
+    o.max_eval_pixels = 64 * 64 * 3;
+    o.crop_side = 64;
+    const SelfTuneResult r = self_tuned_denoise(noisy, assuming(20 / 255.0), o);
+    EXPECT_TRUE(r.tuned);
+    EXPECT_LE(r.eval_pixels, o.max_eval_pixels);
+    EXPECT_GE(r.eval_pixels, std::size_t(64 * 64));
+    EXPECT_EQ(r.result.image.height, 200);
+}
+
+TEST(SelfTune, BadOptionsNameTheField) {
+    const Image noisy = test::constant(32, 32, 1, 0.5f);
+    auto message = [&](SelfTuneOptions o) {
+        try {
+            self_tuned_denoise(noisy, assuming(0.1), o);
+        } catch (const InvalidArgument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    SelfTuneOptions o;
+    o.strengths = {1.0, 0.8};
+    EXPECT_NE(message(o).find("strengths"), std::string::npos);
+    o = {};
+    o.strengths = {};
+    EXPECT_NE(message(o).find("strengths"), std::string::npos);
+    o = {};
+    o.max_evaluations = 2;
+    EXPECT_NE(message(o).find("max_evaluations"), std::string::npos);
+    o = {};
+    o.eval_step = 0;
+    EXPECT_NE(message(o).find("eval_step"), std::string::npos);
+    o = {};
+    o.min_sigma = std::nan("");
+    EXPECT_NE(message(o).find("min_sigma"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lidecm

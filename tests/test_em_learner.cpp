@@ -240,6 +240,45 @@ TEST(LearnerState, RestoredLearnerContinuesExactlyLikeTheOriginal) {
     EXPECT_EQ(b.attention_history().size(), a.attention_history().size());
 }
 
+// Histories are ring buffers: the newest history_cap entries, and the rules (which
+// read at most the last 5 losses) give the same parameters as without a cap.
+TEST(LearnerState, HistoriesKeepTheNewestEntriesUpToTheCap) {
+    LearnerOptions capped;
+    capped.history_cap = 5;
+    LearnerOptions roomy;
+    roomy.history_cap = 100000;
+    EMParameterLearner a(capped), b(roomy);
+    const PatchSet patches = patches_of(test::stripes(32, 32, 3, 4));
+    for (int i = 0; i < 300; ++i) {
+        const double loss = 0.3 + 0.25 * std::sin(0.7 * i);
+        for (EMParameterLearner* l : {&a, &b}) {
+            l->update_global_params(loss, 0.5, &patches);
+            l->update_class_params(i % 3, loss, 0.2 + 0.6 * ((i / 7) % 2));
+        }
+    }
+    EXPECT_EQ(a.loss_history().size(), 5u);
+    EXPECT_EQ(a.sigma_history().size(), 5u);
+    EXPECT_EQ(a.attention_history().size(), 5u);
+    EXPECT_EQ(a.class_params(1).loss_history.size(), 5u);
+    EXPECT_EQ(a.class_params(1).param_history.size(), 5u);
+    EXPECT_EQ(b.loss_history().size(), 300u);
+    EXPECT_EQ(a.loss_history().back(), b.loss_history().back());
+    EXPECT_EQ(a.sigma_history().front(), b.sigma_history()[295]);
+    for (int c = 0; c < 3; ++c) {
+        EXPECT_EQ(a.get_parameters(c).sigma, b.get_parameters(c).sigma);
+        EXPECT_EQ(a.get_parameters(c).smooth_steps, b.get_parameters(c).smooth_steps);
+    }
+    EXPECT_EQ(a.get_parameters().tau, b.get_parameters().tau);
+    EXPECT_LT(a.state_bytes(true), b.state_bytes(true) / 10);
+    // A longer saved state (an older file) is cut to the cap on restore.
+    EMParameterLearner c(capped);
+    c.restore(b.state());
+    EXPECT_EQ(c.loss_history().size(), 5u);
+    EXPECT_EQ(c.loss_history(), a.loss_history());
+    capped.history_cap = 4;
+    EXPECT_THROW(EMParameterLearner{capped}, InvalidArgument);
+}
+
 TEST(LearnerState, RefusesAStateThatDoesNotFit) {
     EMParameterLearner learner;
     LearnerState wrong = learner.state();

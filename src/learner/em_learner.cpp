@@ -90,6 +90,19 @@ void require_finite(double v, const char* name) {
     if (!std::isfinite(v)) throw InvalidArgument(std::string(name) + ": must be finite, got " + std::to_string(v));
 }
 
+// Appends and drops the oldest entries beyond `cap`: a bounded history. Erasing from
+// the front moves at most `cap` values, noise beside a training step.
+template <class T>
+void push_capped(std::vector<T>& history, T value, std::size_t cap) {
+    if (history.size() >= cap) history.erase(history.begin(), history.end() - std::ptrdiff_t(cap - 1));
+    history.push_back(std::move(value));
+}
+
+template <class T>
+void keep_newest(std::vector<T>& history, std::size_t cap) {
+    if (history.size() > cap) history.erase(history.begin(), history.end() - std::ptrdiff_t(cap));
+}
+
 std::string fixed(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -107,6 +120,7 @@ void LearnerOptions::validate() const {
     require(b.radius_min > 0 && b.radius_min <= b.radius_max, "bounds.radius", "need 0 < min <= max");
     require(b.sigma_s_min > 0 && b.sigma_s_min <= b.sigma_s_max, "bounds.sigma_s", "need 0 < min <= max");
     require(b.sigma_f_min > 0 && b.sigma_f_min <= b.sigma_f_max, "bounds.sigma_f", "need 0 < min <= max");
+    require(history_cap >= 5, "history_cap", "must be >= 5 (the per-class rule reads the last 5 losses)");
 }
 
 EMParameterLearner::EMParameterLearner(const LearnerOptions& options) : options_(options), global_(options.initial) {
@@ -151,6 +165,15 @@ void EMParameterLearner::restore(LearnerState state) {
     bool ok = finite(state.loss_history) && finite(state.sigma_history) && finite(state.tau_history);
     for (const ClassParams& c : state.classes) ok = ok && finite(c.loss_history);
     require(ok, "learner state", "a history holds a non-finite value");
+    const std::size_t cap = options_.history_cap;
+    for (ClassParams& c : state.classes) {
+        keep_newest(c.loss_history, cap);
+        keep_newest(c.param_history, cap);
+    }
+    keep_newest(state.loss_history, cap);
+    keep_newest(state.sigma_history, cap);
+    keep_newest(state.tau_history, cap);
+    keep_newest(state.attention_history, cap);
     global_ = state.global;
     classes_ = std::move(state.classes);
     loss_history_ = std::move(state.loss_history);
@@ -237,8 +260,9 @@ void EMParameterLearner::apply_global_update(double loss, double smoothness_valu
                                              bool record_attention) {
     require_finite(loss, "loss");
     require_finite(smoothness_value, "smoothness");
-    loss_history_.push_back(loss);
-    if (record_attention) attention_history_.push_back(w);
+    const std::size_t cap = options_.history_cap;
+    push_capped(loss_history_, loss, cap);
+    if (record_attention) push_capped(attention_history_, w, cap);
     last_attention_ = w;
     if (loss_history_.size() >= 2) {
         const double delta = loss_history_.back() - loss_history_[loss_history_.size() - 2];
@@ -250,8 +274,8 @@ void EMParameterLearner::apply_global_update(double loss, double smoothness_valu
     global_.radius = std::clamp(global_.radius, b.radius_min, b.radius_max);
     global_.sigma_s = std::clamp(global_.sigma_s, b.sigma_s_min, b.sigma_s_max);
     global_.sigma_f = std::clamp(global_.sigma_f, b.sigma_f_min, b.sigma_f_max);
-    sigma_history_.push_back(global_.sigma);
-    tau_history_.push_back(global_.tau);
+    push_capped(sigma_history_, global_.sigma, cap);
+    push_capped(tau_history_, global_.tau, cap);
 }
 
 void EMParameterLearner::check_class(int class_index) const {
@@ -264,7 +288,7 @@ void EMParameterLearner::update_class_params(int class_index, double loss, doubl
     require_finite(loss, "loss");
     require_finite(smoothness_value, "smoothness");
     ClassParams& c = classes_[std::size_t(class_index)];
-    c.loss_history.push_back(loss);
+    push_capped(c.loss_history, loss, options_.history_cap);
     const std::size_t n = c.loss_history.size();
     const double avg = n >= 5 ? std::accumulate(c.loss_history.end() - 5, c.loss_history.end(), 0.0) / 5.0 : loss;
     if (avg > 0.5) c.smooth_steps = std::min(10, c.smooth_steps + 1);
@@ -277,7 +301,7 @@ void EMParameterLearner::update_class_params(int class_index, double loss, doubl
         c.sigma = std::max(b.sigma_min, c.sigma * 0.98);
         c.tau = std::max(b.tau_min, c.tau * 0.98);
     }
-    c.param_history.push_back(get_parameters(class_index));
+    push_capped(c.param_history, get_parameters(class_index), options_.history_cap);
 }
 
 GraphParams EMParameterLearner::get_parameters() const { return global_; }

@@ -51,7 +51,7 @@ LIDECM_JSON_FIELDS(DatasetOptions, resolution, tiles, channels, validation_fract
 LIDECM_JSON_FIELDS(GraphParams, sigma, tau, radius, sigma_s, sigma_f, smooth_steps, patch_size, stride)
 LIDECM_JSON_FIELDS(ParamBounds, sigma_min, sigma_max, tau_min, tau_max, radius_min, radius_max, sigma_s_min,
                    sigma_s_max, sigma_f_min, sigma_f_max)
-LIDECM_JSON_FIELDS(LearnerOptions, num_classes, initial, bounds)
+LIDECM_JSON_FIELDS(LearnerOptions, num_classes, initial, bounds, history_cap)
 LIDECM_JSON_FIELDS(CollaborativeOptions, noise_sigma, strength, patch_size_hard, patch_size_wiener, group_hard,
                    group_wiener, step, search_radius, lambda_hard, kaiser_beta, border, wiener)
 LIDECM_JSON_FIELDS(RefineOptions, refiner, strength, strength_steps, max_pulled_back, keep_codewords, filter)

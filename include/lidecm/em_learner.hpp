@@ -1,8 +1,23 @@
 #pragma once
 // Multi-head attention EM parameter learner (DESIGN §4): four heads score the
 // current patches (texture, structure, colour, spatial spread), a softmax turns
-// the scores into weights, and the weights scale how far sigma and tau move
-// after each batch. The rules are the seed's; see DESIGN §4 for each one.
+// the scores into weights, and the weights decide how sigma and tau move.
+//
+// Two rules (LearnerOptions::rule):
+//  - seed (the default of LearnerOptions, bit-exact, DESIGN §4): the weights scale a
+//    multiplicative step whose direction is the sign of the loss difference between
+//    two *different* batches.
+//  - risk (what training uses by default, issue #13): each head h owns a parameter
+//    vector θ_h = (log sigma, log tau) per class; an image's parameters are
+//    exp(Σ_h w_h(image) θ_h), with w the softmax of the image's head statistics
+//    standardised against the running statistics of every image seen so far (so
+//    flat, edge, textured and colourful images get different weights, noisy or
+//    not). Each update measures the objective twice on the same images, at
+//    θ(image) ± δΔ (Δ a random ±1 per knob; SPSA, Spall 1992), and moves every θ_h
+//    by −a_k · g · Δ, g the difference L₊ − L₋ relative to the samples' mean loss,
+//    averaged over the images with the head's weights and divided by the running RMS of those
+//    differences (so a_k is the typical move whatever the objective's scale; |g| ≤ 3).
+//    Step schedule a_k = step / (1 + k/stability)^0.602 (Spall 1998); θ clamped to the bounds.
 //
 // Its parameters are GraphParams, what the seed's graph diffusion takes. When the
 // collaborative filter refines token reconstructions instead, sigma and tau are
@@ -10,10 +25,13 @@
 // token_refine.hpp): strength = RefineOptions::strength × sigma / sigma₀ and
 // lambda_hard = RefineOptions::filter.lambda_hard × tau / tau₀; it reports a
 // neutral smoothness of 0.5 (no graph), so the per-class rule leaves sigma and tau be.
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "lidecm/graph.hpp"
+#include "lidecm/image.hpp"
 #include "lidecm/patches.hpp"
 
 namespace lidecm {
@@ -24,6 +42,14 @@ struct PatchFeatures {
     double structure = 0.0;  ///< mean per-patch (mean|dx| + mean|dy|)/2 / 0.1, clipped
     double color = 0.0;      ///< mean per-patch, per-pixel std across channels / 0.1, clipped (0 for grey)
     double spatial = 0.0;    ///< texture-weighted std of centers / plain std of centers, clipped; 0.5 without detail
+};
+
+/// The heads' raw statistics of a patch set, unscaled and unclipped (the risk rule
+/// standardises them against running statistics): texture, structure and colour
+/// as PatchFeatures before the /0.1, spatial the weighted/plain spread ratio (0.5
+/// without detail).
+struct HeadStats {
+    double texture = 0.0, structure = 0.0, color = 0.0, spatial = 0.5;
 };
 
 /// Softmax weights of the four heads; they sum to 1.
@@ -43,6 +69,40 @@ struct ParamBounds {
     double sigma_f_min = 0.1, sigma_f_max = 0.5;
 };
 
+/// Which rule the learner's updates follow.
+enum class LearnerRule {
+    seed,  ///< DESIGN §4 (update_global_params / update_class_params)
+    risk,  ///< paired-objective sign-SPSA over per-head parameter vectors (update_paired)
+};
+
+/// Options of the risk rule (see the top of this header).
+struct RiskRuleOptions {
+    double delta = 0.15;       ///< ± perturbation of log sigma and log tau in the paired evaluation
+    double step = 0.05;        ///< a₀: the first update's move in log space (5 %)
+    double stability = 20.0;   ///< A in a_k = step / (1 + k/A)^0.602, in updates
+    double temperature = 1.0;  ///< w = softmax(temperature · z), z the heads' standardised statistics (clipped to ±3)
+    bool heads = true;         ///< false: uniform weights, so one θ (the ablation's "plain")
+    std::size_t paired_images = 2;  ///< images of a training batch evaluated at θ ± δΔ
+
+    /// Throws InvalidArgument naming the field when a value is out of range.
+    void validate() const;
+    /// a_k for update number k (from 0).
+    [[nodiscard]] double step_size(std::uint64_t k) const;
+};
+
+/// Running mean and sum of squared deviations (Welford) of the four head statistics.
+struct HeadStatsRunning {
+    double count = 0;
+    std::array<double, 4> mean{}, m2{};
+};
+
+/// One image of a paired update: its class, head weights and the objective at θ ± δΔ.
+struct PairedSample {
+    int class_index = 0;
+    AttentionWeights weights;
+    double loss_plus = 0, loss_minus = 0;
+};
+
 /// Options of EMParameterLearner.
 struct LearnerOptions {
     int num_classes = 10;  ///< number of per-class parameter sets
@@ -54,6 +114,8 @@ struct LearnerOptions {
     /// default and 10 classes the learner holds at most ~0.8 MB however long it runs
     /// (without a cap: 2.68 MB after 1,000 batches and growing).
     std::size_t history_cap = 1024;
+    LearnerRule rule = LearnerRule::seed;  ///< the seed's rule unless asked (training asks for risk)
+    RiskRuleOptions risk;                  ///< used by the risk rule only
 
     /// Throws InvalidArgument for num_classes < 1, invalid initial parameters, empty bounds or history_cap < 5.
     void validate() const;
@@ -81,6 +143,13 @@ struct LearnerState {
     std::vector<double> loss_history, sigma_history, tau_history;
     std::vector<AttentionWeights> attention_history;
     AttentionWeights last_attention;
+    /// Risk rule: θ as classes × 4 heads × (log sigma, log tau), row-major (empty
+    /// = every θ at log of the initial parameters), the running head statistics and
+    /// the number of paired updates so far.
+    std::vector<double> theta;
+    HeadStatsRunning head_stats;
+    std::uint64_t paired_updates = 0;
+    double paired_scale = 0;  ///< running mean square of the relative paired differences
 };
 
 class EMParameterLearner {
@@ -89,6 +158,8 @@ public:
 
     /// The four head scores of a patch set (see PatchFeatures). Empty set: all 0, spatial 0.5.
     static PatchFeatures compute_patch_features(const PatchSet& patches);
+    /// The raw head statistics (HeadStats); compute_patch_features scales and clips these.
+    static HeadStats compute_head_stats(const PatchSet& patches);
     /// softmax(2 · [texture, structure, color, spatial]).
     static AttentionWeights compute_attention_weights(const PatchFeatures& features);
     /// The seed's attention-weighted multiplicative step of sigma and tau (no clamping
@@ -118,6 +189,33 @@ public:
     /// Class parameters: the class's sigma, tau and smooth_steps, the global rest.
     [[nodiscard]] GraphParams get_parameters(int class_index) const;
     [[nodiscard]] LearnerStatus get_status() const;
+
+    // ---- risk rule (LearnerOptions::rule == risk); see the top of this header ----
+
+    /// Head weights of an image with statistics `stats`: softmax(temperature · z), z the
+    /// statistics standardised by the running ones; uniform before two images were
+    /// observed, or when options.risk.heads is false.
+    [[nodiscard]] AttentionWeights image_attention(const HeadStats& stats) const;
+    /// Adds an image's statistics to the running ones.
+    void observe(const HeadStats& stats);
+    /// exp(Σ_h w_h θ_{class,h}) for sigma and tau, the rest from options.initial, clamped
+    /// to the bounds. With the seed rule: get_parameters(class_index).
+    [[nodiscard]] GraphParams parameters_for(int class_index, const AttentionWeights& weights) const;
+    /// parameters_for(class, image_attention(head stats of `image`'s non-overlapping
+    /// patch_size tiles)): what refinement of one image uses, in training and after.
+    [[nodiscard]] GraphParams image_parameters(const Image& image, int patch_size, int class_index = 0) const;
+    /// The ±1 direction Δ = (sigma, tau) of the next paired update, from `seed`.
+    [[nodiscard]] std::array<int, 2> paired_direction(std::uint64_t seed) const;
+    /// `params` with log sigma and log tau moved by sign · δ · Δ (not clamped: the pair
+    /// must straddle the point).
+    [[nodiscard]] GraphParams perturbed(const GraphParams& params, const std::array<int, 2>& direction, int sign) const;
+    /// One step of the risk rule from the samples' paired losses along `direction`;
+    /// records `loss` (the batch's objective), the parameters and the samples' mean
+    /// weights in the histories. Throws InvalidArgument for non-finite losses, a class
+    /// out of range, no samples, or a learner on the seed rule.
+    void update_paired(const std::vector<PairedSample>& samples, const std::array<int, 2>& direction, double loss);
+    /// θ_{class,head} = (log sigma, log tau).
+    [[nodiscard]] std::array<double, 2> head_parameters(int class_index, int head) const;
 
     [[nodiscard]] const LearnerOptions& options() const { return options_; }
     /// Bytes of memory the learner holds (object, class table and, when asked,
@@ -149,6 +247,10 @@ private:
     std::vector<double> loss_history_, sigma_history_, tau_history_;
     std::vector<AttentionWeights> attention_history_;
     AttentionWeights last_attention_;
+    std::vector<double> theta_;  ///< classes × 4 × 2 (risk rule)
+    HeadStatsRunning head_stats_;
+    std::uint64_t paired_updates_ = 0;
+    double paired_scale_ = 0;
 };
 
 }  // namespace lidecm

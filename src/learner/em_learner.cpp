@@ -7,10 +7,14 @@
 #include <numeric>
 
 #include "core/parallel.hpp"
+#include "learner/history.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
 namespace {
+
+using detail::keep_newest;
+using detail::push_capped;
 
 constexpr double kFeatureScale = 0.1;  // the seed's normalisation of the three detail scores
 
@@ -90,19 +94,6 @@ void require_finite(double v, const char* name) {
     if (!std::isfinite(v)) throw InvalidArgument(std::string(name) + ": must be finite, got " + std::to_string(v));
 }
 
-// Appends and drops the oldest entries beyond `cap`: a bounded history. Erasing from
-// the front moves at most `cap` values, noise beside a training step.
-template <class T>
-void push_capped(std::vector<T>& history, T value, std::size_t cap) {
-    if (history.size() >= cap) history.erase(history.begin(), history.end() - std::ptrdiff_t(cap - 1));
-    history.push_back(std::move(value));
-}
-
-template <class T>
-void keep_newest(std::vector<T>& history, std::size_t cap) {
-    if (history.size() > cap) history.erase(history.begin(), history.end() - std::ptrdiff_t(cap));
-}
-
 std::string fixed(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -121,6 +112,7 @@ void LearnerOptions::validate() const {
     require(b.sigma_s_min > 0 && b.sigma_s_min <= b.sigma_s_max, "bounds.sigma_s", "need 0 < min <= max");
     require(b.sigma_f_min > 0 && b.sigma_f_min <= b.sigma_f_max, "bounds.sigma_f", "need 0 < min <= max");
     require(history_cap >= 5, "history_cap", "must be >= 5 (the per-class rule reads the last 5 losses)");
+    risk.validate();
 }
 
 EMParameterLearner::EMParameterLearner(const LearnerOptions& options) : options_(options), global_(options.initial) {
@@ -130,6 +122,11 @@ EMParameterLearner::EMParameterLearner(const LearnerOptions& options) : options_
     c.tau = options.initial.tau;
     c.smooth_steps = options.initial.smooth_steps;
     classes_.assign(std::size_t(options.num_classes), c);
+    theta_.resize(std::size_t(options.num_classes) * 4 * 2);
+    for (std::size_t i = 0; i < theta_.size(); i += 2) {
+        theta_[i] = std::log(options.initial.sigma);
+        theta_[i + 1] = std::log(options.initial.tau);
+    }
 }
 
 std::size_t EMParameterLearner::state_bytes(bool include_histories) const {
@@ -144,7 +141,9 @@ std::size_t EMParameterLearner::state_bytes(bool include_histories) const {
 }
 
 LearnerState EMParameterLearner::state() const {
-    return {global_, classes_, loss_history_, sigma_history_, tau_history_, attention_history_, last_attention_};
+    return {global_,           classes_,        loss_history_, sigma_history_, tau_history_,
+            attention_history_, last_attention_, theta_,        head_stats_,    paired_updates_,
+            paired_scale_};
 }
 
 void EMParameterLearner::restore(LearnerState state) {
@@ -165,6 +164,12 @@ void EMParameterLearner::restore(LearnerState state) {
     bool ok = finite(state.loss_history) && finite(state.sigma_history) && finite(state.tau_history);
     for (const ClassParams& c : state.classes) ok = ok && finite(c.loss_history);
     require(ok, "learner state", "a history holds a non-finite value");
+    require(state.theta.empty() || state.theta.size() == theta_.size(), "learner state",
+            "theta has " + std::to_string(state.theta.size()) + " values, the options need " +
+                std::to_string(theta_.size()));
+    require(finite(state.theta) && std::isfinite(state.head_stats.count) && state.head_stats.count >= 0 &&
+                std::isfinite(state.paired_scale) && state.paired_scale >= 0,
+            "learner state", "theta or the head statistics hold a non-finite value");
     const std::size_t cap = options_.history_cap;
     for (ClassParams& c : state.classes) {
         keep_newest(c.loss_history, cap);
@@ -181,15 +186,16 @@ void EMParameterLearner::restore(LearnerState state) {
     tau_history_ = std::move(state.tau_history);
     attention_history_ = std::move(state.attention_history);
     last_attention_ = state.last_attention;
+    if (!state.theta.empty()) theta_ = std::move(state.theta);  // empty: a model from before the risk rule
+    head_stats_ = state.head_stats;
+    paired_updates_ = state.paired_updates;
+    paired_scale_ = state.paired_scale;
 }
 
-PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches) {
-    PatchFeatures f;
+HeadStats EMParameterLearner::compute_head_stats(const PatchSet& patches) {
+    HeadStats h;
     const std::size_t n = patches.size();
-    if (n == 0) {
-        f.spatial = 0.5;
-        return f;
-    }
+    if (n == 0) return h;
     std::vector<PatchStats> stats(n);
 #pragma omp parallel for schedule(static) if (n * std::size_t(patches.dim()) >= detail::kParallelMinWork)
     for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(n); ++i) {
@@ -203,15 +209,21 @@ PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches
         s += stats[i].structure;
         c += stats[i].color;
     }
-    f.texture = clip01(t / double(n) / kFeatureScale);
-    f.structure = clip01(s / double(n) / kFeatureScale);
-    f.color = clip01(c / double(n) / kFeatureScale);
+    h.texture = t / double(n);
+    h.structure = s / double(n);
+    h.color = c / double(n);
     const double plain = center_spread(patches, std::vector<double>(n, 1.0));
     const double weighted = center_spread(patches, texture);
     const bool no_detail = t <= 0.0;  // t sums the per-patch textures, each >= 0
     // One patch (or all at one place) has no spread to compare against: neutral 0.5.
-    f.spatial = (no_detail || plain <= 0.0) ? 0.5 : clip01(weighted / plain);
-    return f;
+    h.spatial = (no_detail || plain <= 0.0) ? 0.5 : weighted / plain;
+    return h;
+}
+
+PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches) {
+    const HeadStats h = compute_head_stats(patches);
+    return {clip01(h.texture / kFeatureScale), clip01(h.structure / kFeatureScale), clip01(h.color / kFeatureScale),
+            clip01(h.spatial)};
 }
 
 AttentionWeights EMParameterLearner::compute_attention_weights(const PatchFeatures& f) {
@@ -304,10 +316,26 @@ void EMParameterLearner::update_class_params(int class_index, double loss, doubl
     push_capped(c.param_history, get_parameters(class_index), options_.history_cap);
 }
 
-GraphParams EMParameterLearner::get_parameters() const { return global_; }
+GraphParams EMParameterLearner::get_parameters() const {
+    if (options_.rule == LearnerRule::seed) return global_;
+    // The mean over classes of each head's θ, mixed with the last attention.
+    GraphParams p = parameters_for(0, last_attention_);
+    if (num_classes() > 1) {
+        double ls = 0, lt = 0;
+        for (int c = 0; c < num_classes(); ++c) {
+            const GraphParams q = parameters_for(c, last_attention_);
+            ls += std::log(q.sigma) / num_classes();
+            lt += std::log(q.tau) / num_classes();
+        }
+        p.sigma = std::exp(ls);
+        p.tau = std::exp(lt);
+    }
+    return p;
+}
 
 GraphParams EMParameterLearner::get_parameters(int class_index) const {
     check_class(class_index);
+    if (options_.rule == LearnerRule::risk) return parameters_for(class_index, last_attention_);
     const ClassParams& c = classes_[std::size_t(class_index)];
     GraphParams p = global_;
     p.sigma = c.sigma;

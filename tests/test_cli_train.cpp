@@ -108,8 +108,8 @@ TEST_F(CliTrain, DetokenizeRefinesWithTheModelsRefiner) {
         // The library's refinement with the model's refiner, learned parameters and level.
         const Model m = load_model(out + "/model.lidecm");
         EXPECT_EQ(nlohmann::json(m.config.refine.refiner).get<std::string>(), refiner);
-        const GraphParams learned = m.make_learner().get_parameters();
         const Image token = decode(*m.codebook, encode(*m.codebook, load_image(dir + "/photo.png"), 8));
+        const GraphParams learned = m.make_learner().image_parameters(token, 8);
         const RefineOptions o = learner_mapped(m.config.refine, learned, m.config.learner.initial);
         save_image(refine_tokens(token, *m.codebook, 8, o, refine_level(m), learned).image, out + "/lib.png");
         EXPECT_EQ(load_image(out + "/r.png").data, load_image(out + "/lib.png").data);

@@ -75,6 +75,18 @@ TEST(JsonMappings, PlainStructsRoundTrip) {
     EXPECT_EQ(jf.get<PatchFeatures>().structure, 0.25);
 }
 
+// Configs written before the risk rule have no "rule": they keep the seed's learner,
+// so an old model refines and resumes as it did.
+TEST(JsonMappings, LearnerWithoutARuleIsTheSeeds) {
+    TrainConfig c;
+    EXPECT_EQ(c.learner.rule, LearnerRule::risk);  // training's default
+    nlohmann::json j = c;
+    j["learner"].erase("rule");
+    j["learner"].erase("risk");
+    EXPECT_EQ(j.get<TrainConfig>().learner.rule, LearnerRule::seed);
+    EXPECT_EQ(learner_variant(j.get<TrainConfig>()), "seed");
+}
+
 TEST(JsonMappings, WrongTypesThrow) {
     EXPECT_THROW((void)nlohmann::json::parse(R"({"num_codes": "many"})").get<TrainConfig>(), nlohmann::json::exception);
 }

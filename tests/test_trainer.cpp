@@ -64,10 +64,14 @@ TEST_F(TrainerTest, WritesModelMetricsAndSamples) {
     EXPECT_EQ(m.progress.step, 9u);
     EXPECT_EQ(m.class_names, (std::vector<std::string>{"smooth", "texture"}));
     EXPECT_EQ(m.learner.classes.size(), 2u);
-    EXPECT_EQ(m.learner.loss_history.size(), 9u);  // one global update per batch
+    EXPECT_EQ(m.learner.loss_history.size(), 9u);  // one paired update per batch
+    EXPECT_EQ(m.learner.paired_updates, 9u);
+    EXPECT_EQ(m.learner.head_stats.count, 27.0);  // every scored image observed
     std::size_t class_updates = 0;
     for (const auto& c : m.learner.classes) class_updates += c.loss_history.size();
-    EXPECT_EQ(class_updates, 27u);  // one per image
+    EXPECT_EQ(class_updates, 0u);  // the seed's per-class rule belongs to --learner seed
+    const EMParameterLearner start(m.config.learner);
+    EXPECT_NE(m.learner.theta, start.state().theta) << "the paired updates moved the heads' parameters";
     EXPECT_GT(r.last_epoch.val_psnr_token, 10.0);
     EXPECT_EQ(r.last_epoch.validation_images, 3u);
     // The saved codebook tokenizes like the trained one.
@@ -245,9 +249,30 @@ TEST_F(TrainerTest, OldModelFileWithoutLevelOrRefinerStillLoads) {
     EXPECT_EQ(old.progress.step, now.progress.step);
 }
 
+TEST(LearnerVariants, NamesSetModeRuleAndHeads) {
+    for (const std::string name : {"attention", "plain", "seed", "fixed"}) {
+        TrainConfig c;
+        select_learner(c, name);
+        EXPECT_EQ(learner_variant(c), name);
+        EXPECT_EQ(c.learner.rule == LearnerRule::seed, name == "seed") << name;
+        if (c.learner.rule == LearnerRule::risk) {
+            EXPECT_EQ(c.learner.risk.heads, name == "attention") << name;
+        }
+    }
+    TrainConfig c;
+    EXPECT_EQ(learner_variant(c), "attention");  // the default
+    try {
+        select_learner(c, "sed", "--learner");
+        FAIL() << "no error";
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("--learner"), std::string::npos);
+    }
+}
+
 TEST_F(TrainerTest, GraphRefinerGivesTheSeedsResults) {
     TrainConfig c = config();
     select_refiner(c, Refiner::graph);
+    select_learner(c, "seed");
     EXPECT_EQ(c.learner.initial.sigma, 0.10);  // training's graph start since before the collaborative refiner
     const TrainResult r = train(c, dir + "/run", {});
     const Model m = load_model(dir + "/run/model.lidecm");

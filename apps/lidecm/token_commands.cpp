@@ -42,7 +42,7 @@ void detokenize(const TokenFlags& f) {
     if (f.refine) {
         // As training refined: the model's refiner, driven by its learner, at its quantisation level.
         const TrainConfig& c = model.config;
-        const GraphParams learned = model.make_learner().get_parameters();
+        const GraphParams learned = model.make_learner().image_parameters(image, c.patch_size);
         const RefineOptions options = learner_mapped(c.refine, learned, c.learner.initial);
         image = refine_tokens(image, *model.codebook, c.patch_size, options, refine_level(model), learned).image;
     }

@@ -31,7 +31,7 @@ void install_stop_handlers() {
     sigaction(SIGTERM, &action, nullptr);
 }
 
-std::string learner_name(LearnerMode mode) { return nlohmann::json(mode).get<std::string>(); }
+
 
 // The flags' defaults are the library's: TrainConfig{} and what it embeds.
 struct TrainFlags {
@@ -39,7 +39,7 @@ struct TrainFlags {
     std::string out, resume;
     double input_noise = TrainConfig{}.input_noise * 255.0;  // 0-255 scale
     bool no_augment = false, overwrite = false, quiet = false, no_report = false;
-    std::string learner = learner_name(TrainConfig{}.learner_mode);
+    std::string learner = learner_variant(TrainConfig{});
     std::string refiner = nlohmann::json(TrainConfig{}.refine.refiner).get<std::string>();
     long long refine_per_batch = -1;  // -1: the refiner's own (select_refiner)
     int epochs = 0;
@@ -106,8 +106,8 @@ void run_train(const TrainFlags& flags) {
         config.input_noise = flags.input_noise / 255.0;
         config.dataset.augment = !flags.no_augment;
         config.dataset.cache_bytes = flags.cache_mb << 20;
-        config.learner_mode = nlohmann::json(flags.learner).get<LearnerMode>();  // checked by --learner's IsMember
-        select_refiner(config, nlohmann::json(flags.refiner).get<Refiner>());   // checked by --refiner's IsMember
+        select_refiner(config, nlohmann::json(flags.refiner).get<Refiner>());  // checked by --refiner's IsMember
+        select_learner(config, flags.learner, "--learner");
         if (flags.refine_per_batch >= 0) config.refine_per_batch = std::size_t(flags.refine_per_batch);
         r = train(config, dir, events, flags.overwrite);
     }
@@ -173,8 +173,10 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--validation-images", c.validation_images,
                     "Validation images scored per epoch, spread over the split (0 = all)")
         ->default_val(c.validation_images);
-    cmd->add_option("--learner", f->learner, "attention (the seed's learner), plain (its update without attention) or fixed (no learner)")
-        ->default_val(f->learner)->check(CLI::IsMember({"attention", "plain", "fixed"}));
+    cmd->add_option("--learner", f->learner,
+                    "attention (paired risk-driven updates of four heads' parameters, mixed per image by attention), "
+                    "plain (the same with one parameter set), seed (the seed's learner, DESIGN 4) or fixed (no learner)")
+        ->default_val(f->learner)->check(CLI::IsMember({"attention", "plain", "seed", "fixed"}));
     cmd->add_option("--refiner", f->refiner,
                     "Refinement of token reconstructions: collaborative (patch-group filtering at the codebook's "
                     "quantisation level) or graph (the seed's graph diffusion)")

@@ -185,6 +185,7 @@ public:
     void update_class_params(int class_index, double loss, double smoothness);
 
     /// Global parameters; smooth_steps, patch_size and stride stay those of options.initial (seed: 5, 8, 5).
+    /// With the risk rule: the mean over classes of their θ mixed with the last attention.
     [[nodiscard]] GraphParams get_parameters() const;
     /// Class parameters: the class's sigma, tau and smooth_steps, the global rest.
     [[nodiscard]] GraphParams get_parameters(int class_index) const;
@@ -198,12 +199,15 @@ public:
     [[nodiscard]] AttentionWeights image_attention(const HeadStats& stats) const;
     /// Adds an image's statistics to the running ones.
     void observe(const HeadStats& stats);
+    /// Class index meaning "no class known" (e.g. detokenizing): θ averaged over the classes.
+    static constexpr int kAnyClass = -1;
     /// exp(Σ_h w_h θ_{class,h}) for sigma and tau, the rest from options.initial, clamped
-    /// to the bounds. With the seed rule: get_parameters(class_index).
+    /// to the bounds. With the seed rule: get_parameters(class_index), or get_parameters()
+    /// for kAnyClass.
     [[nodiscard]] GraphParams parameters_for(int class_index, const AttentionWeights& weights) const;
     /// parameters_for(class, image_attention(head stats of `image`'s non-overlapping
     /// patch_size tiles)): what refinement of one image uses, in training and after.
-    [[nodiscard]] GraphParams image_parameters(const Image& image, int patch_size, int class_index = 0) const;
+    [[nodiscard]] GraphParams image_parameters(const Image& image, int patch_size, int class_index = kAnyClass) const;
     /// The ±1 direction Δ = (sigma, tau) of the next paired update, from `seed`.
     [[nodiscard]] std::array<int, 2> paired_direction(std::uint64_t seed) const;
     /// `params` with log sigma and log tau moved by sign · δ · Δ (not clamped: the pair

@@ -30,6 +30,8 @@ void to_json(nlohmann::json& j, const LearnerMode& v);
 void from_json(const nlohmann::json& j, LearnerMode& v);
 void to_json(nlohmann::json& j, const Refiner& v);
 void from_json(const nlohmann::json& j, Refiner& v);
+void to_json(nlohmann::json& j, const LearnerRule& v);
+void from_json(const nlohmann::json& j, LearnerRule& v);
 
 void to_json(nlohmann::json& j, const DatasetOptions& v);
 void from_json(const nlohmann::json& j, DatasetOptions& v);
@@ -37,6 +39,8 @@ void to_json(nlohmann::json& j, const GraphParams& v);
 void from_json(const nlohmann::json& j, GraphParams& v);
 void to_json(nlohmann::json& j, const ParamBounds& v);
 void from_json(const nlohmann::json& j, ParamBounds& v);
+void to_json(nlohmann::json& j, const RiskRuleOptions& v);
+void from_json(const nlohmann::json& j, RiskRuleOptions& v);
 void to_json(nlohmann::json& j, const LearnerOptions& v);
 void from_json(const nlohmann::json& j, LearnerOptions& v);
 void to_json(nlohmann::json& j, const CollaborativeOptions& v);

@@ -39,6 +39,9 @@ struct BatchMetrics {
     double perplexity = 0;    ///< of this batch's assignment
     double sigma = 0, tau = 0;  ///< global parameters after the update
     AttentionWeights attention;
+    /// Risk rule: the standard deviation of each head's weight over the batch's scored
+    /// images (how differently the heads treat them); 0 with the seed's batch attention.
+    AttentionWeights attention_spread{0, 0, 0, 0};
     double images_per_second = 0;
     StepTimings timings;
 };

@@ -21,13 +21,17 @@ namespace lidecm {
 ///  - collaborative: the seed's LearnerOptions{} (sigma 0.3, tau 0.1, the middle
 ///    of its ranges), which learner_mapped (token_refine.hpp) turns into the
 ///    measured strength and threshold; the learner may then scale them either way.
+/// Both with the risk rule (LearnerRule::risk); select_learner picks another.
 LearnerOptions training_learner_options(Refiner refiner = Refiner::collaborative);
 
-/// How the learner takes part in training (the ablation's variants).
+/// How the learner takes part in training. With LearnerOptions::rule = seed (model
+/// files from before the risk rule, or `--learner seed`): plain is the seed's update
+/// without attention (uniform 0.25), attention the seed's learner. With the risk rule:
+/// plain is one θ (uniform weights), attention four heads mixed per image.
 enum class LearnerMode {
     fixed,      ///< no learner: the starting parameters throughout
-    plain,      ///< the seed's update without attention (uniform weights 0.25)
-    attention,  ///< the seed's multi-head attention learner
+    plain,      ///< no attention: uniform head weights
+    attention,  ///< the four heads' softmax attention
 };
 
 struct TrainConfig {
@@ -68,6 +72,16 @@ struct TrainConfig {
 /// training_learner_options(graph) — exactly what training did before the
 /// collaborative refiner existed.
 void select_refiner(TrainConfig& config, Refiner refiner);
+
+/// The learner variants by name (`train --learner`, the ablation): "attention" (the
+/// risk rule with four heads, the default), "plain" (the risk rule with one θ),
+/// "seed" (the seed's rule with attention, DESIGN §4) or "fixed" (no learner). Sets
+/// learner_mode, learner.rule and learner.risk.heads; call after select_refiner.
+/// Throws InvalidArgument naming `flag` for another name.
+void select_learner(TrainConfig& config, const std::string& variant, const std::string& flag = "learner");
+/// The name select_learner takes for `config`'s learner ("seed-plain" for the seed's
+/// rule without attention, which only old model files hold).
+std::string learner_variant(const TrainConfig& config);
 
 /// The config as a JSON object (what model files store) and back. from_json
 /// throws IoError naming `name` for malformed JSON or missing/mistyped fields.

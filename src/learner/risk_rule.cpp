@@ -75,14 +75,18 @@ std::array<double, 2> EMParameterLearner::head_parameters(int class_index, int h
 }
 
 GraphParams EMParameterLearner::parameters_for(int class_index, const AttentionWeights& weights) const {
-    if (options_.rule == LearnerRule::seed) return get_parameters(class_index);
-    check_class(class_index);
+    if (options_.rule == LearnerRule::seed) return class_index < 0 ? get_parameters() : get_parameters(class_index);
+    if (class_index != kAnyClass) check_class(class_index);
     const std::array<double, 4> w = as_array(weights);
+    const int first = class_index == kAnyClass ? 0 : class_index;
+    const int last = class_index == kAnyClass ? num_classes() : class_index + 1;
     double ls = 0, lt = 0;
-    for (int h = 0; h < kHeads; ++h) {
-        const std::array<double, 2> t = head_parameters(class_index, h);
-        ls += w[std::size_t(h)] * t[0];
-        lt += w[std::size_t(h)] * t[1];
+    for (int c = first; c < last; ++c) {
+        for (int h = 0; h < kHeads; ++h) {
+            const std::array<double, 2> t = head_parameters(c, h);
+            ls += w[std::size_t(h)] * t[0] / double(last - first);
+            lt += w[std::size_t(h)] * t[1] / double(last - first);
+        }
     }
     const ParamBounds& b = options_.bounds;
     GraphParams p = options_.initial;
@@ -92,7 +96,7 @@ GraphParams EMParameterLearner::parameters_for(int class_index, const AttentionW
 }
 
 GraphParams EMParameterLearner::image_parameters(const Image& image, int patch_size, int class_index) const {
-    if (options_.rule == LearnerRule::seed) return get_parameters(class_index);
+    if (options_.rule == LearnerRule::seed) return parameters_for(class_index, last_attention_);
     return parameters_for(class_index, image_attention(compute_head_stats(extract_patches(image, patch_size, patch_size))));
 }
 

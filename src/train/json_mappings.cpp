@@ -38,6 +38,7 @@ NLOHMANN_JSON_SERIALIZE_ENUM(LearnerMode, {{LearnerMode::fixed, "fixed"},
                                            {LearnerMode::plain, "plain"},
                                            {LearnerMode::attention, "attention"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(Refiner, {{Refiner::graph, "graph"}, {Refiner::collaborative, "collaborative"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(LearnerRule, {{LearnerRule::seed, "seed"}, {LearnerRule::risk, "risk"}})
 
 }  // namespace enum_names
 
@@ -45,13 +46,16 @@ LIDECM_JSON_ENUM(DatasetFormat)
 LIDECM_JSON_ENUM(CifarPart)
 LIDECM_JSON_ENUM(LearnerMode)
 LIDECM_JSON_ENUM(Refiner)
+LIDECM_JSON_ENUM(LearnerRule)
 
 LIDECM_JSON_FIELDS(DatasetOptions, resolution, tiles, channels, validation_fraction, seed, augment, flip_probability,
                    brightness_jitter, contrast_jitter, max_pixels, format, cifar_part, cache_bytes)
 LIDECM_JSON_FIELDS(GraphParams, sigma, tau, radius, sigma_s, sigma_f, smooth_steps, patch_size, stride)
 LIDECM_JSON_FIELDS(ParamBounds, sigma_min, sigma_max, tau_min, tau_max, radius_min, radius_max, sigma_s_min,
                    sigma_s_max, sigma_f_min, sigma_f_max)
-LIDECM_JSON_FIELDS(LearnerOptions, num_classes, initial, bounds, history_cap)
+LIDECM_JSON_FIELDS(RiskRuleOptions, delta, step, stability, temperature, heads, paired_images)
+// A config without "rule" is from before the risk rule: LearnerOptions{}'s seed rule.
+LIDECM_JSON_FIELDS(LearnerOptions, num_classes, initial, bounds, history_cap, rule, risk)
 LIDECM_JSON_FIELDS(CollaborativeOptions, noise_sigma, strength, patch_size_hard, patch_size_wiener, group_hard,
                    group_wiener, step, search_radius, lambda_hard, kaiser_beta, border, wiener)
 LIDECM_JSON_FIELDS(RefineOptions, refiner, strength, strength_steps, max_pulled_back, keep_codewords, filter)
@@ -82,7 +86,8 @@ void from_json(const nlohmann::json& j, EpochSums& s) {
 LIDECM_JSON_FIELDS(TrainProgress, epoch, batch, step, images, best_validation_psnr, best_epoch, finished, epoch_sums)
 LIDECM_JSON_FIELDS(StepTimings, data_wait, e_step, m_step, decode, refine, losses, learner, total)
 LIDECM_JSON_FIELDS(BatchMetrics, epoch, batch, step, images, loss, mse, one_minus_ssim, quant_mse, smoothness,
-                   psnr_token, psnr_refined, usage, perplexity, sigma, tau, attention, images_per_second, timings)
+                   psnr_token, psnr_refined, usage, perplexity, sigma, tau, attention, attention_spread, images_per_second,
+                   timings)
 LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim, quant_mse, smoothness, psnr_token,
                    psnr_refined, usage, perplexity, reseeded, validation_images, val_psnr_token, val_psnr_refined,
                    val_ssim_token, val_ssim_refined, refine_level, sigma, tau, attention, seconds, images_per_second,

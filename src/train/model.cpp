@@ -73,6 +73,15 @@ void add_learner(TensorFileWriter& w, const LearnerState& s) {
     w.add("learner.attention_history", flatten(s.attention_history),
           {std::int64_t(s.attention_history.size()), 4});
     w.add("learner.last_attention", flatten({s.last_attention}));
+    // The risk rule's state: θ (classes × 4 heads × 2), running head statistics
+    // (count, 4 means, 4 sums of squared deviations), updates and difference scale.
+    w.add("learner.theta", s.theta, {n_classes, 4, 2});
+    const HeadStatsRunning& h = s.head_stats;
+    std::vector<double> stats{h.count};
+    stats.insert(stats.end(), h.mean.begin(), h.mean.end());
+    stats.insert(stats.end(), h.m2.begin(), h.m2.end());
+    w.add("learner.head_stats", stats);
+    w.add("learner.paired", std::vector<double>{double(s.paired_updates), s.paired_scale});
 }
 
 // Offsets must start at 0, never decrease and end at the array's length.
@@ -115,6 +124,17 @@ LearnerState read_learner(const TensorFile& f) {
     if (attention.size() % 4 != 0) throw IoError(f.name() + ": attention history is not N × 4");
     for (std::size_t i = 0; i < attention.size(); i += 4) s.attention_history.push_back(weights_at(attention, i));
     s.last_attention = weights_at(f.get<double>("learner.last_attention", {4}), 0);
+    if (f.has("learner.theta")) {  // absent in files from before the risk rule
+        s.theta = f.get<double>("learner.theta", {std::int64_t(s.classes.size()), 4, 2});
+        const auto stats = f.get<double>("learner.head_stats", {9});
+        s.head_stats.count = stats[0];
+        std::copy(stats.begin() + 1, stats.begin() + 5, s.head_stats.mean.begin());
+        std::copy(stats.begin() + 5, stats.end(), s.head_stats.m2.begin());
+        const auto paired = f.get<double>("learner.paired", {2});
+        if (!(paired[0] >= 0 && paired[0] < 9.0e15)) throw IoError(f.name() + ": learner.paired holds a bad count");
+        s.paired_updates = std::uint64_t(paired[0]);
+        s.paired_scale = paired[1];
+    }
     return s;
 }
 

@@ -12,6 +12,7 @@ namespace lidecm {
 
 LearnerOptions training_learner_options(Refiner refiner) {
     LearnerOptions o;
+    o.rule = LearnerRule::risk;
     if (refiner == Refiner::collaborative) return o;
     o.initial.sigma = 0.10;
     o.initial.tau = 0.05;
@@ -32,6 +33,31 @@ void select_refiner(TrainConfig& config, Refiner refiner) {
     }
     config.learner = training_learner_options(refiner);
     config.learner.num_classes = classes;
+}
+
+void select_learner(TrainConfig& config, const std::string& variant, const std::string& flag) {
+    LearnerOptions& l = config.learner;
+    if (variant == "seed") {
+        l.rule = LearnerRule::seed;
+        config.learner_mode = LearnerMode::attention;
+        return;
+    }
+    require(variant == "attention" || variant == "plain" || variant == "fixed", flag,
+            "'" + variant + "' is not a learner (attention, plain, seed or fixed)");
+    l.rule = LearnerRule::risk;
+    config.learner_mode = variant == "attention" ? LearnerMode::attention
+                          : variant == "plain"   ? LearnerMode::plain
+                                                 : LearnerMode::fixed;
+    l.risk.heads = config.learner_mode == LearnerMode::attention;
+}
+
+std::string learner_variant(const TrainConfig& config) {
+    switch (config.learner_mode) {
+        case LearnerMode::fixed: return "fixed";
+        case LearnerMode::plain: return config.learner.rule == LearnerRule::seed ? "seed-plain" : "plain";
+        case LearnerMode::attention: break;
+    }
+    return config.learner.rule == LearnerRule::seed ? "seed" : "attention";
 }
 
 void TrainConfig::validate() const {

@@ -69,16 +69,92 @@ Image model_input(const TrainConfig& config, const Image& target, int epoch, std
     return add_gaussian_noise(target, config.input_noise, seed, true);
 }
 
-GraphParams refine_params(const TrainingRun& run, int label) {
+GraphParams refine_params(const TrainingRun& run, int label, const Image& token) {
+    if (run.learner.options().rule == LearnerRule::risk) {
+        const int cls = run.labelled ? label : 0;
+        if (run.model.config.learner_mode == LearnerMode::plain) return run.learner.parameters_for(cls, {});
+        return run.learner.image_parameters(token, run.model.config.patch_size, cls);
+    }
     return run.labelled ? run.learner.get_parameters(label) : run.learner.get_parameters();
 }
 
-RefineResult refine(const TrainingRun& run, const Image& token, int label, double quant_rms) {
+RefineResult refine_with(const TrainingRun& run, const Image& token, const GraphParams& p, double quant_rms) {
     const TrainConfig& c = run.model.config;
-    const GraphParams p = refine_params(run, label);
     return refine_tokens(token, *run.model.codebook, c.patch_size, learner_mapped(c.refine, p, c.learner.initial),
                          quant_rms, p);
 }
+
+RefineResult refine(const TrainingRun& run, const Image& token, int label, double quant_rms) {
+    return refine_with(run, token, refine_params(run, label, token), quant_rms);
+}
+
+namespace {
+
+/// Standard deviation of each head's weight over the images.
+AttentionWeights spread(const std::vector<AttentionWeights>& w) {
+    AttentionWeights mean{0, 0, 0, 0}, sq{0, 0, 0, 0};
+    if (w.empty()) return mean;
+    const double n = double(w.size());
+    for (const AttentionWeights& a : w) {
+        mean.texture += a.texture / n;
+        mean.structure += a.structure / n;
+        mean.color += a.color / n;
+        mean.spatial += a.spatial / n;
+    }
+    for (const AttentionWeights& a : w) {
+        sq.texture += (a.texture - mean.texture) * (a.texture - mean.texture) / n;
+        sq.structure += (a.structure - mean.structure) * (a.structure - mean.structure) / n;
+        sq.color += (a.color - mean.color) * (a.color - mean.color) / n;
+        sq.spatial += (a.spatial - mean.spatial) * (a.spatial - mean.spatial) / n;
+    }
+    return {std::sqrt(sq.texture), std::sqrt(sq.structure), std::sqrt(sq.color), std::sqrt(sq.spatial)};
+}
+
+/// The risk rule's part of a step: each scored image's attention (before this batch
+/// joins the running statistics) and parameters.
+struct ImagePlan {
+    std::vector<HeadStats> stats;
+    std::vector<AttentionWeights> weights;
+    std::vector<GraphParams> params;
+};
+
+ImagePlan plan_images(const TrainingRun& run, const Batch& batch, const std::vector<Tiles>& tiles,
+                      const TrainConfig& config, std::size_t scored) {
+    ImagePlan plan;
+    const bool heads = config.learner_mode == LearnerMode::attention;
+    for (std::size_t i = 0; i < scored; ++i) {
+        PatchSet one = batch_patches(tiles[i].values, {tiles[i]}, config);
+        plan.stats.push_back(EMParameterLearner::compute_head_stats(one));
+        plan.weights.push_back(heads ? run.learner.image_attention(plan.stats.back()) : AttentionWeights{});
+        plan.params.push_back(run.learner.parameters_for(run.labelled ? batch.items[i].label : 0, plan.weights.back()));
+    }
+    return plan;
+}
+
+/// The paired objective on the first risk.paired_images scored images: refined
+/// MSE against the clean target at θ(image) ± δΔ, then one update of the learner.
+void paired_update(TrainingRun& run, const Batch& batch, const std::vector<Image>& tokens, const ImagePlan& plan,
+                   double quant_rms, double batch_loss) {
+    const TrainConfig& config = run.model.config;
+    const std::size_t n = std::min(tokens.size(), config.learner.risk.paired_images);
+    const std::array<int, 2> direction = run.learner.paired_direction(config.seed);
+    std::vector<PairedSample> samples(n);
+    parallel_for(2 * n, [&](std::size_t k) {
+        const std::size_t i = k / 2;
+        const int sign = k % 2 == 0 ? +1 : -1;
+        const GraphParams p = run.learner.perturbed(plan.params[i], direction, sign);
+        const double loss = mse(refine_with(run, tokens[i], p, quant_rms).image, batch.items[i].image);
+        (sign > 0 ? samples[i].loss_plus : samples[i].loss_minus) = loss;
+    });
+    for (std::size_t i = 0; i < n; ++i) {
+        samples[i].class_index = run.labelled ? batch.items[i].label : 0;
+        samples[i].weights = plan.weights[i];
+    }
+    for (const HeadStats& h : plan.stats) run.learner.observe(h);
+    run.learner.update_paired(samples, direction, batch_loss);
+}
+
+}  // namespace
 
 ImageScores score(const Image& target, const Image& token, RefineResult refined, bool token_ssim) {
     ImageScores s;
@@ -142,10 +218,14 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
         tokens[i] = decode(codebook, make_token_grid(codebook, tiles[i], part));
     });
     m.timings.decode = t.lap();
+    const bool risk = config.learner.rule == LearnerRule::risk;
+    const ImagePlan plan = risk ? plan_images(run, batch, tiles, config, scored) : ImagePlan{};
     std::vector<ImageScores> scores(scored);
     parallel_for(scored, [&](std::size_t i) {
         const int label = batch.items[i].label;
-        scores[i] = score(batch.items[i].image, tokens[i], refine(run, tokens[i], label, std::sqrt(m.quant_mse)));
+        const double rms = std::sqrt(m.quant_mse);
+        scores[i] = score(batch.items[i].image, tokens[i],
+                          risk ? refine_with(run, tokens[i], plan.params[i], rms) : refine(run, tokens[i], label, rms));
     });
     m.timings.refine = t.lap();
     std::vector<double> losses(scored);
@@ -163,9 +243,15 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     for (double* v : {&m.loss, &m.mse, &m.one_minus_ssim, &m.smoothness, &m.psnr_token, &m.psnr_refined}) *v *= inv;
     m.timings.losses = t.lap();
 
-    // Learner: one global update with every tile of the batch (centers in each
-    // image's own coordinates), then one per-class update per scored image.
-    switch (config.learner_mode) {
+    // Learner. Risk rule: the paired objective on the batch's first images. Seed
+    // rule: one global update with every tile of the batch (centers in each image's
+    // own coordinates), then one per-class update per scored image.
+    if (risk) {
+        if (config.learner_mode != LearnerMode::fixed) {
+            paired_update(run, batch, tokens, plan, std::sqrt(m.quant_mse), m.loss);
+        }
+        m.attention_spread = spread(plan.weights);
+    } else switch (config.learner_mode) {
         case LearnerMode::fixed: break;
         case LearnerMode::plain: run.learner.update_global_params(m.loss, m.smoothness, nullptr); break;
         case LearnerMode::attention: {
@@ -174,7 +260,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
             break;
         }
     }
-    if (config.learner_mode != LearnerMode::fixed) {
+    if (!risk && config.learner_mode != LearnerMode::fixed) {
         for (std::size_t i = 0; i < scored; ++i) {
             run.learner.update_class_params(run.labelled ? batch.items[i].label : 0, losses[i], scores[i].smoothness);
         }

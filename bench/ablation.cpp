@@ -1,25 +1,29 @@
-// Ablation of the multi-head attention EM learner (issue #4): the same training
-// run under three learner variants, everything else identical (data, seeds, K,
-// epochs, threads), over several seeds and three datasets:
+// Ablation of the EM learner (issues #4 and #13): the same training run under four
+// learner variants, everything else identical (data, seeds, K, epochs, threads,
+// refiner), over several seeds and four datasets:
 //
-//   mixed   the sample photos and textures cut into 64×64 tiles; every 4th photo
-//           (by name) held out whole and scored at the end
-//   cifar2  a generated 2-class CIFAR-10 binary set (32×32): smooth gradients vs
-//           textures, per-class parameters in use; 160 held-out records
-//   noisy   mixed with Gaussian noise σ = 25/255 added to the inputs (targets clean)
+//   mixed       the sample photos and textures cut into 64×64 tiles; every 4th photo
+//               (by name) held out whole and scored at the end
+//   cifar2      a generated 2-class CIFAR-10 binary set (32×32): smooth gradients vs
+//               textures, per-class parameters in use; 160 held-out records
+//   noisy       mixed with Gaussian noise σ = 25/255 added to the inputs (targets clean)
+//   mixednoise  mixed with each input's own σ drawn from [5, 50]/255 (targets clean)
 //
-// Variants: fixed (no learner), plain (the seed's update, uniform weights),
-// attention (the seed's learner). Measures per run: convergence (batches until
-// the window-10 moving average of the loss proxy stays within 2 % of its final
-// value), held-out PSNR/SSIM of token and refined reconstructions, std of the
-// successive loss deltas over the last half, sign changes of sigma's and tau's
-// steps, learner time share and µs per batch. Learner memory after 1,000
-// batches is measured separately.
+// Variants (train --learner): fixed (no learner), seed (the seed's learner, DESIGN §4),
+// plain (the risk rule with one parameter set), attention (the risk rule, four heads
+// mixed per image; training's default). Measures per run: parameter convergence
+// (batches until sigma and tau stay within 2 % of their final values), loss
+// convergence (batches until the window-10 moving average of the loss proxy stays
+// within 2 % of its final value), held-out refined MSE, PSNR and SSIM (refined as
+// `detokenize --refine` refines: the model's refiner, its parameters for the image, at
+// its quantisation level), std of the successive loss deltas over the last half, sign
+// changes of sigma's and tau's steps, learner time share (the paired evaluations
+// included) and µs per batch. Learner memory after 1,000 batches is measured separately.
 //
 // Output: Markdown tables on stdout; every run in --out/runs.csv; SVG plots of
 // seed 1's loss proxy, sigma, tau and attention per dataset in --out.
 //
-//   ablation [--seeds 5] [--epochs 12] [--codes 256] [--out docs/ablation]
+//   ablation [--seeds 5] [--epochs 12] [--codes 256] [--refiner collaborative|graph] [--out docs/ablation]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -36,6 +40,7 @@
 #include "lidecm/graph.hpp"
 #include "lidecm/samples.hpp"
 #include "lidecm/svg_chart.hpp"
+#include "lidecm/token_refine.hpp"
 #include "lidecm/tokenizer.hpp"
 #include "lidecm/trainer.hpp"
 #include "photo_tiles.hpp"
@@ -54,15 +59,15 @@ struct DatasetSpec {
     std::string name, title;
     std::string data;
     int resolution = 64;
-    double noise = 0;
+    double noise = 0, noise_max = 0;  ///< input noise σ, or each input's σ from [noise, noise_max]
     std::vector<HeldOut> held_out;
 };
 
 struct RunResult {
     std::string dataset, variant;
     int seed = 0;
-    std::size_t batches = 0, convergence = 0;
-    double psnr_token = 0, psnr_refined = 0, ssim_token = 0, ssim_refined = 0;
+    std::size_t batches = 0, convergence = 0, param_convergence = 0;
+    double psnr_token = 0, psnr_refined = 0, ssim_token = 0, ssim_refined = 0, mse_refined = 0;
     double delta_std = 0;
     int sigma_flips = 0, tau_flips = 0;
     double learner_share = 0, learner_us = 0;
@@ -70,15 +75,11 @@ struct RunResult {
     std::vector<AttentionWeights> attention;
 };
 
-const char* const kVariants[] = {"fixed", "plain", "attention"};
-
-LearnerMode mode_of(const std::string& v) {
-    return v == "fixed" ? LearnerMode::fixed : v == "plain" ? LearnerMode::plain : LearnerMode::attention;
-}
+const char* const kVariants[] = {"fixed", "seed", "plain", "attention"};
 
 // Tiles of the training photos into a folder; every k-th tile of the held-out photos kept.
 DatasetSpec mixed(const fs::path& scratch) {
-    DatasetSpec d{"mixed", "mixed photos and textures (64×64 tiles)", (scratch / "mixed").string(), 64, 0, {}};
+    DatasetSpec d{"mixed", "mixed photos and textures (64×64 tiles)", (scratch / "mixed").string(), 64, 0, 0, {}};
     fs::create_directories(d.data);
     const bench::PhotoSplit photos = bench::split_photos(4);
     std::vector<Image> held;
@@ -118,7 +119,7 @@ Image cifar_image(int label, std::mt19937_64& rng) {
 }
 
 DatasetSpec cifar2(const fs::path& scratch) {
-    DatasetSpec d{"cifar2", "2-class CIFAR-10 binary (smooth vs texture, 32×32)", (scratch / "cifar2").string(), 32, 0, {}};
+    DatasetSpec d{"cifar2", "2-class CIFAR-10 binary (smooth vs texture, 32×32)", (scratch / "cifar2").string(), 32, 0, 0, {}};
     fs::create_directories(d.data);
     std::mt19937_64 rng(2024);
     std::ofstream out(fs::path(d.data) / "data_batch_1.bin", std::ios::binary);
@@ -153,6 +154,19 @@ std::size_t convergence(const std::vector<double>& loss) {
     return b + 9 + 1;  // ma[j] ends at batch j + 10 (1-based)
 }
 
+// Batches until every series stays within 2 % of its final value.
+std::size_t settled(const std::vector<const std::vector<double>*>& series) {
+    std::size_t last_out = 0;
+    for (const auto* s : series) {
+        if (s->empty()) continue;
+        const double final = s->back();
+        for (std::size_t i = 0; i < s->size(); ++i) {
+            if (std::fabs((*s)[i] - final) > 0.02 * std::fabs(final)) last_out = std::max(last_out, i + 1);
+        }
+    }
+    return last_out;
+}
+
 int sign_changes(const std::vector<double>& v) {
     int flips = 0, last = 0;
     for (std::size_t i = 1; i < v.size(); ++i) {
@@ -174,12 +188,18 @@ double delta_std(const std::vector<double>& loss) {
     return std::sqrt(var / double(d.size() - 1));
 }
 
-RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, int epochs, int codes,
+// σ of held-out image i of a mixed-noise set: spread evenly over [lo, hi] (golden-ratio sequence).
+double held_out_sigma(const DatasetSpec& d, std::size_t i) {
+    if (d.noise_max <= d.noise) return d.noise;
+    const double u = std::fmod(0.5 + double(i) * 0.6180339887498949, 1.0);
+    return d.noise + (d.noise_max - d.noise) * u;
+}
+
+RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, int epochs, int codes, Refiner refiner,
                   const fs::path& scratch) {
     TrainConfig c;
-    // The ablation measures the seed's learner on the seed's refiner, as it was
-    // published (docs/ablation); collaborative refinement would change every run.
-    select_refiner(c, Refiner::graph);
+    select_refiner(c, refiner);
+    select_learner(c, variant);
     c.data = d.data;
     c.dataset.resolution = d.resolution;
     c.dataset.validation_fraction = 0;  // scored on the held-out set below
@@ -187,7 +207,7 @@ RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, in
     c.epochs = epochs;
     c.seed = std::uint64_t(seed);
     c.input_noise = d.noise;
-    c.learner_mode = mode_of(variant);
+    c.input_noise_max = d.noise_max;
     RunResult r;
     r.dataset = d.name;
     r.variant = variant;
@@ -205,6 +225,7 @@ RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, in
     const TrainResult t = train(c, scratch / ("run_" + d.name + "_" + variant), events, true);
     r.batches = r.loss.size();
     r.convergence = convergence(r.loss);
+    r.param_convergence = settled({&r.sigma, &r.tau});
     r.delta_std = delta_std(r.loss);
     r.sigma_flips = sign_changes(r.sigma);
     r.tau_flips = sign_changes(r.tau);
@@ -212,13 +233,20 @@ RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, in
     r.learner_us = 1e6 * learner / double(std::max<std::size_t>(1, r.batches));
     const EMParameterLearner l = t.model.make_learner();
     const bool labelled = t.model.class_names.size() > 1;
+    const Model& model = t.model;
     for (std::size_t i = 0; i < d.held_out.size(); ++i) {
         const HeldOut& h = d.held_out[i];
-        const Image input = d.noise > 0 ? add_gaussian_noise(h.target, d.noise, 1000 + i) : h.target;
-        const Image token = decode(*t.model.codebook, encode(*t.model.codebook, input, c.patch_size));
-        const Image refined = denoise(token, labelled ? l.get_parameters(h.label) : l.get_parameters()).image;
+        const double sigma = held_out_sigma(d, i);
+        const Image input = sigma > 0 ? add_gaussian_noise(h.target, sigma, 1000 + i) : h.target;
+        const Image token = decode(*model.codebook, encode(*model.codebook, input, c.patch_size));
+        const GraphParams p = l.image_parameters(token, c.patch_size, labelled ? h.label : EMParameterLearner::kAnyClass);
+        const Image refined = refine_tokens(token, *model.codebook, c.patch_size,
+                                            learner_mapped(model.config.refine, p, model.config.learner.initial),
+                                            refine_level(model), p)
+                                  .image;
         r.psnr_token += psnr(token, h.target);
         r.psnr_refined += psnr(refined, h.target);
+        r.mse_refined += mse(refined, h.target);
         r.ssim_token += ssim(token, h.target);
         r.ssim_refined += ssim(refined, h.target);
     }
@@ -227,6 +255,7 @@ RunResult run_one(const DatasetSpec& d, const std::string& variant, int seed, in
     r.psnr_refined /= n;
     r.ssim_token /= n;
     r.ssim_refined /= n;
+    r.mse_refined /= n;
     return r;
 }
 
@@ -312,7 +341,8 @@ void memory_report() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Ablation of the attention EM learner: fixed vs plain vs attention"};
+    CLI::App app{"Ablation of the EM learner: fixed vs seed vs plain vs attention"};
+    std::string refiner_name = "collaborative";
     int seeds = 5, epochs = 12, codes = 256;
     std::string out = "docs/ablation";
     std::string scratch = (fs::temp_directory_path() / "lidecm_ablation").string();
@@ -321,6 +351,8 @@ int main(int argc, char** argv) {
     app.add_option("--codes", codes, "Codewords K")->default_val(256);
     app.add_option("--out", out, "Folder for runs.csv and the SVG plots")->default_val("docs/ablation");
     app.add_option("--scratch", scratch, "Scratch folder");
+    app.add_option("--refiner", refiner_name, "Refiner the learner drives (training's default: collaborative)")
+        ->check(CLI::IsMember({"collaborative", "graph"}))->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     try {
         fs::remove_all(scratch);
@@ -331,22 +363,30 @@ int main(int argc, char** argv) {
         noisy.title = "mixed tiles with input noise σ = 25 (targets clean)";
         noisy.noise = 25.0 / 255.0;
         sets.push_back(noisy);
+        DatasetSpec mixed_noise = sets[0];
+        mixed_noise.name = "mixednoise";
+        mixed_noise.title = "mixed tiles, each input with its own σ from [5, 50]/255 (targets clean)";
+        mixed_noise.noise = 5.0 / 255.0;
+        mixed_noise.noise_max = 50.0 / 255.0;
+        sets.push_back(mixed_noise);
+        const Refiner refiner = refiner_name == "graph" ? Refiner::graph : Refiner::collaborative;
         std::vector<RunResult> runs;
         for (const auto& d : sets) {
             for (int seed = 1; seed <= seeds; ++seed) {
                 for (const char* v : kVariants) {
                     std::fprintf(stderr, "%s seed %d %s\n", d.name.c_str(), seed, v);
-                    runs.push_back(run_one(d, v, seed, epochs, codes, scratch));
+                    runs.push_back(run_one(d, v, seed, epochs, codes, refiner, scratch));
                 }
             }
         }
         std::ofstream csv(fs::path(out) / "runs.csv");
-        csv << "dataset,variant,seed,batches,convergence_batches,psnr_token,psnr_refined,ssim_token,ssim_refined,"
-               "loss_delta_std,sigma_sign_changes,tau_sign_changes,learner_share,learner_us_per_batch,final_sigma,"
-               "final_tau\n";
+        csv << "dataset,variant,seed,batches,convergence_batches,param_convergence_batches,psnr_token,psnr_refined,"
+               "mse_refined,ssim_token,ssim_refined,loss_delta_std,sigma_sign_changes,tau_sign_changes,learner_share,"
+               "learner_us_per_batch,final_sigma,final_tau\n";
         for (const auto& r : runs) {
             csv << r.dataset << ',' << r.variant << ',' << r.seed << ',' << r.batches << ',' << r.convergence << ','
-                << r.psnr_token << ',' << r.psnr_refined << ',' << r.ssim_token << ',' << r.ssim_refined << ','
+                << r.param_convergence << ',' << r.psnr_token << ',' << r.psnr_refined << ',' << r.mse_refined << ','
+                << r.ssim_token << ',' << r.ssim_refined << ','
                 << r.delta_std << ',' << r.sigma_flips << ',' << r.tau_flips << ',' << r.learner_share << ','
                 << r.learner_us << ',' << r.sigma.back() << ',' << r.tau.back() << '\n';
         }
@@ -357,13 +397,16 @@ int main(int argc, char** argv) {
                 if (r.dataset == d.name) by[r.variant].push_back(&r);
             std::printf("\n### %s — %zu held-out images, %zu batches per run, %d seeds\n\n", d.title.c_str(),
                         d.held_out.size(), by["fixed"].front()->batches, seeds);
-            std::printf("| variant | convergence (batches) | refined PSNR (dB) | refined SSIM | token PSNR (dB) | token SSIM | "
+            std::printf("| variant | parameters settled (batches) | loss settled (batches) | refined MSE (×10⁻³) | "
+                        "refined PSNR (dB) | refined SSIM | token PSNR (dB) | token SSIM | "
                         "loss-delta std (last half) | sigma step sign changes | tau step sign changes | learner share | "
-                        "learner µs/batch | final sigma | final tau |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                        "learner µs/batch | final sigma | final tau |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (const char* v : kVariants) {
                 const auto& rs = by[v];
-                std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", v,
+                std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", v,
+                            pm(stat(rs, [](const RunResult& r) { return double(r.param_convergence); }), 1).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return double(r.convergence); }), 1).c_str(),
+                            pm(stat(rs, [](const RunResult& r) { return 1000 * r.mse_refined; }), 4).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return r.psnr_refined; }), 3).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return r.ssim_refined; }), 4).c_str(),
                             pm(stat(rs, [](const RunResult& r) { return r.psnr_token; }), 3).c_str(),
@@ -377,16 +420,16 @@ int main(int argc, char** argv) {
                             pm(stat(rs, [](const RunResult& r) { return r.tau.back(); }), 4).c_str());
             }
             auto mean_of = [&](const char* v, auto f) { return stat(by[v], f).mean; };
-            auto conv = [](const RunResult& r) { return double(r.convergence); };
-            auto pr = [](const RunResult& r) { return r.psnr_refined; };
-            auto ds = [](const RunResult& r) { return r.delta_std; };
-            std::printf("\nattention vs fixed / vs plain: convergence ×%.3f / ×%.3f; refined PSNR %+.3f / %+.3f dB "
-                        "(MSE ×%.3f / ×%.3f); loss-delta std ×%.3f / ×%.3f\n",
-                        mean_of("attention", conv) / mean_of("fixed", conv), mean_of("attention", conv) / mean_of("plain", conv),
-                        mean_of("attention", pr) - mean_of("fixed", pr), mean_of("attention", pr) - mean_of("plain", pr),
-                        std::pow(10, -(mean_of("attention", pr) - mean_of("fixed", pr)) / 10),
-                        std::pow(10, -(mean_of("attention", pr) - mean_of("plain", pr)) / 10),
-                        mean_of("attention", ds) / mean_of("fixed", ds), mean_of("attention", ds) / mean_of("plain", ds));
+            auto mse_of = [](const RunResult& r) { return r.mse_refined; };
+            auto conv = [](const RunResult& r) { return double(r.param_convergence); };
+            std::printf("\nrefined MSE ratio (lower is better): attention / plain %.3f, attention / fixed %.3f, "
+                        "plain / fixed %.3f, seed / fixed %.3f; parameters settled: attention %.0f, plain %.0f, "
+                        "seed %.0f batches\n",
+                        mean_of("attention", mse_of) / mean_of("plain", mse_of),
+                        mean_of("attention", mse_of) / mean_of("fixed", mse_of),
+                        mean_of("plain", mse_of) / mean_of("fixed", mse_of),
+                        mean_of("seed", mse_of) / mean_of("fixed", mse_of), mean_of("attention", conv),
+                        mean_of("plain", conv), mean_of("seed", conv));
         }
         memory_report();
     } catch (const std::exception& e) {

@@ -38,6 +38,7 @@ struct TrainFlags {
     TrainConfig config;
     std::string out, resume;
     double input_noise = TrainConfig{}.input_noise * 255.0;  // 0-255 scale
+    double input_noise_max = 0;                                // 0-255 scale, 0 = off
     bool no_augment = false, overwrite = false, quiet = false, no_report = false;
     std::string learner = learner_variant(TrainConfig{});
     std::string refiner = nlohmann::json(TrainConfig{}.refine.refiner).get<std::string>();
@@ -104,6 +105,7 @@ void run_train(const TrainFlags& flags) {
         dir = flags.out;
         TrainConfig config = flags.config;
         config.input_noise = flags.input_noise / 255.0;
+        config.input_noise_max = flags.input_noise_max / 255.0;
         config.dataset.augment = !flags.no_augment;
         config.dataset.cache_bytes = flags.cache_mb << 20;
         select_refiner(config, nlohmann::json(flags.refiner).get<Refiner>());  // checked by --refiner's IsMember
@@ -166,6 +168,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--input-noise", f->input_noise,
                     "Add Gaussian noise of this sigma (0-255 scale) to the inputs; targets stay clean")
         ->default_val(f->input_noise)->check(finite_range(0.0, 255.0));
+    cmd->add_option("--input-noise-max", f->input_noise_max,
+                    "With it, each input's sigma is drawn from [--input-noise, --input-noise-max] (0-255 scale)")
+        ->check(finite_range(0.0, 255.0));
     cmd->add_option("--init-images", c.init_images, "Training images whose tiles seed the codebook")
         ->default_val(c.init_images)->check(CLI::Range(1, 1 << 24));
     cmd->add_option("--checkpoint-every", c.checkpoint_every, "Also keep epoch_N.lidecm every N epochs (0 = off)")

@@ -14,9 +14,9 @@
 //    flat, edge, textured and colourful images get different weights, noisy or
 //    not). Each update measures the objective twice on the same images, at
 //    θ(image) ± δΔ (Δ a random ±1 per knob; SPSA, Spall 1992), and moves every θ_h
-//    by −a_k · g · Δ, g the difference L₊ − L₋ relative to the samples' mean loss,
-//    averaged over the images with the head's weights and divided by the running RMS of those
-//    differences (so a_k is the typical move whatever the objective's scale; |g| ≤ 3).
+//    by −a_k · g · Δ, g = (L₊ − L₋) / (2δ · L̄) the slope of log L along Δ (L̄ the
+//    samples' mean loss), averaged over the images with the head's weights, |g| ≤ 3:
+//    a flat objective moves the parameters little, whatever the loss's scale.
 //    Step schedule a_k = step / (1 + k/stability)^0.602 (Spall 1998); θ clamped to the bounds.
 //
 // Its parameters are GraphParams, what the seed's graph diffusion takes. When the
@@ -78,7 +78,7 @@ enum class LearnerRule {
 /// Options of the risk rule (see the top of this header).
 struct RiskRuleOptions {
     double delta = 0.15;       ///< ± perturbation of log sigma and log tau in the paired evaluation
-    double step = 0.05;        ///< a₀: the first update's move in log space (5 %)
+    double step = 0.05;        ///< a₀: the move in log space per unit of slope g of the first update
     double stability = 20.0;   ///< A in a_k = step / (1 + k/A)^0.602, in updates
     double temperature = 1.0;  ///< w = softmax(temperature · z), z the heads' standardised statistics (clipped to ±3)
     bool heads = true;         ///< false: uniform weights, so one θ (the ablation's "plain")
@@ -149,7 +149,6 @@ struct LearnerState {
     std::vector<double> theta;
     HeadStatsRunning head_stats;
     std::uint64_t paired_updates = 0;
-    double paired_scale = 0;  ///< running mean square of the relative paired differences
 };
 
 class EMParameterLearner {
@@ -254,7 +253,6 @@ private:
     std::vector<double> theta_;  ///< classes × 4 × 2 (risk rule)
     HeadStatsRunning head_stats_;
     std::uint64_t paired_updates_ = 0;
-    double paired_scale_ = 0;
 };
 
 }  // namespace lidecm

@@ -48,6 +48,9 @@ struct TrainConfig {
     std::uint64_t seed = 1234;          ///< every random draw derives from it (split, order, augmentation, init)
     std::size_t init_images = 256;      ///< training images whose tiles seed the codebook (k-means++)
     double input_noise = 0.0;           ///< σ (0–1 units) of Gaussian noise added to the inputs; targets stay clean
+    /// When above input_noise: each input's σ is drawn uniformly from [input_noise,
+    /// input_noise_max] (from seed, epoch and item, like the noise itself); 0 = off.
+    double input_noise_max = 0.0;
     int checkpoint_every = 0;           ///< also keep epoch_N.lidecm every N epochs; 0 = only last and best
     std::size_t validation_images = 256;  ///< validation images scored each epoch at most (0 = all), spread evenly
     std::size_t sample_images = 8;      ///< validation images shown in samples.png, spread evenly

@@ -142,8 +142,7 @@ std::size_t EMParameterLearner::state_bytes(bool include_histories) const {
 
 LearnerState EMParameterLearner::state() const {
     return {global_,           classes_,        loss_history_, sigma_history_, tau_history_,
-            attention_history_, last_attention_, theta_,        head_stats_,    paired_updates_,
-            paired_scale_};
+            attention_history_, last_attention_, theta_,        head_stats_,    paired_updates_};
 }
 
 void EMParameterLearner::restore(LearnerState state) {
@@ -167,8 +166,7 @@ void EMParameterLearner::restore(LearnerState state) {
     require(state.theta.empty() || state.theta.size() == theta_.size(), "learner state",
             "theta has " + std::to_string(state.theta.size()) + " values, the options need " +
                 std::to_string(theta_.size()));
-    require(finite(state.theta) && std::isfinite(state.head_stats.count) && state.head_stats.count >= 0 &&
-                std::isfinite(state.paired_scale) && state.paired_scale >= 0,
+    require(finite(state.theta) && std::isfinite(state.head_stats.count) && state.head_stats.count >= 0,
             "learner state", "theta or the head statistics hold a non-finite value");
     const std::size_t cap = options_.history_cap;
     for (ClassParams& c : state.classes) {
@@ -189,7 +187,6 @@ void EMParameterLearner::restore(LearnerState state) {
     if (!state.theta.empty()) theta_ = std::move(state.theta);  // empty: a model from before the risk rule
     head_stats_ = state.head_stats;
     paired_updates_ = state.paired_updates;
-    paired_scale_ = state.paired_scale;
 }
 
 HeadStats EMParameterLearner::compute_head_stats(const PatchSet& patches) {

@@ -15,7 +15,6 @@ namespace {
 
 constexpr int kHeads = 4;
 constexpr double kMaxZ = 3.0;         // a single outlier image must not take all the weight
-constexpr double kScaleMemory = 0.9;  // running mean square of the relative differences
 constexpr double kMaxMove = 3.0;      // at most 3 a_k in one update, whatever one batch measured
 
 std::array<double, 4> as_array(const HeadStats& h) { return {h.texture, h.structure, h.color, h.spatial}; }
@@ -130,12 +129,11 @@ void EMParameterLearner::update_paired(const std::vector<PairedSample>& samples,
     const std::size_t cells = std::size_t(num_classes()) * kHeads;
     std::vector<double> vote(cells, 0.0), weight(cells, 0.0);
     AttentionWeights mean{0, 0, 0, 0};
-    double square = 0, level = 0;
+    double level = 0;
     const double n = double(samples.size());
     for (const PairedSample& s : samples) level += (std::fabs(s.loss_plus) + std::fabs(s.loss_minus)) / (2 * n);
     for (const PairedSample& s : samples) {
         const double rel = level > 0 ? (s.loss_plus - s.loss_minus) / level : 0.0;
-        square += rel * rel / n;
         const std::array<double, 4> w = as_array(s.weights);
         for (int h = 0; h < kHeads; ++h) {
             const std::size_t cell = std::size_t(s.class_index) * kHeads + std::size_t(h);
@@ -147,16 +145,16 @@ void EMParameterLearner::update_paired(const std::vector<PairedSample>& samples,
         mean.color += s.weights.color / n;
         mean.spatial += s.weights.spatial / n;
     }
-    // Steps are measured in units of the differences' running RMS, so a_k is the
-    // typical move whatever the objective's scale (Adam's normalisation, one scalar).
-    paired_scale_ = paired_updates_ == 0 ? square : kScaleMemory * paired_scale_ + (1 - kScaleMemory) * square;
-    const double unit = std::sqrt(paired_scale_);
+    // vote / weight / 2δ estimates d log L / d log θ along Δ: a slope in relative
+    // units, so a_k means the same for any loss scale, and a flat objective (where
+    // the differences are small) moves the parameters little.
     const double a = options_.risk.step_size(paired_updates_);
+    const double two_delta = 2 * options_.risk.delta;
     const ParamBounds& b = options_.bounds;
     for (std::size_t cell = 0; cell < cells; ++cell) {
-        if (weight[cell] <= 0 || unit <= 0) continue;
+        if (weight[cell] <= 0) continue;
         // A higher loss at +δΔ means the descent is along −Δ.
-        const double move = -a * std::clamp(vote[cell] / weight[cell] / unit, -kMaxMove, kMaxMove);
+        const double move = -a * std::clamp(vote[cell] / weight[cell] / two_delta, -kMaxMove, kMaxMove);
         double* t = theta_.data() + cell * 2;
         t[0] = std::clamp(t[0] + move * direction[0], std::log(b.sigma_min), std::log(b.sigma_max));
         t[1] = std::clamp(t[1] + move * direction[1], std::log(b.tau_min), std::log(b.tau_max));

@@ -44,8 +44,12 @@ ChartSeries epoch_series(const std::string& name, const std::vector<EpochMetrics
     return s;
 }
 
-const char* mode_name(LearnerMode m) {
-    return m == LearnerMode::fixed ? "fixed (no learner)" : m == LearnerMode::plain ? "plain (no attention)" : "attention";
+std::string learner_label(const TrainConfig& c) {
+    const std::string v = learner_variant(c);
+    if (v == "fixed") return "fixed (no learner)";
+    if (v == "seed") return "seed (DESIGN §4)";
+    if (v == "seed-plain") return "seed without attention";
+    return v + (v == "attention" ? " (risk rule, four heads per image)" : " (risk rule, one parameter set)");
 }
 
 void run_header(Page& page, const Model& model, const MetricsLog& log) {
@@ -63,13 +67,17 @@ void run_header(Page& page, const Model& model, const MetricsLog& log) {
                      (c.dataset.tiles ? " tiles" : "") + ", " + std::to_string(c.dataset.channels) + " channel(s), " +
                      std::to_string(model.class_names.size()) + " class(es))"},
         {"model", "K = " + std::to_string(c.codebook.num_codes) + " codewords of " + std::to_string(c.patch_size) + "×" +
-                      std::to_string(c.patch_size) + "; learner: " + mode_name(c.learner_mode) + "; seed " +
+                      std::to_string(c.patch_size) + "; learner: " + learner_label(c) + "; seed " +
                       std::to_string(c.seed)},
         {"progress", "epoch " + std::to_string(model.progress.epoch) + " of " + std::to_string(c.epochs) + ", " +
                          std::to_string(model.progress.step) + " batches of " + std::to_string(c.batch_size) + ", " +
                          std::to_string(model.progress.images) + " images" +
                          (model.progress.finished ? " (finished)" : " (not finished: resume with --resume)")},
-        {"input noise", c.input_noise > 0 ? "σ = " + fmt(c.input_noise * 255, 1) + " / 255 (targets clean)" : "none"},
+        {"input noise", c.input_noise_max > c.input_noise
+                            ? "σ per image from " + fmt(c.input_noise * 255, 1) + " to " + fmt(c.input_noise_max * 255, 1) +
+                                  " / 255 (targets clean)"
+                        : c.input_noise > 0 ? "σ = " + fmt(c.input_noise * 255, 1) + " / 255 (targets clean)"
+                                            : "none"},
         {"best validation PSNR", model.progress.best_epoch >= 0
                                      ? fmt(model.progress.best_validation_psnr, 2) + " dB (epoch " +
                                            std::to_string(model.progress.best_epoch + 1) + ")"
@@ -154,6 +162,7 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
 
     page.heading("Parameters and attention");
     const ParamBounds& bounds = model.config.learner.bounds;
+    const bool risk_rule = model.config.learner.rule == LearnerRule::risk;
     ChartOptions sigma = chart("sigma", "batch", "sigma", r);
     sigma.bands = {{bounds.sigma_min, bounds.sigma_max, "clamp range"}};
     page.chart(line_chart_svg({batch_series("sigma", b, [](const BatchMetrics& m) { return m.sigma; })}, sigma),
@@ -169,7 +178,20 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
                                batch_series("colour", b, [](const BatchMetrics& m) { return m.attention.color; }),
                                batch_series("spatial", b, [](const BatchMetrics& m) { return m.attention.spatial; })},
                               att),
-               "Softmax weights of the four heads (they sum to 1).");
+               risk_rule ? "Mean over the batch's scored images of their heads' softmax weights (they sum to 1)."
+                      : "Softmax weights of the four heads (they sum to 1).");
+    if (risk_rule) {
+        ChartOptions spread = chart("Attention spread across images", "batch", "std of the weight", r);
+        spread.y_min = 0;
+        page.chart(
+            line_chart_svg({batch_series("texture", b, [](const BatchMetrics& m) { return m.attention_spread.texture; }),
+                            batch_series("structure", b, [](const BatchMetrics& m) { return m.attention_spread.structure; }),
+                            batch_series("colour", b, [](const BatchMetrics& m) { return m.attention_spread.color; }),
+                            batch_series("spatial", b, [](const BatchMetrics& m) { return m.attention_spread.spatial; })},
+                           spread),
+            "How differently the heads weigh the images of a batch: the standard deviation of each head's weight "
+            "over its scored images (0 when every image gets the same weights).");
+    }
     page.html("<h3>Per-class parameters</h3>\n");
     class_table(page, model);
 
@@ -186,7 +208,7 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
     const auto samples = run_dir / "samples.png";
     if (std::filesystem::exists(samples)) {
         page.heading("Validation samples");
-        page.html("<p class=\"note\">Rows: originals" + std::string(model.config.input_noise > 0 ? ", noisy inputs" : "") +
+        page.html("<p class=\"note\">Rows: originals" + std::string(model.config.input_noise > 0 || model.config.input_noise_max > 0 ? ", noisy inputs" : "") +
                   ", token reconstructions, refined reconstructions. " + refinement_note(model) + "</p>\n<img class=\"grid\" alt=\"validation samples\" "
                   "src=\"data:image/png;base64," + base64(read_file_bytes(samples, kMaxEmbeddedBytes)) + "\">\n");
     }

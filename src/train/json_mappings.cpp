@@ -97,7 +97,7 @@ LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim
 // files flatten to the one key "num_codes". The parameter names below are the
 // ones nlohmann's field macros expect.
 #define LIDECM_TRAIN_CONFIG_FIELDS                                                               \
-    data, dataset, patch_size, epochs, batch_size, max_batches, seed, init_images, input_noise, \
+    data, dataset, patch_size, epochs, batch_size, max_batches, seed, init_images, input_noise, input_noise_max, \
         checkpoint_every, validation_images, sample_images, prefetch, refine, refine_per_batch, learner, learner_mode
 
 void to_json(nlohmann::json& nlohmann_json_j, const TrainConfig& nlohmann_json_t) {

@@ -74,14 +74,14 @@ void add_learner(TensorFileWriter& w, const LearnerState& s) {
           {std::int64_t(s.attention_history.size()), 4});
     w.add("learner.last_attention", flatten({s.last_attention}));
     // The risk rule's state: θ (classes × 4 heads × 2), running head statistics
-    // (count, 4 means, 4 sums of squared deviations), updates and difference scale.
+    // (count, 4 means, 4 sums of squared deviations) and the number of updates.
     w.add("learner.theta", s.theta, {n_classes, 4, 2});
     const HeadStatsRunning& h = s.head_stats;
     std::vector<double> stats{h.count};
     stats.insert(stats.end(), h.mean.begin(), h.mean.end());
     stats.insert(stats.end(), h.m2.begin(), h.m2.end());
     w.add("learner.head_stats", stats);
-    w.add("learner.paired", std::vector<double>{double(s.paired_updates), s.paired_scale});
+    w.add("learner.paired_updates", std::vector<std::uint64_t>{s.paired_updates});
 }
 
 // Offsets must start at 0, never decrease and end at the array's length.
@@ -130,10 +130,7 @@ LearnerState read_learner(const TensorFile& f) {
         s.head_stats.count = stats[0];
         std::copy(stats.begin() + 1, stats.begin() + 5, s.head_stats.mean.begin());
         std::copy(stats.begin() + 5, stats.end(), s.head_stats.m2.begin());
-        const auto paired = f.get<double>("learner.paired", {2});
-        if (!(paired[0] >= 0 && paired[0] < 9.0e15)) throw IoError(f.name() + ": learner.paired holds a bad count");
-        s.paired_updates = std::uint64_t(paired[0]);
-        s.paired_scale = paired[1];
+        s.paired_updates = f.get<std::uint64_t>("learner.paired_updates", {1})[0];
     }
     return s;
 }

@@ -74,6 +74,9 @@ void TrainConfig::validate() const {
     require(init_images >= 1, "init images", "must be >= 1");
     require(std::isfinite(input_noise) && input_noise >= 0 && input_noise <= 1, "input noise",
             "must be in [0, 1] (0–1 units)");
+    require(std::isfinite(input_noise_max) && input_noise_max >= 0 && input_noise_max <= 1 &&
+                (input_noise_max == 0 || input_noise_max >= input_noise),
+            "input noise max", "must be 0 (off) or in [input noise, 1] (0–1 units)");
     require(checkpoint_every >= 0, "checkpoint every", "must be >= 0");
     require(prefetch >= 1, "prefetch", "must be >= 1");
     learner.validate();

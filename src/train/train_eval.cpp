@@ -58,7 +58,7 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
 Image sample_grid(const TrainingRun& run) {
     const TrainConfig& config = run.model.config;
     const std::vector<std::size_t> ids = run.dataset.validation_sample(std::max<std::size_t>(1, config.sample_images));
-    const bool noisy = config.input_noise > 0;
+    const bool noisy = config.input_noise > 0 || config.input_noise_max > 0;
     std::vector<GridRow> rows = {{"original", {}}};
     if (noisy) rows.push_back({"noisy input", {}});
     rows.push_back({"tokens", {}});

@@ -64,9 +64,12 @@ PatchSet batch_patches(std::vector<float> values, const std::vector<Tiles>& tile
 double capped_psnr(const Image& a, const Image& b) { return std::min(100.0, psnr(a, b)); }
 
 Image model_input(const TrainConfig& config, const Image& target, int epoch, std::size_t item) {
-    if (config.input_noise <= 0) return target;
-    const std::uint64_t seed = RandomStream{config.seed, kInputNoiseSalt, std::uint64_t(std::int64_t(epoch)), item}.next();
-    return add_gaussian_noise(target, config.input_noise, seed, true);
+    if (config.input_noise <= 0 && config.input_noise_max <= 0) return target;
+    RandomStream rng{config.seed, kInputNoiseSalt, std::uint64_t(std::int64_t(epoch)), item};
+    const std::uint64_t seed = rng.next();
+    double sigma = config.input_noise;
+    if (config.input_noise_max > config.input_noise) sigma += (config.input_noise_max - config.input_noise) * rng.uniform();
+    return add_gaussian_noise(target, sigma, seed, true);
 }
 
 GraphParams refine_params(const TrainingRun& run, int label, const Image& token) {
@@ -116,6 +119,7 @@ struct ImagePlan {
     std::vector<HeadStats> stats;
     std::vector<AttentionWeights> weights;
     std::vector<GraphParams> params;
+    std::vector<double> rung;  ///< collaborative refiner: the ladder rung chosen / the ladder's top
 };
 
 ImagePlan plan_images(const TrainingRun& run, const Batch& batch, const std::vector<Tiles>& tiles,
@@ -133,6 +137,9 @@ ImagePlan plan_images(const TrainingRun& run, const Batch& batch, const std::vec
 
 /// The paired objective on the first risk.paired_images scored images: refined
 /// MSE against the clean target at θ(image) ± δΔ, then one update of the learner.
+/// The collaborative refiner's ladder keeps the rung the image got at θ (one filter
+/// run per evaluation instead of the bisection's 3-4): the pair measures the
+/// parameters, not a change of rung.
 void paired_update(TrainingRun& run, const Batch& batch, const std::vector<Image>& tokens, const ImagePlan& plan,
                    double quant_rms, double batch_loss) {
     const TrainConfig& config = run.model.config;
@@ -143,7 +150,13 @@ void paired_update(TrainingRun& run, const Batch& batch, const std::vector<Image
         const std::size_t i = k / 2;
         const int sign = k % 2 == 0 ? +1 : -1;
         const GraphParams p = run.learner.perturbed(plan.params[i], direction, sign);
-        const double loss = mse(refine_with(run, tokens[i], p, quant_rms).image, batch.items[i].image);
+        RefineOptions o = learner_mapped(config.refine, p, config.learner.initial);
+        if (o.refiner == Refiner::collaborative) {
+            o.strength = std::min(10.0, plan.rung[i] * o.strength);
+            o.strength_steps = 1;
+        }
+        const RefineResult refined = refine_tokens(tokens[i], *run.model.codebook, config.patch_size, o, quant_rms, p);
+        const double loss = mse(refined.image, batch.items[i].image);
         (sign > 0 ? samples[i].loss_plus : samples[i].loss_minus) = loss;
     });
     for (std::size_t i = 0; i < n; ++i) {
@@ -219,13 +232,18 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     });
     m.timings.decode = t.lap();
     const bool risk = config.learner.rule == LearnerRule::risk;
-    const ImagePlan plan = risk ? plan_images(run, batch, tiles, config, scored) : ImagePlan{};
+    ImagePlan plan = risk ? plan_images(run, batch, tiles, config, scored) : ImagePlan{};
+    plan.rung.assign(scored, 1.0);
     std::vector<ImageScores> scores(scored);
     parallel_for(scored, [&](std::size_t i) {
         const int label = batch.items[i].label;
         const double rms = std::sqrt(m.quant_mse);
-        scores[i] = score(batch.items[i].image, tokens[i],
-                          risk ? refine_with(run, tokens[i], plan.params[i], rms) : refine(run, tokens[i], label, rms));
+        RefineResult refined = risk ? refine_with(run, tokens[i], plan.params[i], rms) : refine(run, tokens[i], label, rms);
+        if (risk && config.refine.refiner == Refiner::collaborative) {
+            const double top = learner_mapped(config.refine, plan.params[i], config.learner.initial).strength;
+            plan.rung[i] = refined.strength_used > 0 ? refined.strength_used / top : 1.0;
+        }
+        scores[i] = score(batch.items[i].image, tokens[i], std::move(refined));
     });
     m.timings.refine = t.lap();
     std::vector<double> losses(scored);

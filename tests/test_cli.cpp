@@ -213,6 +213,15 @@ TEST_F(Cli, CollaborativeSelfTunesByDefault) {
     ASSERT_EQ(fixed.status, 0) << fixed.err;
     EXPECT_FALSE(nlohmann::json::parse(fixed.out).contains("self_tune"));
     expect_refused("denoise " + noisy + " -o " + dir + "/x.png --adapt --no-adapt", "--no-adapt", dir + "/x.png");
+    // A clean (noise-free) image is not tuned, and the summaries say why.
+    save_image(test::constant(40, 40, 3, 0.5f), dir + "/flat.png");
+    const CliRun clean = run("denoise " + dir + "/flat.png -o " + dir + "/flat_out.png --json");
+    ASSERT_EQ(clean.status, 0) << clean.err;
+    const auto cj = nlohmann::json::parse(clean.out);
+    EXPECT_FALSE(cj["self_tune"]["tuned"].get<bool>());
+    EXPECT_NE(cj["self_tune"]["skipped_because"].get<std::string>().find("clean"), std::string::npos);
+    const CliRun clean_text = run("denoise " + dir + "/flat.png -o " + dir + "/flat_out.png");
+    EXPECT_NE(clean_text.out.find("not tuned:"), std::string::npos) << clean_text.out;
 }
 
 // A 16-bit PNG comes back 16-bit, a float TIFF float, an 8-bit PNG 8-bit (read by OpenCV, not by lidecm).

@@ -209,6 +209,8 @@ TEST_F(CliTrain, BadInputIsRefusedWithOneLine) {
     refused(small_run() + " --batch-size 0 --out " + dir + "/r", 2, "--batch-size");
     refused(small_run() + " --codes 1 --out " + dir + "/r", 2, "--codes");
     refused(small_run() + " --epochs nan --out " + dir + "/r", 2, "--epochs");
+    refused(small_run() + " --input-noise 30 --input-noise-max 10 --out " + dir + "/r", 2, "--input-noise-max");
+    refused(small_run() + " --learner sed --out " + dir + "/r", 2, "--learner");
     fs::create_directories(dir + "/empty");
     refused("train -q --data " + dir + "/empty --out " + dir + "/r", 1, "empty");
     refused("train -q --data " + dir + "/empty --out " + dir + "/new/run", 1, "empty");

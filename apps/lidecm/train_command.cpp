@@ -105,6 +105,8 @@ void run_train(const TrainFlags& flags) {
         dir = flags.out;
         TrainConfig config = flags.config;
         config.input_noise = flags.input_noise / 255.0;
+        require(flags.input_noise_max == 0 || flags.input_noise_max >= flags.input_noise, "--input-noise-max",
+                "must be at least --input-noise (" + std::to_string(flags.input_noise) + ")");
         config.input_noise_max = flags.input_noise_max / 255.0;
         config.dataset.augment = !flags.no_augment;
         config.dataset.cache_bytes = flags.cache_mb << 20;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "core/random_salts.hpp"
 #include "core/stopwatch.hpp"
@@ -135,13 +136,14 @@ ImagePlan plan_images(const TrainingRun& run, const Batch& batch, const std::vec
     return plan;
 }
 
-/// The paired objective on the first risk.paired_images scored images: refined
-/// MSE against the clean target at θ(image) ± δΔ, then one update of the learner.
+/// The paired objective on the first risk.paired_images scored images, their tokens
+/// from `codebook` (the one before this batch's update): refined MSE against the
+/// clean target at θ(image) ± δΔ, then one update of the learner.
 /// The collaborative refiner's ladder keeps the rung the image got at θ (one filter
 /// run per evaluation instead of the bisection's 3-4): the pair measures the
 /// parameters, not a change of rung.
-void paired_update(TrainingRun& run, const Batch& batch, const std::vector<Image>& tokens, const ImagePlan& plan,
-                   double quant_rms, double batch_loss) {
+void paired_update(TrainingRun& run, const Batch& batch, const Codebook& codebook, const std::vector<Image>& tokens,
+                   const ImagePlan& plan, double quant_rms, double batch_loss) {
     const TrainConfig& config = run.model.config;
     const std::size_t n = std::min(tokens.size(), config.learner.risk.paired_images);
     const std::array<int, 2> direction = run.learner.paired_direction(config.seed);
@@ -155,7 +157,7 @@ void paired_update(TrainingRun& run, const Batch& batch, const std::vector<Image
             o.strength = std::min(10.0, plan.rung[i] * o.strength);
             o.strength_steps = 1;
         }
-        const RefineResult refined = refine_tokens(tokens[i], *run.model.codebook, config.patch_size, o, quant_rms, p);
+        const RefineResult refined = refine_tokens(tokens[i], codebook, config.patch_size, o, quant_rms, p);
         const double loss = mse(refined.image, batch.items[i].image);
         (sign > 0 ? samples[i].loss_plus : samples[i].loss_minus) = loss;
     });
@@ -209,6 +211,13 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     // M-step: statistics, mini-batch update, candidates for re-seeding.
     CodebookStats stats(codebook.size(), dim);
     stats.accumulate(all.data(), n_tiles, assignment);
+    // The risk rule's paired objective is measured on tokens of the codebook before
+    // this update: tokens it has not fitted yet, as a held-out image's are (after the
+    // update the batch's own tokens are closer than the level they are refined at,
+    // and the learner would learn to filter less than held-out images need).
+    const bool paired = config.learner.rule == LearnerRule::risk && config.learner_mode != LearnerMode::fixed;
+    std::optional<Codebook> before;
+    if (paired) before = codebook;
     codebook.minibatch_update(stats);
     update_pool(run.model.reseed_pool, all.data(), assignment.sq_distance, dim, std::size_t(codebook.size()));
     const CodebookUsage use = usage(stats);
@@ -223,13 +232,16 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     // the learner needs a sample, and collaborative refinement costs ~4 filter runs.
     const std::size_t scored =
         config.refine_per_batch == 0 ? n_images : std::min(n_images, config.refine_per_batch);
-    std::vector<Image> tokens(scored);
-    parallel_for(scored, [&](std::size_t i) {
+    auto token_of = [&](const Codebook& with, std::size_t i) {
         Assignment part;
         part.index.assign(assignment.index.begin() + std::ptrdiff_t(first[i]),
                           assignment.index.begin() + std::ptrdiff_t(first[i + 1]));
-        tokens[i] = decode(codebook, make_token_grid(codebook, tiles[i], part));
-    });
+        return decode(with, make_token_grid(with, tiles[i], part));
+    };
+    std::vector<Image> tokens(scored);
+    parallel_for(scored, [&](std::size_t i) { tokens[i] = token_of(codebook, i); });
+    std::vector<Image> unfitted(paired ? std::min(scored, config.learner.risk.paired_images) : 0);
+    parallel_for(unfitted.size(), [&](std::size_t i) { unfitted[i] = token_of(*before, i); });
     m.timings.decode = t.lap();
     const bool risk = config.learner.rule == LearnerRule::risk;
     ImagePlan plan = risk ? plan_images(run, batch, tiles, config, scored) : ImagePlan{};
@@ -266,7 +278,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     // own coordinates), then one per-class update per scored image.
     if (risk) {
         if (config.learner_mode != LearnerMode::fixed) {
-            paired_update(run, batch, tokens, plan, std::sqrt(m.quant_mse), m.loss);
+            paired_update(run, batch, *before, unfitted, plan, std::sqrt(m.quant_mse), m.loss);
         }
         m.attention_spread = spread(plan.weights);
     } else switch (config.learner_mode) {

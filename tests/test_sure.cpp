@@ -10,8 +10,8 @@
 #include "lidecm/collaborative.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/image.hpp"
-#include "lidecm/samples.hpp"
 #include "lidecm/sure.hpp"
+#include "sure_accuracy.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {
@@ -36,27 +36,8 @@ Image box_blur(const Image& in) {
     return out;
 }
 
-struct Accuracy {
-    double mean_abs_error = 0, mean_mse = 0;
-};
-
-// SURE and the true MSE of `f` over `draws` noise draws of `clean` at `sigma`.
-Accuracy accuracy(const Image& clean, double sigma, const std::function<Image(const Image&)>& f, int draws) {
-    Accuracy a;
-    for (int d = 0; d < draws; ++d) {
-        const Image noisy = add_gaussian_noise(clean, sigma, 100 + std::uint64_t(d), false);
-        SureOptions o;
-        o.seed = 7 + std::uint64_t(d);
-        const SureEstimate e = monte_carlo_sure(noisy, sigma, f, o);
-        const double truth = mse(f(noisy), clean);
-        a.mean_abs_error += std::fabs(e.risk - truth) / draws;
-        a.mean_mse += truth / draws;
-    }
-    return a;
-}
-
 TEST(Sure, LinearFilterWithinFivePercentOfTheTrueMse) {
-    const Accuracy a = accuracy(test::textured(64, 64, 1), 0.1, box_blur, 20);
+    const test::SureAccuracy a = test::sure_accuracy(test::textured(64, 64, 1), 0.1, box_blur, 20);
     EXPECT_LT(a.mean_abs_error, 0.05 * a.mean_mse) << "MSE " << a.mean_mse;
 }
 
@@ -65,25 +46,6 @@ TEST(Sure, DivergenceOfTheBoxBlurIsANinth) {
     const Image noisy = add_gaussian_noise(test::textured(96, 96, 1), 0.1, 3, false);
     const SureEstimate e = monte_carlo_sure(noisy, 0.1, box_blur);
     EXPECT_NEAR(e.divergence, 1.0 / 9.0, 0.01);
-}
-
-// The filter's hard thresholds and block matching are discontinuous, so each
-// estimate scatters around the truth (jumps that the probe happens to cross) while
-// its mean stays within ~1 %: over 20 draws on photos of 256×256 the mean absolute
-// error is 3 % of the MSE at σ 10 and up to 5.7 % at σ 25 (camera), hence 5 % and 7 %.
-TEST(Sure, CollaborativeFilterNearTheTrueMse) {
-    for (const char* name : {"camera", "astronaut"}) {
-        const Image photo = load_image(resolve_image_argument(std::string("samples:") + name));
-        const Image clean = center_crop(resize_shorter_side(photo, 256), 256, 256);
-        for (const double sigma : {10 / 255.0, 25 / 255.0}) {
-            CollaborativeOptions o;
-            o.noise_sigma = sigma;
-            const Accuracy a =
-                accuracy(clean, sigma, [&](const Image& y) { return collaborative_denoise(y, o).image; }, 20);
-            const double bound = sigma < 15 / 255.0 ? 0.05 : 0.07;
-            EXPECT_LT(a.mean_abs_error, bound * a.mean_mse) << name << ", sigma " << sigma * 255 << ": MSE " << a.mean_mse;
-        }
-    }
 }
 
 TEST(Sure, RanksStrengthsAsTheTrueMseDoes) {

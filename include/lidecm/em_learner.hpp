@@ -184,7 +184,7 @@ public:
     void update_class_params(int class_index, double loss, double smoothness);
 
     /// Global parameters; smooth_steps, patch_size and stride stay those of options.initial (seed: 5, 8, 5).
-    /// With the risk rule: the mean over classes of their θ mixed with the last attention.
+    /// With the risk rule: parameters_for(kAnyClass, last_attention()).
     [[nodiscard]] GraphParams get_parameters() const;
     /// Class parameters: the class's sigma, tau and smooth_steps, the global rest.
     [[nodiscard]] GraphParams get_parameters(int class_index) const;

@@ -8,6 +8,7 @@
 
 #include "core/parallel.hpp"
 #include "learner/history.hpp"
+#include "learner/softmax.hpp"
 #include "lidecm/error.hpp"
 
 namespace lidecm {
@@ -224,12 +225,7 @@ PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches
 }
 
 AttentionWeights EMParameterLearner::compute_attention_weights(const PatchFeatures& f) {
-    const std::array<double, 4> z = {2 * f.texture, 2 * f.structure, 2 * f.color, 2 * f.spatial};
-    const double top = *std::max_element(z.begin(), z.end());  // shift for numerical safety
-    std::array<double, 4> e{};
-    double sum = 0;
-    for (std::size_t k = 0; k < 4; ++k) sum += e[k] = std::exp(z[k] - top);
-    return {e[0] / sum, e[1] / sum, e[2] / sum, e[3] / sum};
+    return detail::softmax({2 * f.texture, 2 * f.structure, 2 * f.color, 2 * f.spatial});
 }
 
 GraphParams EMParameterLearner::weighted_parameter_update(const GraphParams& params, const AttentionWeights& w,
@@ -315,19 +311,7 @@ void EMParameterLearner::update_class_params(int class_index, double loss, doubl
 
 GraphParams EMParameterLearner::get_parameters() const {
     if (options_.rule == LearnerRule::seed) return global_;
-    // The mean over classes of each head's θ, mixed with the last attention.
-    GraphParams p = parameters_for(0, last_attention_);
-    if (num_classes() > 1) {
-        double ls = 0, lt = 0;
-        for (int c = 0; c < num_classes(); ++c) {
-            const GraphParams q = parameters_for(c, last_attention_);
-            ls += std::log(q.sigma) / num_classes();
-            lt += std::log(q.tau) / num_classes();
-        }
-        p.sigma = std::exp(ls);
-        p.tau = std::exp(lt);
-    }
-    return p;
+    return parameters_for(kAnyClass, last_attention_);  // θ averaged over classes, mixed with the last attention
 }
 
 GraphParams EMParameterLearner::get_parameters(int class_index) const {

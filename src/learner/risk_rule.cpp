@@ -1,11 +1,12 @@
 // The risk rule of EMParameterLearner (issue #13): per-head parameter vectors mixed
-// by each image's attention, moved by sign-SPSA steps on a paired objective.
+// by each image's attention, moved by SPSA steps along the slope a paired objective measures.
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "core/random_salts.hpp"
 #include "learner/history.hpp"
+#include "learner/softmax.hpp"
 #include "lidecm/em_learner.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/random.hpp"
@@ -18,14 +19,6 @@ constexpr double kMaxZ = 3.0;         // a single outlier image must not take al
 constexpr double kMaxMove = 3.0;      // at most 3 a_k in one update, whatever one batch measured
 
 std::array<double, 4> as_array(const HeadStats& h) { return {h.texture, h.structure, h.color, h.spatial}; }
-
-AttentionWeights softmax(const std::array<double, 4>& z) {
-    const double top = *std::max_element(z.begin(), z.end());
-    std::array<double, 4> e{};
-    double sum = 0;
-    for (std::size_t k = 0; k < 4; ++k) sum += e[k] = std::exp(z[k] - top);
-    return {e[0] / sum, e[1] / sum, e[2] / sum, e[3] / sum};
-}
 
 std::array<double, 4> as_array(const AttentionWeights& w) { return {w.texture, w.structure, w.color, w.spatial}; }
 
@@ -52,7 +45,7 @@ AttentionWeights EMParameterLearner::image_attention(const HeadStats& stats) con
         const double sd = std::sqrt(var) + 1e-9 * (1.0 + std::fabs(head_stats_.mean[h]));
         z[h] = options_.risk.temperature * std::clamp((v[h] - head_stats_.mean[h]) / sd, -kMaxZ, kMaxZ);
     }
-    return softmax(z);
+    return detail::softmax(z);
 }
 
 void EMParameterLearner::observe(const HeadStats& stats) {

@@ -129,11 +129,11 @@ SelfTuneResult self_tuned_denoise(const Image& noisy, const CollaborativeOptions
         return r.evaluations.back();
     };
     std::vector<SureEvaluation> points;  // kept sorted by strength
+    auto lower_risk = [](const SureEvaluation& a, const SureEvaluation& b) { return a.sure.risk < b.sure.risk; };
     for (const double s : options.strengths) points.push_back(run(std::min(10.0, s * base.strength)));
     // Step outward while the best is at an end, by the ratio of the nearest two candidates.
     while (int(r.evaluations.size()) < options.max_evaluations && points.size() >= 2) {
-        const auto best = std::min_element(points.begin(), points.end(),
-                                           [](const SureEvaluation& a, const SureEvaluation& b) { return a.sure.risk < b.sure.risk; });
+        const auto best = std::min_element(points.begin(), points.end(), lower_risk);
         if (best == points.begin()) {
             const double next = points[0].strength * points[0].strength / points[1].strength;
             points.insert(points.begin(), run(next));
@@ -146,9 +146,7 @@ SelfTuneResult self_tuned_denoise(const Image& noisy, const CollaborativeOptions
         }
     }
     const std::size_t best = std::size_t(
-        std::min_element(points.begin(), points.end(),
-                         [](const SureEvaluation& a, const SureEvaluation& b) { return a.sure.risk < b.sure.risk; }) -
-        points.begin());
+        std::min_element(points.begin(), points.end(), lower_risk) - points.begin());
     double strength = points[best].strength;
     if (best > 0 && best + 1 < points.size()) {
         const SureEvaluation &a = points[best - 1], &b = points[best], &c = points[best + 1];

@@ -5,8 +5,11 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 WERROR ?= ON
 CMAKE_FLAGS ?=
+# Debian's interpreter, whatever python3 comes first on PATH (its pybind11, numpy, pytest).
+PYTHON ?= /usr/bin/python3
+VENV ?= .venv
 
-.PHONY: all deps samples configure build test demo bench ablation report-screenshot fuzz fuzz-run sanitize ci clean
+.PHONY: all deps samples configure build python test demo bench ablation report-screenshot fuzz fuzz-run sanitize ci clean
 
 all: build
 
@@ -17,13 +20,22 @@ samples: deps
 	@bash scripts/samples.sh
 
 configure: deps
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIDECM_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIDECM_WERROR=$(WERROR) \
+	  -DLIDECM_BUILD_PYTHON=ON -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD)
 
-test: build samples
+# The Python module installed into $(VENV) (made with --system-site-packages, so Debian's
+# numpy is used) by pip, from the build folder make already built.
+python: build
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
+	@LIDECM_BUILD_DIR=$(BUILD) $(VENV)/bin/python -m pip install --quiet --no-build-isolation --no-deps --no-index . \
+	  && echo "python: lidecm installed into $(VENV) ($(VENV)/bin/python -c 'import lidecm')"
+
+test: build samples python
 	@ctest --test-dir $(BUILD) --output-on-failure -j 2
+	@cd /tmp && $(CURDIR)/$(VENV)/bin/python $(CURDIR)/python/examples/readme_example.py
 
 demo: build samples
 	@bash scripts/demo.sh $(BUILD)

@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev                # JSON summaries, metrics lines, model file headers
   zlib1g-dev                        # CRC-32 checksums of model and token files
   python3                           # independent reader of model files in one test
+  python3-dev python3-venv python3-pip pybind11-dev python3-pybind11  # the Python module (make python)
+  python3-numpy python3-pytest python3-sklearn  # its arrays, its tests, the k-means it is compared with
   chromium                          # renders the HTML training report in its browser test
   clang libclang-rt-14-dev libomp-14-dev  # libFuzzer targets (make fuzz): clang, its fuzzer runtime, its OpenMP
   libgtest-dev libgmock-dev         # unit tests

@@ -19,13 +19,9 @@ struct TokenFlags {
     bool refine = false;
 };
 
-// The model's tokenizer expects its own channel count: colour images are
-// turned to luma for a grey model and grey images replicated for a colour one.
-Image with_channels(const Image& image, int channels) { return channels == 1 ? to_grey(image) : to_rgb(image); }
-
 void tokenize(const TokenFlags& f) {
     const Model model = load_model(f.model);
-    const Image image = with_channels(load_image(resolve_image_argument(f.input)), model.config.dataset.channels);
+    const Image image = model_input(model, load_image(resolve_image_argument(f.input)));
     const TokenGrid grid = encode(*model.codebook, image, model.config.patch_size);
     write_token_file(grid, f.output);
     std::printf("%d x %d image -> %d x %d tokens (K = %d, %.3f bits per pixel) -> %s\n", grid.image_width,
@@ -39,13 +35,7 @@ void detokenize(const TokenFlags& f) {
         throw IoError(f.input + ": made with another codebook than " + f.model + "'s (checksum or K differ)");
     }
     Image image = decode(*model.codebook, grid);
-    if (f.refine) {
-        // As training refined: the model's refiner, driven by its learner, at its quantisation level.
-        const TrainConfig& c = model.config;
-        const GraphParams learned = model.make_learner().image_parameters(image, c.patch_size);
-        const RefineOptions options = learner_mapped(c.refine, learned, c.learner.initial);
-        image = refine_tokens(image, *model.codebook, c.patch_size, options, refine_level(model), learned).image;
-    }
+    if (f.refine) image = refine_reconstruction(model, image);
     save_image(image, f.output);
 }
 

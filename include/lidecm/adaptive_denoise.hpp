@@ -32,7 +32,7 @@ struct AdaptOptions {
     /// learner.initial = recommended_params(noise_sigma) with its adapt_bounds, one class.
     static AdaptOptions for_noise(double noise_sigma, int iterations = 4);
     /// for_noise(estimate_noise_sigma(noisy)), marked as estimated.
-    static AdaptOptions for_image(const Image& noisy, int iterations = 4);
+    static AdaptOptions for_image(ImageView noisy, int iterations = 4);
     /// Start at `initial` (e.g. recommended_params with the user's flags): the clamp
     /// ranges follow the start (adapt_bounds).
     void start_from(const GraphParams& initial);
@@ -64,7 +64,7 @@ using ProgressCallback = std::function<void(int, int)>;
 /// recon = |MSE(denoised, noisy) − σ̂²|, percep (see AdaptOptions), smoothness from
 /// the graph, loss = compute_loss_proxy(recon, percep, smoothness), and calls
 /// update_global_params(loss, smoothness, patches of the noisy image).
-AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options,
+AdaptResult adaptive_denoise(ImageView noisy, const AdaptOptions& options,
                              const ProgressCallback& progress = {});
 
 }  // namespace lidecm

@@ -104,6 +104,9 @@ public:
     /// rows (‖x‖² is left out of the comparison: it is the same for every c).
     [[nodiscard]] Assignment assign(const float* x, std::size_t n, int block_rows = 256) const;
 
+    /// ‖x_i − c_k‖² for every vector and codeword: n × K row-major, each summed directly
+    /// over the dim() differences (exact, not the product form of assign).
+    [[nodiscard]] std::vector<float> squared_distances(const float* x, std::size_t n) const;
     /// Full M-step: each code with count > 0 becomes sums / count and its running
     /// count becomes that count; codes with no vectors are left unchanged.
     /// Adds stats.counts to the epoch usage.
@@ -153,5 +156,9 @@ struct KMeansResult {
 /// (assign, statistics, full update); codes left empty are re-seeded from the
 /// worst-reconstructed vectors of that iteration.
 KMeansResult train_kmeans(const float* data, std::size_t n, int dim, const CodebookOptions& options);
+
+/// The Lloyd steps of train_kmeans from a given codebook (e.g. the caller's own
+/// initialisation): options.kmeans_iterations of them; the data has start.dim() columns.
+KMeansResult run_lloyd(const float* data, std::size_t n, Codebook start, const CodebookOptions& options);
 
 }  // namespace lidecm

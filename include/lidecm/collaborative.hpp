@@ -41,7 +41,7 @@ struct CollaborativeOptions {
     void validate() const;
 
     /// Blind use, what `lidecm denoise` does: noise_sigma = estimate_noise_sigma(noisy).
-    static CollaborativeOptions for_image(const Image& noisy, double strength = 1.0);
+    static CollaborativeOptions for_image(ImageView noisy, double strength = 1.0);
 };
 
 /// Seconds spent in each part of collaborative_denoise.
@@ -59,6 +59,6 @@ struct CollaborativeResult {
 
 /// Denoises `image` (any size at least one patch in each direction). σ = 0 returns the input.
 /// Throws InvalidArgument for bad options or an image smaller than a patch (naming its size).
-CollaborativeResult collaborative_denoise(const Image& image, const CollaborativeOptions& options);
+CollaborativeResult collaborative_denoise(ImageView image, const CollaborativeOptions& options);
 
 }  // namespace lidecm

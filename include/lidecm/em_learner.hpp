@@ -206,7 +206,7 @@ public:
     [[nodiscard]] GraphParams parameters_for(int class_index, const AttentionWeights& weights) const;
     /// parameters_for(class, image_attention(head stats of `image`'s non-overlapping
     /// patch_size tiles)): what refinement of one image uses, in training and after.
-    [[nodiscard]] GraphParams image_parameters(const Image& image, int patch_size, int class_index = kAnyClass) const;
+    [[nodiscard]] GraphParams image_parameters(ImageView image, int patch_size, int class_index = kAnyClass) const;
     /// The ±1 direction Δ = (sigma, tau) of the next paired update, from `seed`.
     [[nodiscard]] std::array<int, 2> paired_direction(std::uint64_t seed) const;
     /// `params` with log sigma and log tau moved by sign · δ · Δ (not clamped: the pair

@@ -72,7 +72,7 @@ PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params,
                              NeighbourSearch search = NeighbourSearch::Auto);
 /// The same graph with the patch values read from `image` at the corners of
 /// `grid` (patch_grid(image, …)), so no patch set is extracted.
-PatchGraph build_patch_graph(const Image& image, const PatchSet& grid, const GraphParams& params,
+PatchGraph build_patch_graph(ImageView image, const PatchSet& grid, const GraphParams& params,
                              NeighbourSearch search = NeighbourSearch::Auto);
 
 /// S(i, j) = exp(-d(i, j) / (2 sigma²)) on the pattern, S(i, i) = 1.
@@ -108,12 +108,12 @@ struct DenoiseResult {
 /// blocks straight into the image, so no second copy of the patch set is made.
 DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph, const GraphParams& params);
 /// The same with the patch values read from `image` at the corners of `grid`.
-DenoiseResult denoise_on_graph(const Image& image, const PatchSet& grid, const PatchGraph& graph,
+DenoiseResult denoise_on_graph(ImageView image, const PatchSet& grid, const PatchGraph& graph,
                                const GraphParams& params);
 
 /// Patch grid → graph → similarity → diffusion → denoise patches → reassemble.
 /// Validates `params` and throws InvalidArgument when the patch is larger than the image.
-DenoiseResult denoise(const Image& image, const GraphParams& params,
+DenoiseResult denoise(ImageView image, const GraphParams& params,
                       NeighbourSearch search = NeighbourSearch::Auto);
 
 }  // namespace lidecm

@@ -3,6 +3,7 @@
 // Loading and saving go through OpenCV imgcodecs; everything else is plain C++.
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,35 @@ struct Image {
         return data[(std::size_t(y) * width + x) * channels + c];
     }
 };
+
+/// A read-only H×W×C float32 image in memory someone else owns (an Image, or a numpy
+/// array through the Python module): what the functions that only read their input take,
+/// so that callers holding pixels elsewhere need not copy them into an Image. It has
+/// Image's member names, and an Image converts to it implicitly; it must not outlive
+/// the memory it views.
+struct ImageView {
+    int height = 0;
+    int width = 0;
+    int channels = 0;
+    std::span<const float> data;  ///< height*width*channels values, HWC order
+
+    ImageView() = default;
+    ImageView(const Image& image)  // NOLINT: implicit, so that an Image can be passed where a view is read
+        : height(image.height), width(image.width), channels(image.channels), data(image.data) {}
+    /// Views `values` (height*width*channels floats, HWC); InvalidArgument unless C is 1 or 3
+    /// and the sides are positive.
+    ImageView(const float* values, int height, int width, int channels);
+
+    [[nodiscard]] bool empty() const { return data.empty(); }
+    [[nodiscard]] std::size_t pixels() const { return std::size_t(height) * std::size_t(width); }
+    [[nodiscard]] std::size_t size() const { return data.size(); }
+    [[nodiscard]] float at(int y, int x, int c) const {
+        return data[(std::size_t(y) * width + x) * channels + c];
+    }
+};
+
+/// An Image holding a copy of the viewed pixels.
+Image to_image(ImageView view);
 
 /// Options of load_image.
 struct LoadOptions {
@@ -91,15 +121,22 @@ SampleDepth deepest_depth_for(const std::filesystem::path& path);
 /// renames it, so a failure never leaves a partial file.
 void save_image(const Image& image, const std::filesystem::path& path, SampleDepth depth = SampleDepth::U8);
 
-Image to_grey(const Image& image);  ///< ITU-R BT.601 luma; a grey image is returned as is
-Image to_rgb(const Image& image);   ///< grey replicated to 3 channels; RGB returned as is
+/// An Image from samples in memory (HWC, `depth` 8-bit, 16-bit or float32), scaled as
+/// load_image scales a file's: integers by 1/255 or 1/65535, floats taken as they are.
+Image image_from_samples(const void* samples, SampleDepth depth, int height, int width, int channels);
+/// The image's values as `depth` samples (HWC) into `out` (size() of them), as save_image
+/// writes them: clamped to [0, 1], integers rounded to the nearest level.
+void image_to_samples(ImageView image, SampleDepth depth, void* out);
+
+Image to_grey(ImageView image);  ///< ITU-R BT.601 luma; a grey image is returned as a copy
+Image to_rgb(ImageView image);   ///< grey replicated to 3 channels; RGB returned as a copy
 
 /// Resizes to height×width (area averaging when shrinking, bicubic when growing, clamped to [0,1]).
 Image resize(const Image& image, int height, int width);
 /// Resizes so that the shorter side is `side`, keeping the aspect ratio.
 Image resize_shorter_side(const Image& image, int side);
 /// The height×width window whose top-left pixel is (y, x); throws if it leaves the image.
-Image crop(const Image& image, int y, int x, int height, int width);
+Image crop(ImageView image, int y, int x, int height, int width);
 /// The centered height×width window; throws if larger than the image.
 Image center_crop(const Image& image, int height, int width);
 Image flip_horizontal(const Image& image);
@@ -110,11 +147,11 @@ Image flip_vertical(const Image& image);
 Image add_gaussian_noise(const Image& image, double sigma, std::uint64_t seed, bool clip = true);
 
 /// Mean squared error over all values; shapes must match.
-double mse(const Image& a, const Image& b);
+double mse(ImageView a, ImageView b);
 /// PSNR in dB for a peak of 1; +inf for identical images.
-double psnr(const Image& a, const Image& b);
+double psnr(ImageView a, ImageView b);
 /// Mean SSIM (Wang et al. 2004): Gaussian window σ = 1.5 (11×11), K1 = 0.01,
 /// K2 = 0.03, L = 1, averaged over the positions where the window fits, then over channels.
-double ssim(const Image& a, const Image& b);
+double ssim(ImageView a, ImageView b);
 
 }  // namespace lidecm

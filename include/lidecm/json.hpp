@@ -69,4 +69,8 @@ void from_json(const nlohmann::json& j, BatchMetrics& v);
 void to_json(nlohmann::json& j, const EpochMetrics& v);
 void from_json(const nlohmann::json& j, EpochMetrics& v);
 
+/// What a model holds, as `lidecm info --json` prints it: config, progress, learner status
+/// and parameters, refinement, classes, attention and codebook usage.
+nlohmann::json model_summary(const Model& model);
+
 }  // namespace lidecm

@@ -11,6 +11,7 @@
 
 #include "lidecm/codebook.hpp"
 #include "lidecm/em_learner.hpp"
+#include "lidecm/image.hpp"
 #include "lidecm/metrics.hpp"
 #include "lidecm/train_config.hpp"
 
@@ -73,5 +74,14 @@ std::vector<unsigned char> serialize_model(const Model& model);
 Model load_model(const std::filesystem::path& path);
 /// The same for a model file held in memory (`name` is what errors call it).
 Model parse_model(std::vector<unsigned char> bytes, const std::string& name);
+
+/// `image` with the model's channel count, what its tokenizer encodes: luma for a grey
+/// model, grey replicated for a colour one, otherwise a copy.
+Image model_input(const Model& model, ImageView image);
+
+/// A decoded token image cleaned as training refined it: the model's refiner (collaborative
+/// or graph) with the learner's parameters for this image, at the model's quantisation level
+/// (what `detokenize --refine` writes).
+Image refine_reconstruction(const Model& model, const Image& decoded);
 
 }  // namespace lidecm

@@ -48,6 +48,6 @@ enum class NoiseEstimator {
 /// Estimates the standard deviation (in [0,1] units) of additive white Gaussian noise.
 /// Throws InvalidArgument for images smaller than the estimator's window: 7×7 for
 /// PatchPca, 2×2 for HaarMad.
-double estimate_noise_sigma(const Image& image, NoiseEstimator estimator = NoiseEstimator::PatchPca);
+double estimate_noise_sigma(ImageView image, NoiseEstimator estimator = NoiseEstimator::PatchPca);
 
 }  // namespace lidecm

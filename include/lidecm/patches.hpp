@@ -44,12 +44,12 @@ struct PatchSet {
 };
 
 /// All patches on the grid patch_corners(H) × patch_corners(W).
-PatchSet extract_patches(const Image& image, int patch_size, int stride);
+PatchSet extract_patches(ImageView image, int patch_size, int stride);
 
 /// The grid of extract_patches without the values (`values` stays empty). The
 /// graph functions that also take the image read each patch straight from it:
 /// at stride 2 the extracted values would copy every pixel 16 times.
-PatchSet patch_grid(const Image& image, int patch_size, int stride);
+PatchSet patch_grid(ImageView image, int patch_size, int stride);
 
 /// Image of the patches' source size where each pixel is the mean of the patch
 /// values covering it (pixels no patch covers are 0). For patches extracted

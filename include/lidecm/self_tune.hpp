@@ -56,7 +56,7 @@ struct SelfTuneResult {
 /// Chooses the strength for `noisy` by SURE and denoises with it. `base` holds σ̂
 /// (noise_sigma) and every other option; base.strength multiplies the candidates.
 /// Throws InvalidArgument for bad options or an image smaller than a patch.
-SelfTuneResult self_tuned_denoise(const Image& noisy, const CollaborativeOptions& base,
+SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& base,
                                   const SelfTuneOptions& options = {});
 
 }  // namespace lidecm

@@ -35,7 +35,7 @@ struct Tiles {
 /// Pads `image` by reflection (BORDER_REFLECT_101) to multiples of patch_size
 /// and cuts it into tiles. Throws InvalidArgument for patch_size < 1, an empty
 /// image, or an image smaller than one patch ("image 5×5 is smaller than one 8×8 patch").
-Tiles extract_tiles(const Image& image, int patch_size);
+Tiles extract_tiles(ImageView image, int patch_size);
 
 /// The token grid of tiles already assigned to `codebook` (the trainer's path:
 /// it keeps the assignment for the codebook statistics).
@@ -44,7 +44,7 @@ TokenGrid make_token_grid(const Codebook& codebook, const Tiles& tiles, const As
 /// Tokens of `image`: each tile's nearest codeword. The codebook's dim() must be
 /// patch_size² × channels. When `confidence` is given it receives each tile's
 /// assignment confidence, in the grid's order.
-TokenGrid encode(const Codebook& codebook, const Image& image, int patch_size,
+TokenGrid encode(const Codebook& codebook, ImageView image, int patch_size,
                  std::vector<float>* confidence = nullptr);
 
 /// The image a token grid stands for: each tile is its codeword, the padding

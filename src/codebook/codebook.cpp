@@ -245,6 +245,23 @@ Codebook Codebook::kmeans_plus_plus(const float* data, std::size_t n, int dim, c
     return Codebook(K, dim, std::move(values));
 }
 
+std::vector<float> Codebook::squared_distances(const float* x, std::size_t n) const {
+    require_data(x, n, dim_, "squared_distances");
+    const std::size_t d = std::size_t(dim_), K = std::size_t(num_codes_);
+    std::vector<float> out(n * K);
+    detail::parallel_for(n, [&](std::size_t i) {
+        const float* xi = x + i * d;
+        for (std::size_t k = 0; k < K; ++k) {
+            const float* c = codeword(int(k));
+            float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+            for (std::size_t j = 0; j < d; ++j) acc += (xi[j] - c[j]) * (xi[j] - c[j]);
+            out[i * K + k] = acc;
+        }
+    });
+    return out;
+}
+
 Assignment Codebook::assign(const float* x, std::size_t n, int block_rows) const {
     require_data(x, n, dim_, "assign");
     require(block_rows >= 1, "assign", "block_rows must be >= 1, got " + std::to_string(block_rows));
@@ -392,10 +409,20 @@ std::vector<int> Codebook::reseed_unused(const float* candidates, std::size_t n,
 
 KMeansResult train_kmeans(const float* data, std::size_t n, int dim, const CodebookOptions& options) {
     const auto start = std::chrono::steady_clock::now();
-    const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-    KMeansResult result{Codebook::kmeans_plus_plus(data, n, dim, options), {}, 0.0};
-    result.init_seconds = elapsed();
+    Codebook init = Codebook::kmeans_plus_plus(data, n, dim, options);
+    const double init_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    KMeansResult result = run_lloyd(data, n, std::move(init), options);
+    result.init_seconds = init_seconds;
+    for (KMeansIteration& it : result.iterations) it.seconds += init_seconds;
+    return result;
+}
+
+KMeansResult run_lloyd(const float* data, std::size_t n, Codebook start, const CodebookOptions& options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    KMeansResult result{std::move(start), {}, 0.0};
     Codebook& codebook = result.codebook;
+    const int dim = codebook.dim();
     for (int it = 0; it < options.kmeans_iterations; ++it) {
         const Assignment assignment = codebook.assign(data, n, options.block_rows);
         CodebookStats stats(codebook.size(), dim);

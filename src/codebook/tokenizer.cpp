@@ -27,7 +27,7 @@ void require_dim(const Codebook& codebook, int patch_size, int channels, const c
 
 }  // namespace
 
-Tiles extract_tiles(const Image& image, int patch_size) {
+Tiles extract_tiles(ImageView image, int patch_size) {
     require(patch_size >= 1, "patch size", "must be >= 1, got " + std::to_string(patch_size));
     require(!image.empty(), "tokenizer", "image is empty");
     require(image.channels == 1 || image.channels == 3, "tokenizer",
@@ -78,7 +78,7 @@ TokenGrid make_token_grid(const Codebook& codebook, const Tiles& tiles, const As
     return grid;
 }
 
-TokenGrid encode(const Codebook& codebook, const Image& image, int patch_size, std::vector<float>* confidence) {
+TokenGrid encode(const Codebook& codebook, ImageView image, int patch_size, std::vector<float>* confidence) {
     const Tiles tiles = extract_tiles(image, patch_size);
     require_dim(codebook, patch_size, image.channels, "tokenizer");
     Assignment assignment = codebook.assign(tiles.values.data(), tiles.size());

@@ -32,7 +32,7 @@ void CollaborativeOptions::validate() const {
     require(std::isfinite(kaiser_beta) && kaiser_beta >= 0.0, "kaiser_beta", "must be a finite number >= 0");
 }
 
-CollaborativeOptions CollaborativeOptions::for_image(const Image& noisy, double strength) {
+CollaborativeOptions CollaborativeOptions::for_image(ImageView noisy, double strength) {
     CollaborativeOptions o;
     o.noise_sigma = estimate_noise_sigma(noisy);
     o.strength = strength;
@@ -259,22 +259,22 @@ StageSpec stage_spec(const CollaborativeOptions& o, double sigma, bool wiener, i
 
 }  // namespace
 
-CollaborativeResult collaborative_denoise(const Image& image, const CollaborativeOptions& options) {
+CollaborativeResult collaborative_denoise(ImageView image, const CollaborativeOptions& options) {
     options.validate();
     require(!image.empty(), "collaborative_denoise", "the image is empty");
     const double sigma = options.noise_sigma * options.strength;
+    CollaborativeResult r;
+    r.sigma_used = sigma;
+    if (sigma == 0.0) {  // nothing to remove, whatever the size
+        r.image = to_image(image);
+        return r;
+    }
     const StageSpec hard = stage_spec(options, sigma, false, image.channels),
                     wien = stage_spec(options, sigma, true, image.channels);
     const int need = std::max(hard.patch, options.wiener ? wien.patch : 0);
     require(image.height >= need && image.width >= need, "collaborative_denoise",
             "the " + std::to_string(image.width) + "x" + std::to_string(image.height) +
                 " image is smaller than the " + std::to_string(need) + "x" + std::to_string(need) + " patch");
-    CollaborativeResult r;
-    r.sigma_used = sigma;
-    if (sigma == 0.0) {
-        r.image = image;
-        return r;
-    }
     detail::Stopwatch clock;
     const int border = options.border;
     const Planes noisy = detail::to_opponent(image, border);

@@ -17,7 +17,7 @@ int mirror(int i, int n) {
 }
 }  // namespace
 
-Planes to_opponent(const Image& image, int border) {
+Planes to_opponent(ImageView image, int border) {
     Planes p(image.height + 2 * border, image.width + 2 * border, image.channels);
     const std::size_t n = std::size_t(p.height) * std::size_t(p.width);
     for (int py = 0; py < p.height; ++py) {

@@ -26,7 +26,7 @@ struct Planes {
 /// orthogonal map, so white noise of std σ stays white with std σ in each channel.
 /// `border` px are added on each side by mirroring, so that patches near the
 /// edge have a full search window.
-Planes to_opponent(const Image& image, int border);
+Planes to_opponent(ImageView image, int border);
 /// The inverse map back to HWC without the border, clamped to [0, 1].
 Image from_opponent(const Planes& planes, int border);
 

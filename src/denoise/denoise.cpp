@@ -46,12 +46,12 @@ DenoiseResult denoise_on_graph(const PatchSet& patches, const PatchGraph& graph,
     return denoise_with(patches, detail::packed_source(patches), graph, params);
 }
 
-DenoiseResult denoise_on_graph(const Image& image, const PatchSet& grid, const PatchGraph& graph,
+DenoiseResult denoise_on_graph(ImageView image, const PatchSet& grid, const PatchGraph& graph,
                                const GraphParams& params) {
     return denoise_with(grid, detail::image_source(image, grid), graph, params);
 }
 
-DenoiseResult denoise(const Image& image, const GraphParams& params, NeighbourSearch search) {
+DenoiseResult denoise(ImageView image, const GraphParams& params, NeighbourSearch search) {
     params.validate();  // before the grid: it also checks stride <= patch_size
     // patch_grid refuses an empty image and a patch larger than the image.
     detail::Stopwatch clock;

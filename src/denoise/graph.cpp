@@ -80,7 +80,7 @@ PatchGraph build_patch_graph(const PatchSet& patches, const GraphParams& params,
     return build_graph(patches, detail::packed_source(patches), params, search);
 }
 
-PatchGraph build_patch_graph(const Image& image, const PatchSet& grid, const GraphParams& params,
+PatchGraph build_patch_graph(ImageView image, const PatchSet& grid, const GraphParams& params,
                              NeighbourSearch search) {
     return build_graph(grid, detail::image_source(image, grid), params, search);
 }

@@ -43,7 +43,7 @@ inline PatchSource packed_source(const PatchSet& patches) {
 }
 
 /// Reads the patches of `grid` from `image`, which must be the image the grid was made for.
-inline PatchSource image_source(const Image& image, const PatchSet& grid) {
+inline PatchSource image_source(ImageView image, const PatchSet& grid) {
     require(image.height == grid.image_height && image.width == grid.image_width && image.channels == grid.channels,
             "patches", "the image is not the one the patch grid was made for");
     PatchSource s;

@@ -19,7 +19,7 @@ std::vector<int> patch_corners(int length, int patch, int stride) {
     return corners;
 }
 
-PatchSet patch_grid(const Image& image, int patch_size, int stride) {
+PatchSet patch_grid(ImageView image, int patch_size, int stride) {
     require(!image.empty(), "patches", "image is empty");
     PatchSet set;
     set.patch_size = patch_size;
@@ -40,7 +40,7 @@ PatchSet patch_grid(const Image& image, int patch_size, int stride) {
     return set;
 }
 
-PatchSet extract_patches(const Image& image, int patch_size, int stride) {
+PatchSet extract_patches(ImageView image, int patch_size, int stride) {
     PatchSet set = patch_grid(image, patch_size, stride);
     const std::size_t n = set.size();
     set.values.resize(n * std::size_t(set.dim()));

@@ -61,6 +61,15 @@ const Format* format_of(const fs::path& path) {
     return nullptr;
 }
 
+int cv_depth(SampleDepth depth) {
+    switch (depth) {
+        case SampleDepth::U8: return CV_8U;
+        case SampleDepth::U16: return CV_16U;
+        case SampleDepth::F32: break;
+    }
+    return CV_32F;
+}
+
 const Format& known_format(const fs::path& path) {
     const Format* f = format_of(path);
     if (f == nullptr) {
@@ -154,12 +163,8 @@ void save_image(const Image& image, const fs::path& path, SampleDepth depth) {
     Image out = image;
     if (ext == ".pgm") out = to_grey(image);
     if (ext == ".ppm") out = to_rgb(image);
-    cv::Mat m;
-    switch (depth) {  // the integer conversions saturate and round to nearest
-        case SampleDepth::U8: as_mat(out).convertTo(m, CV_8U, 255.0); break;
-        case SampleDepth::U16: as_mat(out).convertTo(m, CV_16U, 65535.0); break;
-        case SampleDepth::F32: cv::min(cv::max(as_mat(out), 0.0), 1.0, m); break;
-    }
+    cv::Mat m(out.height, out.width, CV_MAKETYPE(cv_depth(depth), out.channels));
+    image_to_samples(out, depth, m.data);
     if (m.channels() == 3) cv::cvtColor(m, m, cv::COLOR_RGB2BGR);
     std::vector<unsigned char> bytes;
     bool ok = false;
@@ -176,8 +181,42 @@ void save_image(const Image& image, const fs::path& path, SampleDepth depth) {
     write_file_atomically(path, bytes);
 }
 
-Image to_grey(const Image& image) {
-    if (image.channels == 1) return image;
+Image image_from_samples(const void* samples, SampleDepth depth, int height, int width, int channels) {
+    Image out(height, width, channels);
+    const cv::Mat in(height, width, CV_MAKETYPE(cv_depth(depth), channels), const_cast<void*>(samples));
+    const double scale = depth == SampleDepth::U8 ? 1.0 / 255.0 : depth == SampleDepth::U16 ? 1.0 / 65535.0 : 1.0;
+    cv::Mat dst = as_mat(out);
+    in.convertTo(dst, CV_32F, scale);  // load_image's conversion
+    return out;
+}
+
+void image_to_samples(ImageView image, SampleDepth depth, void* out) {
+    cv::Mat dst(image.height, image.width, CV_MAKETYPE(cv_depth(depth), image.channels), out);
+    switch (depth) {  // the integer conversions saturate and round to nearest
+        case SampleDepth::U8: as_mat(image).convertTo(dst, CV_8U, 255.0); break;
+        case SampleDepth::U16: as_mat(image).convertTo(dst, CV_16U, 65535.0); break;
+        case SampleDepth::F32: cv::min(cv::max(as_mat(image), 0.0), 1.0, dst); break;
+    }
+}
+
+ImageView::ImageView(const float* values, int height_, int width_, int channels_)
+    : height(height_), width(width_), channels(channels_) {
+    require(height > 0 && width > 0, "image", "sides must be > 0");
+    require(channels == 1 || channels == 3, "image", "must have 1 or 3 channels, not " + std::to_string(channels));
+    data = std::span<const float>(values, std::size_t(height) * std::size_t(width) * std::size_t(channels));
+}
+
+Image to_image(ImageView view) {
+    Image out;
+    out.height = view.height;
+    out.width = view.width;
+    out.channels = view.channels;
+    out.data.assign(view.data.begin(), view.data.end());
+    return out;
+}
+
+Image to_grey(ImageView image) {
+    if (image.channels == 1) return to_image(image);
     Image out(image.height, image.width, 1);
     for (std::size_t i = 0; i < image.pixels(); ++i) {
         const float* p = &image.data[3 * i];
@@ -186,8 +225,8 @@ Image to_grey(const Image& image) {
     return out;
 }
 
-Image to_rgb(const Image& image) {
-    if (image.channels == 3) return image;
+Image to_rgb(ImageView image) {
+    if (image.channels == 3) return to_image(image);
     Image out(image.height, image.width, 3);
     for (std::size_t i = 0; i < image.pixels(); ++i) {
         out.data[3 * i] = out.data[3 * i + 1] = out.data[3 * i + 2] = image.data[i];
@@ -215,7 +254,7 @@ Image resize_shorter_side(const Image& image, int side) {
     return resize(image, h, w);
 }
 
-Image crop(const Image& image, int y, int x, int height, int width) {
+Image crop(ImageView image, int y, int x, int height, int width) {
     require(height > 0 && width > 0 && y >= 0 && x >= 0 && height <= image.height - y && width <= image.width - x,
             "crop", "window " + std::to_string(height) + "x" + std::to_string(width) + " at (" + std::to_string(y) +
                         ", " + std::to_string(x) + ") does not fit in a " + std::to_string(image.height) + "x" +

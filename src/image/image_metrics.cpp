@@ -12,7 +12,7 @@
 namespace lidecm {
 namespace {
 
-void require_same_shape(const Image& a, const Image& b, const char* what) {
+void require_same_shape(ImageView a, ImageView b, const char* what) {
     require(!a.empty() && a.height == b.height && a.width == b.width && a.channels == b.channels, what,
             "images must be non-empty and of the same shape");
 }
@@ -45,7 +45,7 @@ double ssim_channel(const cv::Mat& x, const cv::Mat& y) {
 
 }  // namespace
 
-double mse(const Image& a, const Image& b) {
+double mse(ImageView a, ImageView b) {
     require_same_shape(a, b, "mse");
     double sum = 0.0;
     for (std::size_t i = 0; i < a.data.size(); ++i) {
@@ -55,13 +55,13 @@ double mse(const Image& a, const Image& b) {
     return sum / double(a.data.size());
 }
 
-double psnr(const Image& a, const Image& b) {
+double psnr(ImageView a, ImageView b) {
     const double m = mse(a, b);
     if (m == 0.0) return std::numeric_limits<double>::infinity();
     return 10.0 * std::log10(1.0 / m);
 }
 
-double ssim(const Image& a, const Image& b) {
+double ssim(ImageView a, ImageView b) {
     require_same_shape(a, b, "ssim");
     cv::Mat ma(a.height, a.width, CV_32FC(a.channels), const_cast<float*>(a.data.data()));
     cv::Mat mb(b.height, b.width, CV_32FC(b.channels), const_cast<float*>(b.data.data()));

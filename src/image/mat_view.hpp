@@ -7,7 +7,13 @@
 namespace lidecm::detail {
 
 /// A CV_32FC(C) header over the image's values (no copy; valid while the image lives).
-inline cv::Mat as_mat(const Image& image) {
+inline cv::Mat as_mat(Image& image) {
+    return cv::Mat(image.height, image.width, CV_32FC(image.channels), image.data.data());
+}
+
+/// The same over read-only values: OpenCV has no const matrix header, so callers only
+/// pass it where OpenCV reads (a source argument).
+inline cv::Mat as_mat(ImageView image) {
     return cv::Mat(image.height, image.width, CV_32FC(image.channels), const_cast<float*>(image.data.data()));
 }
 

@@ -10,7 +10,7 @@
 namespace lidecm {
 namespace {
 
-double haar_mad_sigma(const Image& image) {
+double haar_mad_sigma(ImageView image) {
     require(image.height >= 2 && image.width >= 2, "noise estimate", "image must be at least 2x2");
     const int h2 = image.height / 2, w2 = image.width / 2;
     std::vector<float> hh(std::size_t(h2) * std::size_t(w2));
@@ -32,7 +32,7 @@ double haar_mad_sigma(const Image& image) {
 
 }  // namespace
 
-double estimate_noise_sigma(const Image& image, NoiseEstimator estimator) {
+double estimate_noise_sigma(ImageView image, NoiseEstimator estimator) {
     switch (estimator) {
         case NoiseEstimator::PatchPca: return detail::patch_pca_sigma(image);
         case NoiseEstimator::HaarMad: return haar_mad_sigma(image);

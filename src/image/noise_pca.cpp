@@ -21,7 +21,7 @@ constexpr int kMaxTileRows = 4, kMaxTiles = 16;
 // One channel of the window, less its mean, as doubles. Centring first keeps the
 // products small: σ² of 8-bit rounding alone (1.3e-6) must survive beside a picture
 // variance near 0.1.
-std::vector<double> centred_plane(const Image& image, int c, int y0, int x0, int h, int w) {
+std::vector<double> centred_plane(ImageView image, int c, int y0, int x0, int h, int w) {
     std::vector<double> plane(std::size_t(h) * std::size_t(w));
     double sum = 0.0;
     for (int y = 0; y < h; ++y) {
@@ -51,7 +51,7 @@ void window_sums(const double* u, const double* v, int n, int first, int last, d
 
 }  // namespace
 
-std::vector<double> patch_covariance(const Image& image, int y0, int x0, int h, int w, int patch) {
+std::vector<double> patch_covariance(ImageView image, int y0, int x0, int h, int w, int patch) {
     const int r = patch, channels = image.channels, d = r * r * channels;
     const int ny = h - r + 1, nx = w - r + 1;  // patch positions per column and per row
     const double count = double(ny) * double(nx);
@@ -146,7 +146,7 @@ std::vector<Window> windows_of(int height, int width) {
 
 // A grey photo saved as RGB has three equal channels; taken together they would
 // leave two thirds of the patch space empty and the estimate at 0.
-bool channels_equal(const Image& image) {
+bool channels_equal(ImageView image) {
     if (image.channels != 3) return false;
     for (std::size_t i = 0; i < image.size(); i += 3) {
         if (image.data[i] != image.data[i + 1] || image.data[i] != image.data[i + 2]) return false;
@@ -156,7 +156,7 @@ bool channels_equal(const Image& image) {
 
 }  // namespace
 
-double patch_pca_sigma(const Image& image) {
+double patch_pca_sigma(ImageView image) {
     const int r = kNoisePatch;
     require(image.height >= r && image.width >= r, "noise estimate",
             "the image is " + std::to_string(image.height) + "×" + std::to_string(image.width) +
@@ -167,7 +167,7 @@ double patch_pca_sigma(const Image& image) {
         grey = Image(image.height, image.width, 1);
         for (std::size_t i = 0; i < grey.size(); ++i) grey.data[i] = image.data[3 * i];
     }
-    const Image& source = grey.empty() ? image : grey;
+    const ImageView source = grey.empty() ? image : ImageView(grey);
     const std::vector<Window> windows = windows_of(source.height, source.width);
     std::vector<std::vector<double>> covs(windows.size());
     parallel_for(

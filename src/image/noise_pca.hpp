@@ -17,7 +17,7 @@ inline constexpr int kNoisePatch = 7;
 /// sums of shifted products of the image with itself, one per pair of offsets within
 /// a patch: ≈ (2·patch − 1)·patch·channels² passes over the window instead of one
 /// d×d outer product per patch (30 times fewer operations at 7×7×3).
-std::vector<double> patch_covariance(const Image& image, int y0, int x0, int h, int w, int patch);
+std::vector<double> patch_covariance(ImageView image, int y0, int x0, int h, int w, int patch);
 
 /// The eigenvalues of a symmetric d×d matrix (row-major), ascending. Eigen's solver,
 /// in a file of its own (noise_eigen.cpp) for the GCC warning src/CMakeLists.txt explains.
@@ -29,6 +29,6 @@ std::vector<double> symmetric_eigenvalues(const std::vector<double>& matrix, int
 double tail_noise_variance(std::vector<double> eigenvalues);
 
 /// The PatchPca estimate of estimate_noise_sigma (lidecm/noise.hpp tells what it does).
-double patch_pca_sigma(const Image& image);
+double patch_pca_sigma(ImageView image);
 
 }  // namespace lidecm::detail

@@ -19,7 +19,7 @@ AdaptOptions AdaptOptions::for_noise(double noise_sigma, int iterations) {
     return o;
 }
 
-AdaptOptions AdaptOptions::for_image(const Image& noisy, int iterations) {
+AdaptOptions AdaptOptions::for_image(ImageView noisy, int iterations) {
     AdaptOptions o = for_noise(estimate_noise_sigma(noisy), iterations);
     o.noise_sigma_estimated = true;
     return o;
@@ -30,7 +30,7 @@ void AdaptOptions::start_from(const GraphParams& initial) {
     learner.bounds = adapt_bounds(initial);
 }
 
-AdaptResult adaptive_denoise(const Image& noisy, const AdaptOptions& options, const ProgressCallback& progress) {
+AdaptResult adaptive_denoise(ImageView noisy, const AdaptOptions& options, const ProgressCallback& progress) {
     require(options.iterations >= 1, "iterations", "must be >= 1, got " + std::to_string(options.iterations));
     options.learner.validate();
     AdaptResult r;

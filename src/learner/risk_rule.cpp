@@ -87,7 +87,7 @@ GraphParams EMParameterLearner::parameters_for(int class_index, const AttentionW
     return p;
 }
 
-GraphParams EMParameterLearner::image_parameters(const Image& image, int patch_size, int class_index) const {
+GraphParams EMParameterLearner::image_parameters(ImageView image, int patch_size, int class_index) const {
     if (options_.rule == LearnerRule::seed) return parameters_for(class_index, last_attention_);
     return parameters_for(class_index, image_attention(compute_head_stats(extract_patches(image, patch_size, patch_size))));
 }

@@ -28,7 +28,7 @@ void SelfTuneOptions::validate() const {
 namespace {
 
 /// The parts of the image the evaluations filter: the whole image, or crops on an even grid.
-std::vector<PixelRect> evaluation_regions(const Image& image, const SelfTuneOptions& o) {
+std::vector<PixelRect> evaluation_regions(ImageView image, const SelfTuneOptions& o) {
     if (image.pixels() <= o.max_eval_pixels) return {PixelRect{0, 0, image.height, image.width}};
     const int side_y = std::min(o.crop_side, image.height), side_x = std::min(o.crop_side, image.width);
     const std::size_t wanted = std::max<std::size_t>(1, o.max_eval_pixels / (std::size_t(side_y) * std::size_t(side_x)));
@@ -51,7 +51,7 @@ std::vector<PixelRect> evaluation_regions(const Image& image, const SelfTuneOpti
 /// Filters each region at one strength (and its perturbed copy) and pools the estimates.
 class Evaluator {
 public:
-    Evaluator(const Image& noisy, const CollaborativeOptions& eval, const SelfTuneOptions& o)
+    Evaluator(ImageView noisy, const CollaborativeOptions& eval, const SelfTuneOptions& o)
         : eval_(eval), sigma_(eval.noise_sigma), epsilon_(o.sure.step(eval.noise_sigma)) {
         for (const PixelRect& r : evaluation_regions(noisy, o)) {
             Image crop_image = crop(noisy, r.y0, r.x0, r.y1 - r.y0, r.x1 - r.x0);
@@ -106,7 +106,7 @@ double parabola_vertex(double u0, double r0, double u1, double r1, double u2, do
 
 }  // namespace
 
-SelfTuneResult self_tuned_denoise(const Image& noisy, const CollaborativeOptions& base, const SelfTuneOptions& options) {
+SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& base, const SelfTuneOptions& options) {
     base.validate();
     options.validate();
     require(!noisy.empty(), "self_tuned_denoise", "the image is empty");

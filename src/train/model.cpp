@@ -12,6 +12,7 @@
 #include "lidecm/file_io.hpp"
 #include "lidecm/json.hpp"
 #include "lidecm/tensor_file.hpp"
+#include "lidecm/token_refine.hpp"
 
 namespace lidecm {
 
@@ -219,6 +220,18 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
         throw IoError(f.name() + ": reseed pool does not fit the codebook");
     }
     return m;
+}
+
+Image model_input(const Model& model, ImageView image) {
+    return model.config.dataset.channels == 1 ? to_grey(image) : to_rgb(image);
+}
+
+Image refine_reconstruction(const Model& model, const Image& decoded) {
+    const TrainConfig& c = model.config;
+    require(model.codebook.has_value(), "refine", "the model has no codebook");
+    const GraphParams learned = model.make_learner().image_parameters(decoded, c.patch_size);
+    const RefineOptions options = learner_mapped(c.refine, learned, c.learner.initial);
+    return refine_tokens(decoded, *model.codebook, c.patch_size, options, refine_level(model), learned).image;
 }
 
 }  // namespace lidecm

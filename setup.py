@@ -34,4 +34,6 @@ class CMakeBuild(build_ext):
         shutil.copyfile(built[-1], target)
 
 
-setup(ext_modules=[Extension("lidecm._lidecm", sources=[])], cmdclass={"build_ext": CMakeBuild})
+# setuptools would otherwise put its own build/ folder inside CMake's.
+setup(ext_modules=[Extension("lidecm._lidecm", sources=[])], cmdclass={"build_ext": CMakeBuild},
+      options={"build": {"build_base": "build-python/setuptools"}})

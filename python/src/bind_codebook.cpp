@@ -1,6 +1,8 @@
 // lidecm.Codebook and lidecm.extract_tiles.
 #include <string>
 
+#include <pybind11/stl.h>
+
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "codebook_object.hpp"

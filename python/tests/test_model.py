@@ -1,0 +1,110 @@
+"""lidecm.train, load_model and Model against the CLI on the same run."""
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import lidecm
+from conftest import read_pnm
+
+SMALL = dict(epochs=2, batch_size=8, max_batches=3, codes=32, resolution=32, refiner="graph", seed=3)
+FLAGS = ["--epochs", "2", "--batch-size", "8", "--max-batches", "3", "--codes", "32", "--resolution", "32",
+         "--refiner", "graph", "--seed", "3", "-q"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, cli):
+    """One small run trained from Python and the same run trained by the CLI."""
+    root = tmp_path_factory.mktemp("runs")
+    model = lidecm.train("samples", root / "py", report=False, **SMALL)
+    cli("train", "--data", "samples", "--out", root / "cli", "--no-report", *FLAGS)
+    return root, model
+
+
+def test_train_runs_the_clis_trainer(run):
+    root, model = run
+    assert (root / "py" / "model.lidecm").read_bytes() == (root / "cli" / "model.lidecm").read_bytes()
+    assert isinstance(model, lidecm.Model) and model.n_codes == 32 and model.patch_size == 8 and model.channels == 3
+
+
+def test_info_is_what_the_cli_prints(run, cli):
+    root, _ = run
+    model = lidecm.load_model(root / "py" / "model.lidecm")
+    assert model.info() == json.loads(cli("info", root / "cli" / "model.lidecm", "--json").stdout)
+    assert model.info()["codebook"]["codes"] == 32
+
+
+@pytest.mark.parametrize("refine", [False, True])
+def test_tokenize_and_detokenize_equal_the_cli(run, cli, samples, tmp_path, refine):
+    root, _ = run
+    path = root / "py" / "model.lidecm"
+    model = lidecm.load_model(path)
+    # The CLI reads the sample photo; its own decoder writes it as PPM for numpy.
+    cli("denoise", samples / "coffee.png", "-o", tmp_path / "photo.ppm", "--noise-sigma", "0", "--no-adapt")
+    photo = read_pnm(tmp_path / "photo.ppm")[:77, :93]  # sides that are not multiples of 8
+    from conftest import write_pnm
+    write_pnm(tmp_path / "crop.ppm", photo)
+    cli("tokenize", "--model", path, tmp_path / "crop.ppm", "-o", tmp_path / "crop.tok")
+    cli("detokenize", "--model", path, tmp_path / "crop.tok", "-o", tmp_path / "back.ppm", *(["--refine"] if refine else []))
+    tokens = model.tokenize(photo)
+    assert tokens.dtype == np.uint16 and tokens.shape == (10, 12)
+    back = model.detokenize(tokens, refine=refine, size=photo.shape[:2])
+    assert back.dtype == np.float32 and back.shape == photo.shape
+    as_u8 = np.round(np.clip(back, 0, 1) * np.float32(255)).astype(np.uint8)
+    np.testing.assert_array_equal(as_u8, read_pnm(tmp_path / "back.ppm"))
+    whole = model.detokenize(tokens)
+    assert whole.shape == (80, 96, 3)
+
+
+def test_the_codebook_is_a_fitted_codebook(run):
+    _, model = run
+    cb = model.codebook
+    assert cb.codes_.shape == (32, 192) and cb.channels == 3
+    tiles = lidecm.extract_tiles(np.full((16, 16, 3), 0.5, np.float32), 8)
+    assert cb.encode(tiles).shape == (4,)
+
+
+def test_bad_model_input_is_refused(run, tmp_path):
+    _, model = run
+    with pytest.raises(ValueError, match="^tokens: index 32"):
+        model.detokenize(np.full((2, 2), 32))
+    with pytest.raises(ValueError, match="^size:"):
+        model.detokenize(np.zeros((2, 2), np.uint16), size=(40, 16))
+    with pytest.raises(OSError, match="missing.lidecm"):
+        lidecm.load_model(tmp_path / "missing.lidecm")
+    (tmp_path / "junk.lidecm").write_bytes(b"not a model at all, just some bytes")
+    with pytest.raises(OSError, match="junk.lidecm"):
+        lidecm.load_model(tmp_path / "junk.lidecm")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
+        lidecm.train("samples", tmp_path / "r", epoch=1)
+    with pytest.raises(ValueError, match="learner"):
+        lidecm.train("samples", tmp_path / "r", learner="best")
+
+
+def test_ctrl_c_saves_the_checkpoint_then_raises_and_resume_finishes_the_run(run, tmp_path):
+    root, _ = run
+    calls = []
+
+    def interrupt(batch):
+        calls.append(batch)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C sends
+
+    with pytest.raises(KeyboardInterrupt):
+        lidecm.train("samples", tmp_path / "run", report=False, progress=interrupt, **SMALL)
+    assert calls[0]["batches"] >= 2 and calls[0]["epochs"] == 2 and "loss" in calls[0]
+    saved = lidecm.load_model(tmp_path / "run" / "model.lidecm").info()["progress"]
+    assert not saved["finished"] and saved["step"] == 2
+    lidecm.train("samples", tmp_path / "run", resume=True, report=False)
+    assert (tmp_path / "run" / "model.lidecm").read_bytes() == (root / "py" / "model.lidecm").read_bytes()
+
+
+def test_an_exception_in_progress_stops_the_run_and_is_raised(tmp_path):
+    def fail(batch):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        lidecm.train("samples", tmp_path / "run", report=False, progress=fail, **SMALL)
+    assert lidecm.load_model(tmp_path / "run" / "model.lidecm").info()["progress"]["step"] == 1

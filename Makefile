@@ -40,7 +40,8 @@ test: build samples python
 demo: build samples
 	@bash scripts/demo.sh $(BUILD)
 
-bench: build samples
+bench: build samples python
+	@PYTHONPATH=$(BUILD)/python $(PYTHON) bench/python/python_bindings.py $(BUILD)
 	@$(BUILD)/bench/bench_graph --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bench/bench_collaborative --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bench/denoise_quality

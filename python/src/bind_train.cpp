@@ -1,6 +1,7 @@
 // lidecm.train: the trainer `lidecm train` runs, with Python callbacks. Training runs
 // with the GIL released; the callbacks take it back. Ctrl-C (a pending KeyboardInterrupt)
 // or an exception in `progress` stops the run after its checkpoint is saved, then raises.
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <pybind11/stl/filesystem.h>
 
 #include "bindings.hpp"
+#include "lidecm/error.hpp"
 #include "lidecm/json.hpp"
 #include "lidecm/model.hpp"
 #include "lidecm/report.hpp"
@@ -30,11 +32,32 @@ py::dict batch_dict(const BatchMetrics& m, std::uint64_t batches, int epochs) {
     return d;
 }
 
+/// A TrainConfig message ("batch size: must be ...") with the keyword's name ("batch_size: ...").
+std::string keyword_message(const std::string& message) {
+    static const std::pair<const char*, const char*> kNames[] = {
+        {"batch size:", "batch_size:"}, {"init images:", "init_images:"}, {"checkpoint every:", "checkpoint_every:"},
+        {"patch size:", "patch_size:"}, {"validation_fraction:", "val_fraction:"}, {"num_codes:", "codes:"},
+        {"kmeans_iterations:", "codes:"}};
+    for (const auto& [from, to] : kNames) {
+        if (message.starts_with(from)) return to + message.substr(std::string(from).size());
+    }
+    return message;
+}
+
 /// The TrainConfig of `lidecm train` with these flags (noise levels on the 0-255 scale, as the CLI's).
 TrainConfig config_from(const py::kwargs& kw) {
     TrainConfig c;
     auto take = [&](const char* key, auto& field) {
-        if (kw.contains(key)) field = kw[key].cast<std::remove_reference_t<decltype(field)>>();
+        if (!kw.contains(key)) return;
+        try {
+            field = kw[key].cast<std::remove_reference_t<decltype(field)>>();
+        } catch (const py::cast_error&) {
+            throw py::type_error(std::string(key) + ": expected a " +
+                                 (std::is_same_v<std::remove_reference_t<decltype(field)>, bool> ? "bool"
+                                  : std::is_floating_point_v<std::remove_reference_t<decltype(field)>> ? "number"
+                                                                                                         : "whole number") +
+                                 ", got " + std::string(py::str(py::type::of(kw[key]).attr("__name__"))));
+        }
     };
     take("epochs", c.epochs);
     take("batch_size", c.batch_size);
@@ -50,13 +73,26 @@ TrainConfig config_from(const py::kwargs& kw) {
     take("init_images", c.init_images);
     take("checkpoint_every", c.checkpoint_every);
     take("validation_images", c.validation_images);
-    if (kw.contains("cache_mb")) c.dataset.cache_bytes = kw["cache_mb"].cast<std::size_t>() << 20;
-    if (kw.contains("input_noise")) c.input_noise = kw["input_noise"].cast<double>() / 255.0;
-    if (kw.contains("input_noise_max")) c.input_noise_max = kw["input_noise_max"].cast<double>() / 255.0;
+    std::size_t cache_mb = c.dataset.cache_bytes >> 20;
+    double input_noise = 0, input_noise_max = 0;  // 0-255, as the CLI's flags
+    take("cache_mb", cache_mb);
+    take("input_noise", input_noise);
+    take("input_noise_max", input_noise_max);
+    for (const auto& [key, v] : {std::pair{"input_noise", input_noise}, {"input_noise_max", input_noise_max}}) {
+        if (!(std::isfinite(v) && v >= 0 && v <= 255)) throw py::value_error(std::string(key) + ": must be in [0, 255]");
+    }
+    c.dataset.cache_bytes = cache_mb << 20;
+    c.input_noise = input_noise / 255.0;
+    c.input_noise_max = input_noise_max / 255.0;
     select_refiner(c, nlohmann::json(kw.contains("refiner") ? kw["refiner"].cast<std::string>() : "collaborative")
                           .get<Refiner>());
     if (kw.contains("learner")) select_learner(c, kw["learner"].cast<std::string>(), "learner");
-    if (kw.contains("refine_per_batch")) c.refine_per_batch = kw["refine_per_batch"].cast<std::size_t>();
+    take("refine_per_batch", c.refine_per_batch);
+    try {
+        c.validate();
+    } catch (const InvalidArgument& e) {
+        throw py::value_error(keyword_message(e.what()));
+    }
     return c;
 }
 

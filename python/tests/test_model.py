@@ -79,8 +79,21 @@ def test_bad_model_input_is_refused(run, tmp_path):
         lidecm.load_model(tmp_path / "junk.lidecm")
     with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
         lidecm.train("samples", tmp_path / "r", epoch=1)
-    with pytest.raises(ValueError, match="learner"):
-        lidecm.train("samples", tmp_path / "r", learner="best")
+    for kwargs, error, message in [
+        ({"learner": "best"}, ValueError, "learner: 'best' is not a learner"),
+        ({"batch_size": 0}, ValueError, "batch_size: must be >= 1"),
+        ({"val_fraction": 2.0}, ValueError, "val_fraction: must be in"),
+        ({"codes": 1}, ValueError, "codes: K must be in"),
+        ({"input_noise": 300}, ValueError, "input_noise: must be in \\[0, 255\\]"),
+        ({"refiner": "median"}, ValueError, "refiner: must be"),
+        ({"epochs": "10"}, TypeError, "epochs: expected a whole number, got str"),
+        ({"tiles": "yes"}, TypeError, "tiles: expected a bool"),
+    ]:
+        with pytest.raises(error, match="^" + message):
+            lidecm.train("samples", tmp_path / "r", **kwargs)
+    assert not (tmp_path / "r").exists()  # nothing written for a refused call
+    with pytest.raises(ValueError, match="^resume: a resumed run keeps its saved config"):
+        lidecm.train("samples", tmp_path / "r", resume=True, codes=64)
 
 
 def test_ctrl_c_saves_the_checkpoint_then_raises_and_resume_finishes_the_run(run, tmp_path):

@@ -1,5 +1,7 @@
 // `lidecm train`: trains a codebook and the learner, or resumes a run.
 #include <csignal>
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <unistd.h>
@@ -45,7 +47,22 @@ struct TrainFlags {
     long long refine_per_batch = -1;  // -1: the refiner's own (select_refiner)
     int epochs = 0;
     std::size_t cache_mb = DatasetOptions{}.cache_bytes >> 20;
+    bool full_decode = false;
 };
+
+// "42s", "12m05s", "3h07m".
+std::string duration_text(double seconds) {
+    const long long s = std::llround(std::max(0.0, seconds));
+    char buf[32];
+    if (s < 60) {
+        std::snprintf(buf, sizeof buf, "%llds", s);
+    } else if (s < 3600) {
+        std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+    } else {
+        std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, s / 60 % 60);
+    }
+    return buf;
+}
 
 /// One status line: redrawn in place on a terminal, printed once per epoch otherwise.
 class TrainDisplay {
@@ -53,11 +70,12 @@ public:
     explicit TrainDisplay(bool quiet) : tty_(::isatty(STDERR_FILENO) != 0 && !quiet), quiet_(quiet) {}
     void batch(const BatchMetrics& m, std::uint64_t batches, int epochs) {
         if (!tty_) return;
-        const double eta = m.images_per_second > 0 ? double(batches - (m.batch + 1)) * double(m.images) / m.images_per_second : 0;
-        std::fprintf(stderr, "\repoch %d/%d  batch %llu/%llu  loss %.4f  psnr %.2f/%.2f dB  %.0f img/s  eta %.0fs   ",
+        std::fprintf(stderr,
+                     "\repoch %d/%d  batch %llu/%llu  loss %.4f  psnr %.2f/%.2f dB  %.0f img/s  data wait %.0f%%  "
+                     "eta %s   ",
                      m.epoch + 1, epochs, static_cast<unsigned long long>(m.batch + 1),
                      static_cast<unsigned long long>(batches), m.loss, m.psnr_token, m.psnr_refined,
-                     m.images_per_second, eta);
+                     m.images_per_second, 100 * m.data_wait_share, duration_text(m.eta_seconds).c_str());
         std::fflush(stderr);
         dirty_ = true;
     }
@@ -79,9 +97,10 @@ std::string epoch_line(const EpochMetrics& e, int epochs) {
     char buf[512];
     std::snprintf(buf, sizeof buf,
                   "epoch %d/%d: loss %.4f  train psnr %.2f/%.2f dB  val psnr token %.2f refined %.2f dB  "
-                  "usage %.0f%%  perplexity %.1f  sigma %.4f  tau %.4f  %.0f img/s  learner %.2f%%",
+                  "usage %.0f%%  perplexity %.1f  sigma %.4f  tau %.4f  %.0f img/s  learner %.2f%%  data wait %.0f%%",
                   e.epoch + 1, epochs, e.loss, e.psnr_token, e.psnr_refined, e.val_psnr_token, e.val_psnr_refined,
-                  100 * e.usage, e.perplexity, e.sigma, e.tau, e.images_per_second, 100 * e.learner_share);
+                  100 * e.usage, e.perplexity, e.sigma, e.tau, e.images_per_second, 100 * e.learner_share,
+                  100 * e.data_wait_share);
     return buf;
 }
 
@@ -110,6 +129,7 @@ void run_train(const TrainFlags& flags) {
         config.input_noise_max = flags.input_noise_max / 255.0;
         config.dataset.augment = !flags.no_augment;
         config.dataset.cache_bytes = flags.cache_mb << 20;
+        config.dataset.reduced_decode = !flags.full_decode;
         select_refiner(config, nlohmann::json(flags.refiner).get<Refiner>());  // checked by --refiner's IsMember
         select_learner(config, flags.learner, "--learner");
         if (flags.refine_per_batch >= 0) config.refine_per_batch = std::size_t(flags.refine_per_batch);
@@ -163,9 +183,18 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--seed", c.seed, "Seed of every random choice (split, order, augmentation, init)")
         ->default_val(c.seed);
     cmd->add_option("--cache-mb", f->cache_mb,
-                    "Decoded images kept in memory up to this many MB; the others are decoded again on use "
-                    "(with --tiles: for every tile)")
+                    "Decoded images kept in memory between epochs up to this many MB, at their files' own bit "
+                    "depth; the others are decoded again once per epoch")
         ->default_val(f->cache_mb)->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("--shuffle-buffer", c.dataset.shuffle_buffer,
+                    "Items in the shuffle buffer the epoch order draws from, filled image by image "
+                    "(0 = shuffle all items at once, which with --tiles holds every tile in memory)")
+        ->default_val(c.dataset.shuffle_buffer)->check(CLI::Range(std::size_t(0), std::size_t(1) << 30));
+    cmd->add_option("--decode-threads", c.decode_threads, "Threads decoding image files (0 = one per core)")
+        ->default_val(c.decode_threads)->check(CLI::Range(0, 256));
+    cmd->add_flag("--full-decode", f->full_decode,
+                  "Without --tiles, decode every JPEG at full size (by default large ones are decoded at 1/2, "
+                  "1/4 or 1/8 size when that leaves at least 2R on the shorter side)");
     cmd->add_flag("--no-augment", f->no_augment, "Train without flips and brightness/contrast jitter");
     cmd->add_option("--input-noise", f->input_noise,
                     "Add Gaussian noise of this sigma (0-255 scale) to the inputs; targets stay clean")

@@ -4,20 +4,18 @@
 // into tiles), split into training and validation items, shuffled and augmented
 // reproducibly from (seed, epoch, item), and decoded ahead of the training step by
 // BatchLoader.
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <exception>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "lidecm/image.hpp"
 
 namespace lidecm {
+namespace detail {
+struct StoredImage;  // internal (src/image/stored_image.hpp): an image at its file's depth
+}
 
 /// What kind of source `Dataset::open` reads.
 enum class DatasetFormat {
@@ -57,7 +55,15 @@ struct DatasetOptions {
     std::int64_t max_pixels = 100'000'000;  ///< encoded images with more pixels are skipped unread
     DatasetFormat format = DatasetFormat::automatic;  ///< how to read the source
     CifarPart cifar_part = CifarPart::automatic;      ///< which files of a CIFAR folder
-    std::size_t cache_bytes = std::size_t(256) << 20;  ///< decoded R×R images of a folder kept in memory up to this
+    /// Decoded files of a folder kept in memory up to this many bytes, at the files' own
+    /// depth (8-bit: a 12 MP RGB photo takes 36 MB), so later epochs need not decode them.
+    std::size_t cache_bytes = std::size_t(256) << 20;
+    /// Items in the shuffle buffer of the epoch order (see Dataset::epoch_order); 0 shuffles
+    /// all training items at once, which with `tiles` holds every tile in memory.
+    std::size_t shuffle_buffer = 16384;
+    /// Without `tiles`, decode large JPEGs at 1/2, 1/4 or 1/8 size (libjpeg's DCT scaling)
+    /// when that still leaves a shorter side of at least 2R (BENCHMARKS.md: what it costs).
+    bool reduced_decode = true;
 };
 
 /// Throws InvalidArgument naming the first field out of range.
@@ -88,30 +94,38 @@ struct SkippedFile {
     std::string reason;
 };
 
-class DatasetSource;  // internal (src/dataset_source.hpp): where the items come from
+class DatasetSource;  // internal (src/data/dataset_source.hpp): where the items come from
+struct DatasetState;  // internal: the cache, decode counts and files that failed after opening
 
 /// A read-only dataset. Every query is const and safe to call from several threads.
-/// Folder sources decode every candidate file once when opened (in parallel): files
-/// that fail are skipped and listed, so the item count never changes later; decoded
-/// (prepared) images are kept while they fit in cache_bytes (the first files by
-/// index), the others are decoded again when used. CIFAR records are held as bytes.
-/// In a folder, names starting with '.' (hidden files and folders) are ignored, and
-/// only png, jpg, jpeg, bmp, ppm, pgm, pnm, tif, tiff and webp files (any case) are
-/// candidates; items are sorted by their path relative to the folder.
+/// Folder sources read only the header of every candidate file when opened (files
+/// with a bad or oversized header are skipped and listed), and decode a file when
+/// one of its items is needed; decoded files are kept (at their own depth) while
+/// they fit in cache_bytes. A file that fails to decode later is skipped from then
+/// on and listed in failures(): its items are left out of the batches they fall in.
+/// CIFAR records are held as bytes. In a folder, names starting with '.' (hidden
+/// files and folders) are ignored, and only png, jpg, jpeg, bmp, ppm, pgm, pnm, tif,
+/// tiff and webp files (any case) are candidates; items are sorted by their path
+/// relative to the folder.
 class Dataset {
 public:
     /// Opens `source` (a path, or "samples"). Throws IoError for a missing path, an
-    /// empty folder, a folder without one readable image, a bad CIFAR file or an
-    /// unreadable single image; InvalidArgument for out-of-range options.
+    /// empty folder, a folder without one image with a readable header, a bad CIFAR
+    /// file or an unreadable single image; InvalidArgument for out-of-range options.
     static Dataset open(const std::string& source, const DatasetOptions& options = {});
 
     [[nodiscard]] const DatasetOptions& options() const { return options_; }
     /// Number of usable items (training and validation together).
     [[nodiscard]] std::size_t size() const;
     [[nodiscard]] const std::vector<std::string>& class_names() const { return class_names_; }
-    /// Files of a folder left out: undecodable files, and files lying directly in the
-    /// root of a folder that has class sub-folders (they belong to no class).
+    /// Files of a folder left out when it was opened: files whose header is bad or over
+    /// the size limits, and files lying directly in the root of a folder that has class
+    /// sub-folders (they belong to no class).
     [[nodiscard]] const std::vector<SkippedFile>& skipped() const { return skipped_; }
+    /// Files that failed to decode since the dataset was opened, in the order they failed.
+    [[nodiscard]] std::vector<SkippedFile> failures() const;
+    /// Files decoded since the dataset was opened (by item(), items() and every loader).
+    [[nodiscard]] std::uint64_t decodes() const;
     /// Short description for logs, e.g. "CIFAR-10 data/cifar: 5 file(s), 50000 items, 10 classes".
     [[nodiscard]] const std::string& description() const { return description_; }
 
@@ -129,12 +143,23 @@ public:
 
     [[nodiscard]] int label(std::size_t index) const;
     [[nodiscard]] std::string name(std::size_t index) const;
-    /// The item prepared (R×R×C) without augmentation.
+    /// The item prepared (R×R×C) without augmentation. IoError when its file fails to decode.
     [[nodiscard]] Item item(std::size_t index) const;
     /// The item as training sees it in `epoch`: augmented from (seed, epoch, index) alone.
     [[nodiscard]] Item train_item(std::size_t index, int epoch) const;
+    /// item() of each index, decoding each file once (files in parallel); items of
+    /// files that fail to decode are left out (see failures()).
+    [[nodiscard]] std::vector<Item> items(const std::vector<std::size_t>& indices) const;
+    /// train_item() of each index, as items() does.
+    [[nodiscard]] std::vector<Item> train_items(const std::vector<std::size_t>& indices, int epoch) const;
 
-    /// The training indices in the order of `epoch`: a permutation drawn from (seed, epoch).
+    /// The training indices in the order of `epoch`, drawn from (seed, epoch) alone.
+    /// With shuffle_buffer = S > 0 it is a streaming shuffle, as tf.data's and
+    /// WebDataset's: the training images are shuffled, and their items (all tiles of
+    /// an image at once) fill a buffer of S items from which each next item is drawn
+    /// at random, refilled image by image. An image is decoded once when its items
+    /// enter, and its tiles are spread over about S items' worth of batches rather
+    /// than the whole epoch. S = 0 (or S ≥ the training items) draws a uniform permutation.
     [[nodiscard]] std::vector<std::size_t> epoch_order(int epoch) const;
     /// epoch_order(epoch) for Split::train, validation_indices() for Split::validation.
     [[nodiscard]] std::vector<std::size_t> order(Split split, int epoch) const;
@@ -150,14 +175,23 @@ public:
 
 private:
     friend class BatchLoader;
+    friend class LoaderPipeline;
     Dataset();
     void make_split();
-    /// Batch `batch` cut from `order` (what order(split, epoch) returns).
-    [[nodiscard]] Batch assemble(Split split, int epoch, std::size_t batch, std::size_t batch_size,
-                                 const std::vector<std::size_t>& order) const;
+    /// Groups (the images of a file source) are the units decoded: items [group_begin_[g], group_begin_[g + 1]).
+    [[nodiscard]] std::size_t group_of(std::size_t index) const;
+    /// Group `g` decoded (from the cache when there), or nothing after a decode failure,
+    /// which is recorded in failures(). `decoded` counts this call's decodes.
+    [[nodiscard]] std::shared_ptr<const detail::StoredImage> load_group(std::size_t g, std::uint64_t* decoded) const;
+    /// The item from its group's decoded form: cut, turned to float and C channels.
+    [[nodiscard]] detail::StoredImage cut_item(const detail::StoredImage& group, std::size_t index) const;
+    [[nodiscard]] Item make_item(const detail::StoredImage& cut, std::size_t index, Split split, int epoch) const;
+    [[nodiscard]] std::vector<Item> load_items(const std::vector<std::size_t>& indices, Split split, int epoch) const;
 
     DatasetOptions options_;
     std::unique_ptr<const DatasetSource> source_;
+    std::unique_ptr<DatasetState> state_;
+    std::vector<std::size_t> group_begin_;
     std::vector<std::string> class_names_;
     std::vector<SkippedFile> skipped_;
     std::string description_;
@@ -173,17 +207,26 @@ struct LoaderOptions {
     std::size_t batch_size = 32;     ///< items per batch, > 0
     std::size_t max_batches = 0;     ///< batches in the epoch at most; 0 = all
     std::size_t start_batch = 0;     ///< first batch to deliver (resuming mid-epoch), ≤ batch count
-    std::size_t prefetch = 2;        ///< batches decoded ahead of the consumer, ≥ 1
+    std::size_t prefetch = 2;        ///< batches assembled ahead of the consumer, ≥ 1
+    int decode_threads = 0;          ///< threads decoding files; 0 = one per hardware thread
+    /// Files decoded ahead of the batch being assembled (W: each one's items wait in
+    /// memory until their batch); 0 = twice decode_threads.
+    std::size_t files_ahead = 0;
 };
 
 /// Throws InvalidArgument naming the first field out of range (start_batch is checked
 /// against the dataset by BatchLoader).
 void validate(const LoaderOptions& options);
 
-/// Delivers the batches start_batch … of one epoch, decoded by a background thread
-/// that stays at most `prefetch` batches ahead. The batches equal Dataset::batch.
-/// The dataset must outlive the loader. Destroying the loader early stops and joins
-/// the thread; an exception thrown while decoding is rethrown by next() in place of
+class LoaderPipeline;  // internal (src/data/batch_loader.cpp)
+
+/// Delivers the batches start_batch … of one epoch; they equal Dataset::batch.
+/// Files are decoded in the order their first item is needed, by decode_threads
+/// threads at most files_ahead ahead, each file at most once (the items it gives
+/// wait, at the file's depth, for their batch); one more thread assembles batches
+/// (float conversion, augmentation) at most `prefetch` ahead. The dataset must
+/// outlive the loader. Destroying the loader early stops and joins the threads; an
+/// exception other than a file's decode failure is rethrown by next() in place of
 /// the batch it stopped.
 class BatchLoader {
 public:
@@ -192,25 +235,16 @@ public:
     BatchLoader(const BatchLoader&) = delete;
     BatchLoader& operator=(const BatchLoader&) = delete;
 
-    /// The next batch, or nothing at the end of the epoch.
+    /// The next batch, or nothing at the end of the epoch. A batch whose items all
+    /// failed to decode is delivered empty.
     std::optional<Batch> next();
     /// Batches this loader delivers in all (from start_batch to the end).
-    [[nodiscard]] std::size_t size() const { return end_ - options_.start_batch; }
+    [[nodiscard]] std::size_t size() const;
+    /// Files this loader decoded so far (files found in the cache are not counted).
+    [[nodiscard]] std::uint64_t decodes() const;
 
 private:
-    void run();
-
-    const Dataset& dataset_;
-    LoaderOptions options_;
-    std::vector<std::size_t> order_;  // computed once, not per batch
-    std::size_t end_ = 0;
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::deque<Batch> ready_;
-    std::exception_ptr error_;
-    bool finished_ = false;  // worker produced everything or failed
-    bool stop_ = false;
-    std::thread worker_;
+    std::unique_ptr<LoaderPipeline> pipeline_;
 };
 
 }  // namespace lidecm

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lidecm {
@@ -133,6 +134,8 @@ Image to_rgb(ImageView image);   ///< grey replicated to 3 channels; RGB returne
 
 /// Resizes to height×width (area averaging when shrinking, bicubic when growing, clamped to [0,1]).
 Image resize(const Image& image, int height, int width);
+/// The height and width resize_shorter_side(image, side) gives an image of height×width.
+std::pair<int, int> shorter_side_size(int height, int width, int side);
 /// Resizes so that the shorter side is `side`, keeping the aspect ratio.
 Image resize_shorter_side(const Image& image, int side);
 /// The height×width window whose top-left pixel is (y, x); throws if it leaves the image.

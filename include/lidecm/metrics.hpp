@@ -44,6 +44,10 @@ struct BatchMetrics {
     AttentionWeights attention_spread{0, 0, 0, 0};
     double images_per_second = 0;
     StepTimings timings;
+    /// Over the epoch so far: time waiting for data / (waiting + steps).
+    double data_wait_share = 0;
+    /// Seconds to the end of the run at the epoch's pace so far (waits included).
+    double eta_seconds = 0;
 };
 
 struct EpochMetrics {
@@ -65,6 +69,8 @@ struct EpochMetrics {
     double seconds = 0;
     double images_per_second = 0;
     double learner_share = 0;  ///< learner time / step time over the epoch
+    double data_wait_share = 0;  ///< time waiting for data / (waiting + steps) over the epoch
+    std::uint64_t decodes = 0;   ///< image files the epoch's loader decoded (not found in the cache)
 };
 
 /// Running sums of the batch figures of the epoch so far: what the epoch's

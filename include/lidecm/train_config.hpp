@@ -54,7 +54,8 @@ struct TrainConfig {
     int checkpoint_every = 0;           ///< also keep epoch_N.lidecm every N epochs; 0 = only last and best
     std::size_t validation_images = 256;  ///< validation images scored each epoch at most (0 = all), spread evenly
     std::size_t sample_images = 8;      ///< validation images shown in samples.png, spread evenly
-    std::size_t prefetch = 2;           ///< batches decoded ahead of the training step
+    std::size_t prefetch = 2;           ///< batches assembled ahead of the training step
+    int decode_threads = 0;             ///< threads decoding image files; 0 = one per hardware thread
     /// How token reconstructions are refined (training's losses, validation,
     /// samples.png and `detokenize --refine`). Change it with select_refiner.
     RefineOptions refine;

@@ -137,13 +137,13 @@ public:
         return file.name + "#" + std::to_string(index - file.first);
     }
 
-    [[nodiscard]] Image image(std::size_t index) const override {
+    [[nodiscard]] StoredImage load(std::size_t index) const override {
         const unsigned char* rec = pixels_.data() + index * kPixelBytes;
-        Image raw(kSide, kSide, 3);
+        StoredImage raw{kSide, kSide, 3, SampleDepth::U8, std::vector<unsigned char>(kPixelBytes)};
         for (std::size_t p = 0; p < kPlane; ++p) {
-            for (std::size_t c = 0; c < 3; ++c) raw.data[3 * p + c] = float(rec[c * kPlane + p]) / 255.0f;
+            for (std::size_t c = 0; c < 3; ++c) raw.bytes[3 * p + c] = rec[c * kPlane + p];
         }
-        return prepare(raw, options_);
+        return prepare(std::move(raw), options_);
     }
 
 private:

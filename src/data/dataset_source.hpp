@@ -1,26 +1,39 @@
 #pragma once
-// Internal to the dataset: where prepared images come from (folder, CIFAR, ...).
+// Internal to the dataset: where items come from (folder, CIFAR, ...).
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "image/stored_image.hpp"
 #include "lidecm/dataset.hpp"
 
 namespace lidecm {
 
-/// Items of one source. Every method is const and thread-safe (the prefetch
-/// thread calls image() while the trainer reads labels and names).
+/// Items of one source, in groups decoded together (the tiles of one image file, or
+/// one CIFAR record): items of a group are contiguous and groups ascend. Every
+/// method is const and thread-safe (the loader's threads call load() at once).
 class DatasetSource {
 public:
     virtual ~DatasetSource() = default;
     [[nodiscard]] virtual std::size_t size() const = 0;
     [[nodiscard]] virtual int label(std::size_t index) const = 0;
     [[nodiscard]] virtual std::string name(std::size_t index) const = 0;
-    /// The prepared image (R×R×C), without augmentation.
-    [[nodiscard]] virtual Image image(std::size_t index) const = 0;
-    /// Items of one group (the tiles of one image) fall on the same side of the split.
     [[nodiscard]] virtual std::size_t group(std::size_t index) const { return index; }
+    /// Group `g` decoded and prepared (detail::prepare). Throws IoError when it cannot be decoded.
+    [[nodiscard]] virtual detail::StoredImage load(std::size_t g) const = 0;
+    /// Item `index` of its group's load(): the tile, or the whole prepared image.
+    [[nodiscard]] virtual detail::StoredImage cut(const detail::StoredImage& loaded, std::size_t index) const {
+        (void)index;
+        return loaded;
+    }
+    /// The file group `g` comes from, for failures(); empty when there is none to name.
+    [[nodiscard]] virtual std::string path(std::size_t g) const {
+        (void)g;
+        return {};
+    }
+    /// Whether load() decodes a file: worth caching, and counted as a decode.
+    [[nodiscard]] virtual bool decodes_files() const { return false; }
 };
 
 namespace detail {
@@ -31,13 +44,12 @@ struct OpenedSource {
     std::vector<std::string> class_names;
     std::vector<SkippedFile> skipped;
     std::string description;
-    std::size_t files_read = 0;    ///< image files decoded (each gives one item, or its tiles)
-    std::size_t files_cached = 0;  ///< of those, the ones kept in memory
 };
 
-/// Channel conversion, shorter side resized to R, center crop to R×R; with
-/// options.tiles the converted image itself, enlarged only when a side is under R.
-Image prepare(const Image& raw, const DatasetOptions& options);
+/// Without options.tiles: channel conversion, shorter side resized to R, center crop
+/// to R×R, kept at 16 bits (float for float files). With options.tiles the image as it
+/// is (its channels are converted per item), enlarged only when a side is under R.
+StoredImage prepare(StoredImage raw, const DatasetOptions& options);
 
 }  // namespace detail
 }  // namespace lidecm

@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <mutex>
 #include <cstring>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "image/image_checks.hpp"
 #include "image/mat_view.hpp"
+#include "image/stored_image.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/file_io.hpp"
 #include "lidecm/random.hpp"
@@ -28,20 +27,6 @@ Image::Image(int h, int w, int c, float fill) : height(h), width(w), channels(c)
 }
 
 namespace {
-
-// Our header readers decide the size before decoding, but a decoder (libtiff,
-// for one) can read a hostile header differently: fuzz_image found a TIFF that
-// passed a 4 MP check and made OpenCV allocate 1.8 GB. OpenCV's own pixel cap
-// (read once, from the environment) is set to our default limit as a second
-// guard, unless the user set it.
-void cap_opencv_image_size() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS") == nullptr) {
-            ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(LoadOptions{}.max_pixels).c_str(), 0);
-        }
-    });
-}
 
 // The formats save_image writes (lower case) and the deepest sample type each holds.
 struct Format {
@@ -80,49 +65,8 @@ const Format& known_format(const fs::path& path) {
 }
 
 LoadedImage decode(const std::vector<unsigned char>& bytes, const std::string& name, const LoadOptions& options) {
-    cap_opencv_image_size();
-    const ImageHeader header = read_image_header(bytes, name);
-    const std::int64_t pixels = std::int64_t(header.width) * header.height;
-    if (pixels > options.max_pixels) {
-        throw IoError(name + ": image is " + std::to_string(header.width) + "x" +
-                      std::to_string(header.height) + " = " + std::to_string(pixels) +
-                      " pixels, over the limit of " + std::to_string(options.max_pixels));
-    }
-    if (header.decode_block_pixels > options.max_pixels) {
-        throw IoError(name + ": " + header.format + " strip or tile of " + std::to_string(header.decode_block_pixels) +
-                      " pixels is over the limit of " + std::to_string(options.max_pixels));
-    }
-    const std::vector<unsigned char> checked = detail::checked_for_decoding(bytes, header.format, name);
-    cv::Mat raw;
-    try {
-        raw = cv::imdecode(checked, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
-    } catch (const cv::Exception& e) {
-        throw IoError(name + ": cannot decode " + header.format + " image (" + e.err + ")");
-    }
-    if (raw.empty()) throw IoError(name + ": cannot decode " + header.format + " image (corrupt or truncated)");
-    if (raw.rows != header.height || raw.cols != header.width) {
-        throw IoError(name + ": decoded size differs from the header's (corrupt file)");
-    }
-    double scale = 1.0;
-    SampleDepth depth = SampleDepth::F32;
-    switch (raw.depth()) {
-        case CV_8U: scale = 1.0 / 255.0; depth = SampleDepth::U8; break;
-        case CV_16U: scale = 1.0 / 65535.0; depth = SampleDepth::U16; break;
-        case CV_32F: case CV_64F: break;
-        default: throw IoError(name + ": unsupported sample type");
-    }
-    cv::Mat f;
-    raw.convertTo(f, CV_32F, scale);
-    cv::Mat rgb;
-    switch (f.channels()) {
-        case 1: rgb = f; break;
-        case 3: cv::cvtColor(f, rgb, cv::COLOR_BGR2RGB); break;
-        case 4: cv::cvtColor(f, rgb, cv::COLOR_BGRA2RGB); break;
-        default: throw IoError(name + ": unsupported channel count " + std::to_string(f.channels()));
-    }
-    if (!cv::checkRange(rgb)) throw IoError(name + ": image holds NaN or infinite values");
-    cv::min(cv::max(rgb, 0.0), 1.0, rgb);
-    return {from_mat(rgb), depth};
+    const detail::StoredImage stored = detail::decode_stored_image(bytes, name, options);
+    return {detail::to_float(stored), stored.depth};
 }
 
 }  // namespace
@@ -245,12 +189,17 @@ Image resize(const Image& image, int height, int width) {
     return from_mat(out.reshape(image.channels));
 }
 
-Image resize_shorter_side(const Image& image, int side) {
+std::pair<int, int> shorter_side_size(int height, int width, int side) {
     require(side > 0, "resize", "shorter side must be > 0");
-    const int shorter = std::min(image.height, image.width);
+    const int shorter = std::min(height, width);
     const double f = double(side) / shorter;
-    const int h = image.height == shorter ? side : std::max(side, int(std::lround(image.height * f)));
-    const int w = image.width == shorter ? side : std::max(side, int(std::lround(image.width * f)));
+    const int h = height == shorter ? side : std::max(side, int(std::lround(height * f)));
+    const int w = width == shorter ? side : std::max(side, int(std::lround(width * f)));
+    return {h, w};
+}
+
+Image resize_shorter_side(const Image& image, int side) {
+    const auto [h, w] = shorter_side_size(image.height, image.width, side);
     return resize(image, h, w);
 }
 

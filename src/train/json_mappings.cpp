@@ -49,7 +49,8 @@ LIDECM_JSON_ENUM(Refiner)
 LIDECM_JSON_ENUM(LearnerRule)
 
 LIDECM_JSON_FIELDS(DatasetOptions, resolution, tiles, channels, validation_fraction, seed, augment, flip_probability,
-                   brightness_jitter, contrast_jitter, max_pixels, format, cifar_part, cache_bytes)
+                   brightness_jitter, contrast_jitter, max_pixels, format, cifar_part, cache_bytes,
+                   shuffle_buffer, reduced_decode)
 LIDECM_JSON_FIELDS(GraphParams, sigma, tau, radius, sigma_s, sigma_f, smooth_steps, patch_size, stride)
 LIDECM_JSON_FIELDS(ParamBounds, sigma_min, sigma_max, tau_min, tau_max, radius_min, radius_max, sigma_s_min,
                    sigma_s_max, sigma_f_min, sigma_f_max)
@@ -87,18 +88,18 @@ LIDECM_JSON_FIELDS(TrainProgress, epoch, batch, step, images, best_validation_ps
 LIDECM_JSON_FIELDS(StepTimings, data_wait, e_step, m_step, decode, refine, losses, learner, total)
 LIDECM_JSON_FIELDS(BatchMetrics, epoch, batch, step, images, loss, mse, one_minus_ssim, quant_mse, smoothness,
                    psnr_token, psnr_refined, usage, perplexity, sigma, tau, attention, attention_spread, images_per_second,
-                   timings)
+                   timings, data_wait_share, eta_seconds)
 LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim, quant_mse, smoothness, psnr_token,
                    psnr_refined, usage, perplexity, reseeded, validation_images, val_psnr_token, val_psnr_refined,
                    val_ssim_token, val_ssim_refined, refine_level, sigma, tau, attention, seconds, images_per_second,
-                   learner_share)
+                   learner_share, data_wait_share, decodes)
 
 // Every field of TrainConfig but the embedded codebook options, which model
 // files flatten to the one key "num_codes". The parameter names below are the
 // ones nlohmann's field macros expect.
 #define LIDECM_TRAIN_CONFIG_FIELDS                                                               \
     data, dataset, patch_size, epochs, batch_size, max_batches, seed, init_images, input_noise, input_noise_max, \
-        checkpoint_every, validation_images, sample_images, prefetch, refine, refine_per_batch, learner, learner_mode
+        checkpoint_every, validation_images, sample_images, prefetch, decode_threads, refine, refine_per_batch, learner, learner_mode
 
 void to_json(nlohmann::json& nlohmann_json_j, const TrainConfig& nlohmann_json_t) {
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, LIDECM_TRAIN_CONFIG_FIELDS))

@@ -79,6 +79,8 @@ void TrainConfig::validate() const {
             "input noise max", "must be 0 (off) or in [input noise, 1] (0–1 units)");
     require(checkpoint_every >= 0, "checkpoint every", "must be >= 0");
     require(prefetch >= 1, "prefetch", "must be >= 1");
+    require(decode_threads >= 0 && decode_threads <= 256, "decode_threads",
+            "must be in 0..256, got " + std::to_string(decode_threads));
     learner.validate();
     refine.validate();
 }

@@ -12,6 +12,25 @@ namespace {
 // Validation inputs use epoch −1 for their noise: the same inputs every epoch.
 constexpr int kValidationEpoch = -1;
 
+// Validation items are loaded this many at a time (each file decoded once per
+// chunk), so memory stays flat for large validation sets.
+constexpr std::size_t kChunk = 512;
+
+// Calls body(item) for the items of `ids`, loaded a chunk at a time; items of files
+// that fail to decode are left out. Returns the number of items seen.
+template <class Body>
+std::size_t for_each_item(const Dataset& dataset, const std::vector<std::size_t>& ids, Body&& body) {
+    std::size_t seen = 0;
+    for (std::size_t first = 0; first < ids.size(); first += kChunk) {
+        const std::vector<std::size_t> chunk(ids.begin() + std::ptrdiff_t(first),
+                                             ids.begin() + std::ptrdiff_t(std::min(ids.size(), first + kChunk)));
+        const std::vector<Item> items = dataset.items(chunk);
+        parallel_for(items.size(), [&](std::size_t i) { body(items[i], seen + i); });
+        seen += items.size();
+    }
+    return seen;
+}
+
 }  // namespace
 
 void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
@@ -25,30 +44,30 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
     // images (held out, like the images detokenize meets later). Tokens are made
     // twice rather than kept, so memory stays flat for large validation sets.
     std::vector<double> token_mse(ids.size());
-    parallel_for(ids.size(), [&](std::size_t i) {
-        const Item item = run.dataset.item(ids[i]);
+    const std::size_t count = for_each_item(run.dataset, ids, [&](const Item& item, std::size_t i) {
         token_mse[i] = mse(token_of(item), item.image);
     });
+    token_mse.resize(count);
     double level = 0;
     for (double v : token_mse) level += v;
-    metrics.refine_level = std::sqrt(ids.empty() ? metrics.quant_mse : level / double(ids.size()));
-    std::vector<ImageScores> scores(ids.size());
-    parallel_for(ids.size(), [&](std::size_t i) {
-        const Item item = run.dataset.item(ids[i]);
+    metrics.refine_level = std::sqrt(count == 0 ? metrics.quant_mse : level / double(count));
+    std::vector<ImageScores> scores(count);
+    for_each_item(run.dataset, ids, [&](const Item& item, std::size_t i) {
+        if (i >= count) return;  // a file that failed between the two passes
         const Image token = token_of(item);
         scores[i] = score(item.image, token, refine(run, token, item.label, metrics.refine_level), true);
         scores[i].refined = Image{};  // keep memory flat for large validation sets
     });
-    metrics.validation_images = ids.size();
+    metrics.validation_images = count;
     metrics.val_psnr_token = metrics.val_psnr_refined = metrics.val_ssim_token = metrics.val_ssim_refined = 0;
-    if (ids.empty()) return;
+    if (count == 0) return;
     for (const ImageScores& s : scores) {
         metrics.val_psnr_token += s.psnr_token;
         metrics.val_psnr_refined += s.psnr_refined;
         metrics.val_ssim_token += s.ssim_token;
         metrics.val_ssim_refined += 1.0 - s.one_minus_ssim;
     }
-    const double inv = 1.0 / double(ids.size());
+    const double inv = 1.0 / double(count);
     metrics.val_psnr_token *= inv;
     metrics.val_psnr_refined *= inv;
     metrics.val_ssim_token *= inv;
@@ -63,8 +82,7 @@ Image sample_grid(const TrainingRun& run) {
     if (noisy) rows.push_back({"noisy input", {}});
     rows.push_back({"tokens", {}});
     rows.push_back({"refined", {}});
-    for (std::size_t id : ids) {
-        const Item item = run.dataset.item(id);
+    for (const Item& item : run.dataset.items(ids)) {
         const Image input = model_input(config, item.image, kValidationEpoch, item.index);
         const Image token = decode(*run.model.codebook, encode(*run.model.codebook, input, config.patch_size));
         std::size_t r = 0;

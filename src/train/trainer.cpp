@@ -3,6 +3,7 @@
 #include "lidecm/trainer.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <sstream>
 
 #include "lidecm/error.hpp"
@@ -46,6 +47,44 @@ Dataset open_dataset(const TrainConfig& config) {
     return Dataset::open(config.data, options);
 }
 
+// Files that stopped decoding during the run, once each (their items are left out).
+class FailureLog {
+public:
+    void update(const Dataset& dataset, const TrainEvents& events) {
+        const std::vector<SkippedFile> failed = dataset.failures();
+        for (; logged_ < failed.size(); ++logged_) {
+            log(events, "skipped " + failed[logged_].path + " from now on: " + failed[logged_].reason);
+        }
+    }
+
+private:
+    std::size_t logged_ = 0;
+};
+
+// Once per run, when the step waits longer for data than it computes.
+class DataWaitWarning {
+public:
+    void update(double wait, double step, const TrainConfig& config, const TrainEvents& events) {
+        waits_ += wait;
+        steps_ += step;
+        if (warned_ || ++batches_ < 8 || waits_ <= steps_) return;
+        warned_ = true;
+        char text[400];
+        std::snprintf(text, sizeof text,
+                      "warning: batches wait %.2f s for data per %.2f s of training (%.0f%% of the time): "
+                      "decoding is the bottleneck; raise --cache-mb (decoded files kept between epochs), "
+                      "--decode-threads, or store the images smaller%s",
+                      waits_ / double(batches_), steps_ / double(batches_), 100.0 * waits_ / (waits_ + steps_),
+                      config.dataset.tiles ? "" : " (without --tiles, 2R on the shorter side is all that is used)");
+        log(events, text);
+    }
+
+private:
+    double waits_ = 0, steps_ = 0;
+    std::size_t batches_ = 0;
+    bool warned_ = false;
+};
+
 void report_skipped(const Dataset& dataset, const TrainEvents& events) {
     const auto& skipped = dataset.skipped();
     if (skipped.empty()) return;
@@ -55,12 +94,13 @@ void report_skipped(const Dataset& dataset, const TrainEvents& events) {
 }
 
 Codebook initial_codebook(const TrainConfig& config, const Dataset& dataset) {
-    const std::vector<std::size_t> order = dataset.epoch_order(0);
-    const std::size_t n = std::min(config.init_images, order.size());
+    std::vector<std::size_t> order = dataset.epoch_order(0);
+    order.resize(std::min(config.init_images, order.size()));
+    const std::vector<Item> items = dataset.train_items(order, 0);  // each file decoded once
+    const std::size_t n = items.size();
     std::vector<Tiles> tiles(n);
     detail::parallel_for(n, [&](std::size_t i) {
-        const Item item = dataset.train_item(order[i], 0);
-        tiles[i] = extract_tiles(detail::model_input(config, item.image, 0, item.index), config.patch_size);
+        tiles[i] = extract_tiles(detail::model_input(config, items[i].image, 0, items[i].index), config.patch_size);
     });
     std::vector<float> all;
     std::size_t count = 0;
@@ -114,6 +154,8 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
     const TrainConfig& config = model.config;
     LineAppender metrics(files.metrics(), fresh);
     std::uint64_t images_this_call = 0;
+    FailureLog failures;
+    DataWaitWarning slow_data;
     auto finish = [&](bool interrupted) {
         model.learner = run.learner.state();
         save_model(model, files.model());
@@ -137,17 +179,26 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         lo.max_batches = config.max_batches;
         lo.start_batch = progress.batch;
         lo.prefetch = config.prefetch;
+        lo.decode_threads = config.decode_threads;
         BatchLoader loader(run.dataset, lo);
         const std::uint64_t batches = run.dataset.batch_count(Split::train, config.batch_size, config.max_batches);
-        double step_seconds = 0, learner_seconds = 0;
-        std::uint64_t epoch_images = 0;
+        double step_seconds = 0, learner_seconds = 0, wait_seconds = 0;
+        std::uint64_t epoch_images = 0, timed_batches = 0;
         for (;;) {
             const auto wait_start = Clock::now();
             std::optional<Batch> batch = loader.next();
             if (!batch) break;
             const double wait = std::chrono::duration<double>(Clock::now() - wait_start).count();
+            failures.update(run.dataset, events);
+            if (batch->items.empty()) {  // every file of the batch failed to decode: nothing to learn from
+                ++progress.batch;
+                continue;
+            }
             BatchMetrics m = detail::train_step(run, *batch);
             m.timings.data_wait = wait;
+            wait_seconds += wait;
+            ++timed_batches;
+            slow_data.update(wait, m.timings.total, config, events);
             ++progress.batch;
             ++progress.step;
             progress.images += m.images;
@@ -156,6 +207,10 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
             step_seconds += m.timings.total;
             learner_seconds += m.timings.learner;
             m.step = progress.step;
+            m.data_wait_share = wait_seconds / (wait_seconds + step_seconds);
+            const double per_batch = (wait_seconds + step_seconds) / double(timed_batches);
+            const double left = double(batches - progress.batch) + double(config.epochs - epoch - 1) * double(batches);
+            m.eta_seconds = per_batch * left;
             progress.epoch_sums.add(m);
             metrics.write(to_json_line(m));
             if (events.on_batch) events.on_batch(m, batches);
@@ -185,6 +240,8 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         e.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
         e.images_per_second = step_seconds > 0 ? double(epoch_images) / step_seconds : 0.0;
         e.learner_share = step_seconds > 0 ? learner_seconds / step_seconds : 0.0;
+        e.data_wait_share = step_seconds > 0 ? wait_seconds / (wait_seconds + step_seconds) : 0.0;
+        e.decodes = loader.decodes();
         progress.epoch = epoch + 1;
         progress.batch = 0;
         progress.epoch_sums = {};

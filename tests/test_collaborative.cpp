@@ -9,6 +9,7 @@
 #include "lidecm/collaborative.hpp"
 #include "lidecm/error.hpp"
 #include "lidecm/image.hpp"
+#include "lidecm/metrics.hpp"
 #include "lidecm/noise.hpp"
 #include "lidecm/samples.hpp"
 #include "synthetic.hpp"
@@ -50,6 +51,21 @@ TEST(Collaborative, PureNoiseReducedToNearItsMean) {
     const Image out = collaborative_denoise(noisy, at_sigma(25)).image;
     EXPECT_NEAR(mean_of(out), mean_of(noisy), 0.01);
     EXPECT_LT(std_of(out), 0.1 * std_of(noisy));  // 25/255 in, under 2.5/255 out
+}
+
+// A token image whose chroma is zero to float rounding: the Wiener stage's groups have
+// shrinkage ~1e-18, and an unbounded 1 / Σ shrink² overflowed the aggregation to NaN.
+TEST(Collaborative, NearFlatColourImageStaysFinite) {
+    const Image tokens = load_image(std::string(LIDECM_TEST_DATA_DIR) + "/near_flat_tokens.tiff");
+    CollaborativeOptions o;
+    o.noise_sigma = 0.0255534559;
+    o.strength = 7.5;
+    o.lambda_hard = 5.42;
+    o.search_radius = 8;
+    o.group_wiener = 16;
+    const Image out = collaborative_denoise(tokens, o).image;
+    for (const float v : out.data) ASSERT_TRUE(std::isfinite(v));
+    EXPECT_LT(mse(out, tokens), 1e-4);  // a flat image stays (nearly) as it was
 }
 
 TEST(Collaborative, ZeroSigmaReturnsTheInput) {

@@ -190,7 +190,10 @@ private:
                 energy += shrink * shrink;
             }
         }
-        return energy > 0.0f ? 1.0f / energy : 1.0f;
+        // A group the oracle calls empty has shrinkage ~0: 1 / Σ shrink² would reach
+        // 1e38 and overflow the aggregation (NaN on near-flat colour images); such a
+        // group is weighted as an empty one.
+        return energy > 1e-12f ? 1.0f / energy : 1.0f;
     }
 
     const Planes& noisy_;

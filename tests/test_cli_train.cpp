@@ -47,7 +47,7 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     const std::string model = dir + "/run/model.lidecm";
     const auto report = run("report " + dir + "/run -o " + dir + "/r.html");
     ASSERT_EQ(report.status, 0) << report.err;
-    EXPECT_NE(report.out.find("9 charts from 6 batch and 2 epoch lines"), std::string::npos) << report.out;
+    EXPECT_NE(report.out.find("10 charts from 6 batch and 2 epoch lines"), std::string::npos) << report.out;
     EXPECT_GT(fs::file_size(dir + "/r.html"), 1000u);
     const auto info = run("info " + model);
     ASSERT_EQ(info.status, 0) << info.err;

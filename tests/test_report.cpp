@@ -62,10 +62,12 @@ TEST_F(Report, HasEveryChartTableAndTheEmbeddedGrid) {
     const std::string html = run_report_html(*run, {}, &s);
     EXPECT_EQ(s.batches, 9u);
     EXPECT_EQ(s.epochs, 3u);
-    EXPECT_EQ(s.charts, 9u);  // with the risk rule's attention spread across images
-    EXPECT_EQ(count_of(html, "<figure class=\"chart\">"), 9u);
-    EXPECT_EQ(count_of(html, "<svg"), 9u);
+    EXPECT_EQ(s.charts, 10u);  // with the risk rule's attention spread across images and the data pipeline
+    EXPECT_EQ(count_of(html, "<figure class=\"chart\">"), 10u);
+    EXPECT_EQ(count_of(html, "<svg"), 10u);
     EXPECT_NE(html.find("Attention spread across images"), std::string::npos);
+    EXPECT_NE(html.find("Time per batch"), std::string::npos);
+    EXPECT_NE(html.find("% of steps + waits"), std::string::npos);
     EXPECT_NE(html.find("learner: attention (risk rule"), std::string::npos);
     const std::string text = without_images(html);
     for (const char* bad : {"NaN", "nan", "undefined", "inf"}) EXPECT_EQ(text.find(bad), std::string::npos) << bad;

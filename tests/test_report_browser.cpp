@@ -40,7 +40,7 @@ TEST(ReportInBrowser, RendersChartsImagesAndNoBrokenValues) {
     const std::string dom = test::slurp(dom_file);
     EXPECT_NE(dom.find("data-ready=\"1\""), std::string::npos) << "the page's load script did not run";
     EXPECT_EQ(count_of(dom, "<svg"), summary.charts);
-    EXPECT_EQ(summary.charts, 9u);
+    EXPECT_EQ(summary.charts, 10u);
     // Every series path has points.
     const std::string key = "class=\"series\" d=\"";
     std::size_t paths = 0;

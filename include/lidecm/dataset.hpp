@@ -210,7 +210,7 @@ struct LoaderOptions {
     std::size_t prefetch = 2;        ///< batches assembled ahead of the consumer, ≥ 1
     int decode_threads = 0;          ///< threads decoding files; 0 = one per hardware thread
     /// Files decoded ahead of the batch being assembled (W: each one's items wait in
-    /// memory until their batch); 0 = twice decode_threads.
+    /// memory until their batch); 0 = decode_threads.
     std::size_t files_ahead = 0;
 };
 

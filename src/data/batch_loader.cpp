@@ -71,7 +71,7 @@ LoaderPipeline::LoaderPipeline(const Dataset& dataset, const LoaderOptions& opti
     plan();
     const int threads = options.decode_threads > 0 ? options.decode_threads
                                                    : std::max(1, int(std::thread::hardware_concurrency()));
-    ahead_ = options.files_ahead > 0 ? options.files_ahead : 2 * std::size_t(threads);
+    ahead_ = options.files_ahead > 0 ? options.files_ahead : std::size_t(threads);
     for (int t = 0; t < threads; ++t) decoders_.emplace_back(&LoaderPipeline::decode_files, this);
     assembler_ = std::thread(&LoaderPipeline::assemble_batches, this);
 }

@@ -28,8 +28,8 @@ struct StoredImage {
 /// sides are rounded up); other formats ignore it. Throws IoError as load_image does.
 StoredImage load_stored_image(const std::filesystem::path& path, const LoadOptions& options, int reduce = 1);
 /// The same for bytes held in memory (load_image's decoder works through this).
-StoredImage decode_stored_image(const std::vector<unsigned char>& bytes, const std::string& name,
-                                const LoadOptions& options, int reduce = 1);
+StoredImage decode_stored_image(std::vector<unsigned char> bytes, const std::string& name, const LoadOptions& options,
+                                int reduce = 1);
 
 /// The header of `path`, read from its first bytes (the whole file only when the
 /// header lies further in, as TIFF's may), with load_image's size limits applied.

@@ -52,12 +52,22 @@ std::string learner_label(const TrainConfig& c) {
     return v + (v == "attention" ? " (risk rule, four heads per image)" : " (risk rule, one parameter set)");
 }
 
+// An unfinished run's time to its end at the pace of its logged batches (waits included).
+std::string eta_text(const Model& model, const MetricsLog& log, double batch_seconds) {
+    if (model.progress.finished || log.batches.empty() || log.epochs.empty()) return "";
+    const double per_batch = batch_seconds / double(log.batches.size());
+    const double left = double(model.config.epochs - model.progress.epoch) * double(log.epochs.back().batches) -
+                        double(model.progress.batch);
+    return "; about " + fmt(std::max(0.0, left) * per_batch / 60.0, 1) + " min to finish at this pace";
+}
+
 void run_header(Page& page, const Model& model, const MetricsLog& log) {
     const TrainConfig& c = model.config;
     const LearnerStatus status = model.make_learner().get_status();
-    double seconds = 0, images = 0, learner = 0, steps = 0;
+    double seconds = 0, images = 0, learner = 0, steps = 0, waits = 0;
     for (const auto& b : log.batches) {
         steps += b.timings.total;
+        waits += b.timings.data_wait;
         learner += b.timings.learner;
         images += double(b.images);
     }
@@ -84,7 +94,9 @@ void run_header(Page& page, const Model& model, const MetricsLog& log) {
                                      : "—"},
         {"time", fmt(seconds, 1) + " s in epochs; " + (steps > 0 ? fmt(images / steps, 0) : std::string("—")) +
                      " images/s in training steps; learner " + (steps > 0 ? fmt(100 * learner / steps, 2) : "0") +
-                     " % of step time"},
+                     " % of step time; waiting for data " +
+                     (steps > 0 ? fmt(100 * waits / (waits + steps), 1) : std::string("0")) + " % of steps + waits" +
+                     eta_text(model, log, steps + waits)},
         {"final status (get_status)", "sigma " + status.sigma + ", tau " + status.tau + ", radius " + status.radius +
                                           ", recent loss " + status.recent_loss},
         {"metrics lines", std::to_string(log.batches.size()) + " batch, " + std::to_string(log.epochs.size()) +
@@ -194,6 +206,13 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
     }
     page.html("<h3>Per-class parameters</h3>\n");
     class_table(page, model);
+
+    page.heading("Data pipeline");
+    page.chart(line_chart_svg({batch_series("waiting for data", b, [](const BatchMetrics& m) { return m.timings.data_wait; }),
+                               batch_series("training step", b, [](const BatchMetrics& m) { return m.timings.total; })},
+                              chart("Time per batch", "batch", "seconds", r)),
+               "When the waits rise above the steps, decoding is the bottleneck: raise --cache-mb or "
+               "--decode-threads, or store the images smaller.");
 
     page.heading("Codebook");
     std::vector<double> counts(model.codebook->counts().begin(), model.codebook->counts().end());

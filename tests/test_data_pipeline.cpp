@@ -82,6 +82,15 @@ TEST_F(DataPipeline, BufferedOrderIsAPermutationFilledImageByImage) {
     // A buffer as large as the data is the full shuffle.
     EXPECT_EQ(Dataset::open(dir + "/photos", tiles(train.size())).epoch_order(2),
               Dataset::open(dir + "/photos", tiles(0)).epoch_order(2));
+    EXPECT_EQ(d.uniform_order(2), Dataset::open(dir + "/photos", tiles(0)).epoch_order(2));
+    // The first draws of the buffered order come from the few photos read first; a
+    // sample of the uniform order (the codebook's start) spreads over all of them.
+    std::set<std::string> buffered, uniform;
+    for (std::size_t p = 0; p < 12; ++p) {
+        buffered.insert(file_of(d.name(d.epoch_order(0)[p])));
+        uniform.insert(file_of(d.name(d.uniform_order(0)[p])));
+    }
+    EXPECT_GT(uniform.size(), buffered.size());
 }
 
 TEST_F(DataPipeline, EveryTileOnceAndEveryFileDecodedOncePerEpoch) {

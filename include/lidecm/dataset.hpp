@@ -161,6 +161,10 @@ public:
     /// enter, and its tiles are spread over about S items' worth of batches rather
     /// than the whole epoch. S = 0 (or S ≥ the training items) draws a uniform permutation.
     [[nodiscard]] std::vector<std::size_t> epoch_order(int epoch) const;
+    /// The uniform permutation of the training indices that epoch_order(epoch) is with
+    /// shuffle_buffer 0: a sample of it is a sample of all training images (what the
+    /// codebook's k-means++ start needs), whatever the buffer.
+    [[nodiscard]] std::vector<std::size_t> uniform_order(int epoch) const;
     /// epoch_order(epoch) for Split::train, validation_indices() for Split::validation.
     [[nodiscard]] std::vector<std::size_t> order(Split split, int epoch) const;
     /// Batches in an epoch of `split`: ceil(n / batch_size), capped by max_batches unless 0.

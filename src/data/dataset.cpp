@@ -63,12 +63,14 @@ detail::OpenedSource open_source(const std::string& source, const DatasetOptions
 
 namespace detail {
 
-StoredImage prepare(StoredImage raw, const DatasetOptions& options) {
+StoredImage prepare(StoredImage raw, const DatasetOptions& options, std::pair<int, int> full_size) {
     const int r = options.resolution;
     if (options.tiles && std::min(raw.height, raw.width) >= r) return raw;
     const Image full = to_float(raw);
     const Image converted = options.channels == 1 ? to_grey(full) : to_rgb(full);
-    const Image resized = resize_shorter_side(converted, r);
+    if (full_size.first == 0) full_size = {raw.height, raw.width};
+    const auto [h, w] = shorter_side_size(full_size.first, full_size.second, r);
+    const Image resized = resize(converted, h, w);
     // Resampled values fall between the file's levels: 16 bits keep them within 8e-6,
     // at half the memory of float (an 8-bit file's R×R item: 2R² bytes per channel).
     const SampleDepth depth = raw.depth == SampleDepth::F32 ? SampleDepth::F32 : SampleDepth::U16;
@@ -291,15 +293,20 @@ Item Dataset::train_item(std::size_t index, int epoch) const {
     return std::move(one.front());
 }
 
-std::vector<std::size_t> Dataset::epoch_order(int epoch) const {
+std::vector<std::size_t> Dataset::uniform_order(int epoch) const {
     require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));
     std::vector<std::size_t> order = train_;
     RandomStream rng{options_.seed, kOrderSalt, std::uint64_t(epoch)};
+    shuffle(order, rng);
+    return order;
+}
+
+std::vector<std::size_t> Dataset::epoch_order(int epoch) const {
+    require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));
     const std::size_t capacity = options_.shuffle_buffer;
-    if (capacity == 0 || capacity >= order.size()) {
-        shuffle(order, rng);
-        return order;
-    }
+    if (capacity == 0 || capacity >= train_.size()) return uniform_order(epoch);
+    std::vector<std::size_t> order = train_;
+    RandomStream rng{options_.seed, kOrderSalt, std::uint64_t(epoch)};
     // The training items of each group, as [begin, end) runs of train_ (ascending, so contiguous).
     std::vector<std::pair<std::size_t, std::size_t>> runs;
     for (std::size_t i = 0; i < train_.size(); ++i) {

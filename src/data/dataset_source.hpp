@@ -49,7 +49,10 @@ struct OpenedSource {
 /// Without options.tiles: channel conversion, shorter side resized to R, center crop
 /// to R×R, kept at 16 bits (float for float files). With options.tiles the image as it
 /// is (its channels are converted per item), enlarged only when a side is under R.
-StoredImage prepare(StoredImage raw, const DatasetOptions& options);
+/// `full_size` (height, width), when given, is the size of the image `raw` was decoded
+/// reduced from: the result is then sized as the full image's would be (the reduced
+/// sides are rounded up, and a different rounding would shift the crop).
+StoredImage prepare(StoredImage raw, const DatasetOptions& options, std::pair<int, int> full_size = {0, 0});
 
 }  // namespace detail
 }  // namespace lidecm

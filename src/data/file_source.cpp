@@ -69,7 +69,8 @@ public:
     [[nodiscard]] StoredImage load(std::size_t g) const override {
         const FileEntry& file = files_.at(g);
         const int reduce = reduce_factor(file.header, options_);
-        StoredImage image = prepare(load_stored_image(file.path, {options_.max_pixels}, reduce), options_);
+        StoredImage image = prepare(load_stored_image(file.path, {options_.max_pixels}, reduce), options_,
+                                    {file.header.height, file.header.width});
         // The tile grid was laid out from the header when the folder was opened.
         const auto [h, w] = prepared_size(file.header, options_);
         if (image.height != h || image.width != w) {

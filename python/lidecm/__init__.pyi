@@ -66,7 +66,8 @@ def train(data: str, out: Path, *, resume: bool = False, overwrite: bool = False
           channels: int = ..., val_fraction: float = ..., seed: int = ..., augment: bool = ..., init_images: int = ...,
           checkpoint_every: int = ..., validation_images: int = ..., cache_mb: int = ..., input_noise: float = ...,
           input_noise_max: float = ..., learner: Literal["attention", "plain", "seed", "fixed"] = ...,
-          refiner: Literal["collaborative", "graph"] = ..., refine_per_batch: int = ...) -> Model: ...
+          refiner: Literal["collaborative", "graph"] = ..., refine_per_batch: int = ..., shuffle_buffer: int = ...,
+          decode_threads: int = ..., full_decode: bool = ...) -> Model: ...
 
 class EMParameterLearning:
     """The prototype's learner (drop-in), run by the C++ learner."""

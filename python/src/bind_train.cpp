@@ -29,6 +29,8 @@ py::dict batch_dict(const BatchMetrics& m, std::uint64_t batches, int epochs) {
     d["psnr_token"] = m.psnr_token;
     d["psnr_refined"] = m.psnr_refined;
     d["images_per_second"] = m.images_per_second;
+    d["data_wait_share"] = m.data_wait_share;
+    d["eta_seconds"] = m.eta_seconds;
     return d;
 }
 
@@ -73,6 +75,11 @@ TrainConfig config_from(const py::kwargs& kw) {
     take("init_images", c.init_images);
     take("checkpoint_every", c.checkpoint_every);
     take("validation_images", c.validation_images);
+    take("shuffle_buffer", c.dataset.shuffle_buffer);
+    take("decode_threads", c.decode_threads);
+    bool full_decode = !c.dataset.reduced_decode;
+    take("full_decode", full_decode);
+    c.dataset.reduced_decode = !full_decode;
     std::size_t cache_mb = c.dataset.cache_bytes >> 20;
     double input_noise = 0, input_noise_max = 0;  // 0-255, as the CLI's flags
     take("cache_mb", cache_mb);
@@ -99,7 +106,7 @@ TrainConfig config_from(const py::kwargs& kw) {
 const char* const kKnown[] = {"epochs", "batch_size", "max_batches", "codes", "patch_size", "resolution", "tiles",
                               "channels", "val_fraction", "seed", "augment", "init_images", "checkpoint_every",
                               "validation_images", "cache_mb", "input_noise", "input_noise_max", "refiner",
-                              "learner", "refine_per_batch"};
+                              "learner", "refine_per_batch", "shuffle_buffer", "decode_threads", "full_decode"};
 
 py::object train_run(const std::string& data, const std::filesystem::path& out, bool resume, bool overwrite,
                      bool report, const py::object& progress, const py::kwargs& kw) {
@@ -168,12 +175,13 @@ data: image folder, CIFAR-10/100 binary file or folder, one image, or "samples".
 Keywords (the CLI's flags, same defaults): epochs=10, batch_size=32, max_batches=0, codes=512,
 patch_size=8, resolution=64, tiles=False, channels=3, val_fraction=0.1, seed=1234,
 augment=True, init_images, checkpoint_every=0, validation_images, cache_mb=256,
+shuffle_buffer=16384, decode_threads=0 (one per core), full_decode=False,
 input_noise=0 and input_noise_max (0-255 scale), learner="attention" (or plain, seed, fixed),
 refiner="collaborative" (or graph), refine_per_batch.
 resume=True continues the run in `out` (only epochs may be given: the new total);
 overwrite=True starts over in a folder that holds a model; report=False skips report.html.
 progress: called after every batch with a dict (epoch, epochs, batch, batches, loss,
-psnr_token, psnr_refined, images_per_second). Log lines go to logging.getLogger("lidecm").
+psnr_token, psnr_refined, images_per_second, data_wait_share, eta_seconds). Log lines go to logging.getLogger("lidecm").
 
 Returns the trained lidecm.Model. Ctrl-C (or an exception raised by `progress`) stops the
 run after the current batch; its checkpoint is saved, then the exception is raised, and

@@ -9,9 +9,10 @@ import pytest
 import lidecm
 from conftest import read_pnm
 
-SMALL = dict(epochs=2, batch_size=8, max_batches=3, codes=32, resolution=32, refiner="graph", seed=3)
+SMALL = dict(epochs=2, batch_size=8, max_batches=3, codes=32, resolution=32, refiner="graph", seed=3,
+             shuffle_buffer=5, decode_threads=1, full_decode=True)
 FLAGS = ["--epochs", "2", "--batch-size", "8", "--max-batches", "3", "--codes", "32", "--resolution", "32",
-         "--refiner", "graph", "--seed", "3", "-q"]
+         "--refiner", "graph", "--seed", "3", "--shuffle-buffer", "5", "--decode-threads", "1", "--full-decode", "-q"]
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +113,14 @@ def test_ctrl_c_saves_the_checkpoint_then_raises_and_resume_finishes_the_run(run
     assert not saved["finished"] and saved["step"] == 2
     lidecm.train("samples", tmp_path / "run", resume=True, report=False)
     assert (tmp_path / "run" / "model.lidecm").read_bytes() == (root / "py" / "model.lidecm").read_bytes()
+
+
+def test_progress_reports_the_data_wait_and_the_time_left(tmp_path):
+    seen = []
+    lidecm.train("samples", tmp_path / "run", report=False, progress=seen.append, **SMALL)
+    assert len(seen) == 4  # 2 epochs of 2 batches (13 training samples, 8 a batch)
+    assert all(0 <= d["data_wait_share"] < 1 and d["eta_seconds"] >= 0 for d in seen)
+    assert seen[0]["eta_seconds"] > 0 and seen[-1]["eta_seconds"] == 0
 
 
 def test_an_exception_in_progress_stops_the_run_and_is_raised(tmp_path):

@@ -178,12 +178,18 @@ public:
     ~Dataset();
 
 private:
-    friend class BatchLoader;
     friend class LoaderPipeline;
     Dataset();
-    void make_split();
-    /// Groups (the images of a file source) are the units decoded: items [group_begin_[g], group_begin_[g + 1]).
+    /// Splits and returns the number of groups.
+    std::size_t make_split();
+    /// Groups (the images of a file source) are the units decoded; an item's group.
     [[nodiscard]] std::size_t group_of(std::size_t index) const;
+    /// `indices` gathered by group, groups in the order they first appear.
+    struct Grouped {
+        std::vector<std::size_t> groups;
+        std::vector<std::vector<std::size_t>> positions;  ///< per group: its places in `indices`
+    };
+    [[nodiscard]] Grouped group_positions(const std::vector<std::size_t>& indices) const;
     /// Group `g` decoded (from the cache when there), or nothing after a decode failure,
     /// which is recorded in failures(). `decoded` counts this call's decodes.
     [[nodiscard]] std::shared_ptr<const detail::StoredImage> load_group(std::size_t g, std::uint64_t* decoded) const;
@@ -191,11 +197,12 @@ private:
     [[nodiscard]] detail::StoredImage cut_item(const detail::StoredImage& group, std::size_t index) const;
     [[nodiscard]] Item make_item(const detail::StoredImage& cut, std::size_t index, Split split, int epoch) const;
     [[nodiscard]] std::vector<Item> load_items(const std::vector<std::size_t>& indices, Split split, int epoch) const;
+    /// The one item of load_items, or IoError with why its file failed.
+    [[nodiscard]] Item load_item(std::size_t index, Split split, int epoch) const;
 
     DatasetOptions options_;
     std::unique_ptr<const DatasetSource> source_;
     std::unique_ptr<DatasetState> state_;
-    std::vector<std::size_t> group_begin_;
     std::vector<std::string> class_names_;
     std::vector<SkippedFile> skipped_;
     std::string description_;

@@ -8,7 +8,6 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 
 #include "data/dataset_source.hpp"
 #include "lidecm/dataset.hpp"
@@ -91,16 +90,12 @@ void LoaderPipeline::plan() {
     const std::size_t first = options_.start_batch * options_.batch_size;
     const std::size_t last = std::min(order.size(), end_ * options_.batch_size);
     items_.assign(order.begin() + std::ptrdiff_t(std::min(first, last)), order.begin() + std::ptrdiff_t(last));
+    auto grouped = dataset_.group_positions(items_);
+    files_ = std::move(grouped.groups);
+    places_ = std::move(grouped.positions);
     file_of_.resize(items_.size());
-    std::unordered_map<std::size_t, std::size_t> index_of;
-    for (std::size_t p = 0; p < items_.size(); ++p) {
-        const auto [it, added] = index_of.try_emplace(dataset_.group_of(items_[p]), files_.size());
-        if (added) {
-            files_.push_back(it->first);
-            places_.emplace_back();
-        }
-        file_of_[p] = it->second;
-        places_[it->second].push_back(p);
+    for (std::size_t f = 0; f < files_.size(); ++f) {
+        for (const std::size_t p : places_[f]) file_of_[p] = f;
     }
     slots_.resize(items_.size());
     state_.assign(files_.size(), FileState::pending);

@@ -121,12 +121,11 @@ Dataset Dataset::open(const std::string& source, const DatasetOptions& options) 
     d.class_names_ = std::move(opened.class_names);
     d.skipped_ = std::move(opened.skipped);
     d.description_ = std::move(opened.description);
-    d.make_split();
-    d.state_->reset(d.group_begin_.size() - 1);
+    d.state_->reset(d.make_split());
     return d;
 }
 
-void Dataset::make_split() {
+std::size_t Dataset::make_split() {
     const std::size_t n = size();
     std::vector<std::size_t> all(n);
     for (std::size_t i = 0; i < n; ++i) all[i] = i;
@@ -137,8 +136,6 @@ void Dataset::make_split() {
         if (i == 0 || source_->group(i) != source_->group(i - 1)) first_of_group.push_back(i);
     }
     const std::size_t groups = first_of_group.size();
-    group_begin_ = first_of_group;
-    group_begin_.push_back(n);
     const double fraction = options_.validation_fraction;
     if (fraction == 0.0 || groups < 2) {
         train_ = all;
@@ -146,7 +143,7 @@ void Dataset::make_split() {
             validation_ = all;
             validation_is_training_ = true;
         }
-        return;
+        return groups;
     }
     const auto held = std::clamp<std::size_t>(std::size_t(std::llround(double(groups) * fraction)), 1, groups - 1);
     std::vector<std::size_t> order(groups);
@@ -160,6 +157,7 @@ void Dataset::make_split() {
         auto& side = held_out[g] != 0 ? validation_ : train_;
         for (std::size_t i = first_of_group[g]; i < end; ++i) side.push_back(i);
     }
+    return groups;
 }
 
 std::vector<std::size_t> Dataset::validation_sample(std::size_t limit) const {
@@ -238,21 +236,24 @@ Item Dataset::make_item(const detail::StoredImage& cut, std::size_t index, Split
     return it;
 }
 
+Dataset::Grouped Dataset::group_positions(const std::vector<std::size_t>& indices) const {
+    Grouped out;
+    std::unordered_map<std::size_t, std::size_t> slot;
+    for (std::size_t p = 0; p < indices.size(); ++p) {
+        const auto [it, added] = slot.try_emplace(group_of(indices[p]), out.groups.size());
+        if (added) {
+            out.groups.push_back(it->first);
+            out.positions.emplace_back();
+        }
+        out.positions[it->second].push_back(p);
+    }
+    return out;
+}
+
 std::vector<Item> Dataset::load_items(const std::vector<std::size_t>& indices, Split split, int epoch) const {
     require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));
     for (const std::size_t i : indices) require(i < size(), "item", "index " + std::to_string(i) + " out of range");
-    // Each group once: the positions of its items, in first-seen order.
-    std::vector<std::size_t> groups;
-    std::vector<std::vector<std::size_t>> positions;
-    std::unordered_map<std::size_t, std::size_t> slot;
-    for (std::size_t p = 0; p < indices.size(); ++p) {
-        const auto [it, added] = slot.try_emplace(group_of(indices[p]), groups.size());
-        if (added) {
-            groups.push_back(it->first);
-            positions.emplace_back();
-        }
-        positions[it->second].push_back(p);
-    }
+    const auto [groups, positions] = group_positions(indices);  // each file decoded once
     std::vector<std::optional<Item>> out(indices.size());
     detail::parallel_for(groups.size(), [&](std::size_t k) {
         const auto loaded = load_group(groups[k], nullptr);
@@ -275,8 +276,8 @@ std::vector<Item> Dataset::train_items(const std::vector<std::size_t>& indices, 
     return load_items(indices, Split::train, epoch);
 }
 
-Item Dataset::item(std::size_t index) const {
-    std::vector<Item> one = items({index});
+Item Dataset::load_item(std::size_t index, Split split, int epoch) const {
+    std::vector<Item> one = load_items({index}, split, epoch);
     if (one.empty()) {
         const std::lock_guard lock(state_->mutex);
         throw IoError(state_->failed[group_of(index)]);
@@ -284,14 +285,9 @@ Item Dataset::item(std::size_t index) const {
     return std::move(one.front());
 }
 
-Item Dataset::train_item(std::size_t index, int epoch) const {
-    std::vector<Item> one = train_items({index}, epoch);
-    if (one.empty()) {
-        const std::lock_guard lock(state_->mutex);
-        throw IoError(state_->failed[group_of(index)]);
-    }
-    return std::move(one.front());
-}
+Item Dataset::item(std::size_t index) const { return load_item(index, Split::validation, 0); }
+
+Item Dataset::train_item(std::size_t index, int epoch) const { return load_item(index, Split::train, epoch); }
 
 std::vector<std::size_t> Dataset::uniform_order(int epoch) const {
     require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));

@@ -253,12 +253,12 @@ Dataset::Grouped Dataset::group_positions(const std::vector<std::size_t>& indice
 std::vector<Item> Dataset::load_items(const std::vector<std::size_t>& indices, Split split, int epoch) const {
     require(epoch >= 0, "epoch", "must be >= 0, got " + std::to_string(epoch));
     for (const std::size_t i : indices) require(i < size(), "item", "index " + std::to_string(i) + " out of range");
-    const auto [groups, positions] = group_positions(indices);  // each file decoded once
+    const auto plan = group_positions(indices);  // each file decoded once
     std::vector<std::optional<Item>> out(indices.size());
-    detail::parallel_for(groups.size(), [&](std::size_t k) {
-        const auto loaded = load_group(groups[k], nullptr);
+    detail::parallel_for(plan.groups.size(), [&](std::size_t k) {
+        const auto loaded = load_group(plan.groups[k], nullptr);
         if (!loaded) return;
-        for (const std::size_t p : positions[k]) out[p] = make_item(cut_item(*loaded, indices[p]), indices[p], split, epoch);
+        for (const std::size_t p : plan.positions[k]) out[p] = make_item(cut_item(*loaded, indices[p]), indices[p], split, epoch);
     });
     std::vector<Item> items;
     items.reserve(indices.size());

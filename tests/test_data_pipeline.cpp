@@ -2,6 +2,7 @@
 // decode per file per epoch, the cache at the files' own depth, reduced JPEG
 // decoding, and files that fail once training has started.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -91,6 +92,16 @@ TEST_F(DataPipeline, BufferedOrderIsAPermutationFilledImageByImage) {
         uniform.insert(file_of(d.name(d.uniform_order(0)[p])));
     }
     EXPECT_GT(uniform.size(), buffered.size());
+    // The log line saying how many photos mix at a time: 20 / (train tiles per photo).
+    const std::string mixing = d.shuffle_description();
+    const auto per_photo = double(train.size()) / double(tiles_of.size());
+    EXPECT_NE(mixing.find("20 of " + std::to_string(train.size()) + " training items, about " +
+                          std::to_string(std::llround(20.0 / per_photo)) + " of " + std::to_string(tiles_of.size()) +
+                          " images"),
+              std::string::npos)
+        << mixing;
+    EXPECT_EQ(Dataset::open(dir + "/photos", tiles(0)).shuffle_description(), "");
+    EXPECT_EQ(Dataset::open(dir + "/photos", tiles(train.size())).shuffle_description(), "");
 }
 
 TEST_F(DataPipeline, EveryTileOnceAndEveryFileDecodedOncePerEpoch) {

@@ -128,6 +128,11 @@ public:
     [[nodiscard]] std::uint64_t decodes() const;
     /// Short description for logs, e.g. "CIFAR-10 data/cifar: 5 file(s), 50000 items, 10 classes".
     [[nodiscard]] const std::string& description() const { return description_; }
+    /// How much the epoch order mixes when the shuffle buffer is smaller than the training
+    /// items and images give several items each, e.g. "shuffle buffer: 16384 of 73232 training
+    /// items, about 6 of 27 images at a time (--shuffle-buffer 0 mixes all, holding every item
+    /// in memory)"; empty when the order is a uniform shuffle or each image is one item.
+    [[nodiscard]] std::string shuffle_description() const;
 
     /// Item indices of the training split, ascending.
     [[nodiscard]] const std::vector<std::size_t>& train_indices() const { return train_; }

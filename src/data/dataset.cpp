@@ -326,6 +326,21 @@ std::vector<std::size_t> Dataset::epoch_order(int epoch) const {
     return order;
 }
 
+std::string Dataset::shuffle_description() const {
+    const std::size_t capacity = options_.shuffle_buffer;
+    if (capacity == 0 || capacity >= train_.size()) return {};
+    std::size_t images = 0;
+    for (std::size_t i = 0; i < train_.size(); ++i) {
+        if (i == 0 || group_of(train_[i]) != group_of(train_[i - 1])) ++images;
+    }
+    if (images == train_.size()) return {};  // one item per image: the buffer mixes `capacity` images
+    const double per_image = double(train_.size()) / double(images);
+    const auto mixed = std::max<long long>(1, std::llround(double(capacity) / per_image));
+    return "shuffle buffer: " + std::to_string(capacity) + " of " + std::to_string(train_.size()) +
+           " training items, about " + std::to_string(mixed) + " of " + std::to_string(images) +
+           " images at a time (--shuffle-buffer 0 mixes all, holding every item in memory)";
+}
+
 std::vector<std::size_t> Dataset::order(Split split, int epoch) const {
     return split == Split::train ? epoch_order(epoch) : validation_;
 }

@@ -313,6 +313,7 @@ TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const T
     Dataset dataset = open_dataset(config_in);
     report_skipped(dataset, events);
     log(events, dataset.description());
+    if (const std::string mixing = dataset.shuffle_description(); !mixing.empty()) log(events, mixing);
     if (overwrite) {  // nothing of an earlier run may pass for this one's
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator(run_dir, ec)) {

@@ -3,9 +3,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include <fstream>
 
@@ -174,6 +177,62 @@ TEST_F(CliTrain, CtrlCSavesAndResumeFinishes) {
     EXPECT_GT(saved.progress.step, 0u);
     const auto resumed = run("train -q --resume " + out + " --epochs " + std::to_string(saved.progress.epoch + 1));
     ASSERT_EQ(resumed.status, 0) << resumed.err;
+    EXPECT_TRUE(load_model(out + "/model.lidecm").progress.finished);
+}
+
+TEST_F(CliTrain, TwoRunsStartedAtOnceIntoOneFolderOneIsRefusedNamingTheHolder) {
+    // Long enough (a few seconds) that the two overlap; --overwrite, so without the lock
+    // both would run and exit 0, interleaving metrics.jsonl.
+    const std::string args = "train --data " + data +
+                             " --resolution 32 --codes 16 --epochs 12 --batch-size 2 --init-images 4 -q --overwrite --out ";
+    std::array<test::CliRun, 2> runs;
+    std::array<std::string, 2> scratch = {dir + "/a", dir + "/b"};
+    std::vector<std::thread> both;
+    for (std::size_t k = 0; k < 2; ++k) {
+        fs::create_directories(scratch[k]);
+        both.emplace_back([&, k] { runs[k] = test::run_cli(args + dir + "/run", scratch[k]); });
+    }
+    for (auto& t : both) t.join();
+    const std::size_t ran = runs[0].status == 0 ? 0 : 1, refused = 1 - ran;
+    ASSERT_EQ(runs[ran].status, 0) << runs[ran].err;
+    ASSERT_EQ(runs[refused].status, 2) << runs[refused].err;
+    const std::string& why = runs[refused].err;
+    EXPECT_NE(why.find("the run folder is in use by another lidecm (host "), std::string::npos) << why;
+    EXPECT_NE(why.find(", PID "), std::string::npos) << why;
+    EXPECT_EQ(std::count(why.begin(), why.end(), '\n'), 1) << why;
+    // The folder holds one run: as many metrics lines as the same run alone writes.
+    const auto alone = run(args + dir + "/alone");
+    ASSERT_EQ(alone.status, 0) << alone.err;
+    const auto lines = [](const std::string& text) { return std::count(text.begin(), text.end(), '\n'); };
+    EXPECT_EQ(lines(test::slurp(dir + "/run/metrics.jsonl")), lines(test::slurp(dir + "/alone/metrics.jsonl")));
+    EXPECT_FALSE(fs::exists(dir + "/run/run.lock"));  // released when the run ended
+}
+
+TEST_F(CliTrain, ResumeOfAFolderInUseIsRefused) {
+    const std::string out = dir + "/run";
+    ASSERT_EQ(run(small_run() + " --out " + out).status, 0);
+    const pid_t child = fork();  // holds the folder's lock as a running train would
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        freopen((dir + "/resume.out").c_str(), "w", stdout);
+        freopen((dir + "/resume.err").c_str(), "w", stderr);
+        execl(LIDECM_CLI_PATH, "lidecm", "train", "-q", "--resume", out.c_str(), "--epochs", "400", nullptr);
+        _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (test::slurp(out + "/run.lock").empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const auto second = run("train -q --resume " + out + " --epochs 3");
+    kill(child, SIGKILL);  // a killed holder leaves its lock file behind
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_EQ(second.status, 2) << second.err;
+    EXPECT_NE(second.err.find("PID " + std::to_string(child) + ","), std::string::npos) << second.err;
+    ASSERT_TRUE(fs::exists(out + "/run.lock"));
+    const auto after = run("train --resume " + out + " --epochs 3");  // takes the stale lock over
+    ASSERT_EQ(after.status, 0) << after.err;
+    EXPECT_NE(after.err.find("from a run that is gone (host "), std::string::npos) << after.err;
     EXPECT_TRUE(load_model(out + "/model.lidecm").progress.finished);
 }
 

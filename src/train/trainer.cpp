@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <sstream>
 
 #include "lidecm/error.hpp"
 #include "lidecm/file_io.hpp"
 #include "lidecm/image_grid.hpp"
 #include "lidecm/tokenizer.hpp"
+#include "train/run_lock.hpp"
 #include "train/train_internal.hpp"
 
 namespace lidecm {
@@ -300,16 +302,32 @@ private:
 
 }  // namespace
 
+// A folder another process holds is theirs: it is kept even if this call made it
+// (two runs started at once both see it missing).
+std::unique_ptr<detail::RunLock> lock_run_folder(const fs::path& run_dir, FolderMade* made, const TrainEvents& events) {
+    try {
+        auto lock = std::make_unique<detail::RunLock>(run_dir);
+        if (!lock->taken_over().empty()) {
+            log(events, "took over " + lock->path().string() + " from a run that is gone (" + lock->taken_over() + ")");
+        }
+        return lock;
+    } catch (const InvalidArgument&) {
+        if (made) made->keep();
+        throw;
+    }
+}
+
 TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const TrainEvents& events, bool overwrite) {
     config_in.validate();
     const RunFiles files{run_dir};
+    // The folder is made first, so an unwritable place is reported before the data
+    // is read; what this call made is removed again if the run fails to start.
+    FolderMade made(run_dir);
+    const auto lock = lock_run_folder(run_dir, &made, events);
     if (!overwrite && fs::exists(files.model())) {
         throw IoError(run_dir.string() + ": already holds a run (model.lidecm); continue it with --resume " +
                       run_dir.string() + ", or pass --overwrite");
     }
-    // The folder is made first, so an unwritable place is reported before the data
-    // is read; what this call made is removed again if the run fails to start.
-    FolderMade made(run_dir);
     Dataset dataset = open_dataset(config_in);
     report_skipped(dataset, events);
     log(events, dataset.description());
@@ -346,6 +364,7 @@ TrainResult resume_training(const fs::path& run_dir, const TrainEvents& events, 
     if (!fs::exists(files.model())) {
         throw IoError(run_dir.string() + ": no run to resume (model.lidecm is missing)");
     }
+    const auto lock = lock_run_folder(run_dir, nullptr, events);
     Model model = load_model(files.model());
     require(epochs >= 0, "epochs", "must be >= 0");
     if (epochs > 0) {

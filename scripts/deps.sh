@@ -18,6 +18,7 @@ packages=(
   clang libclang-rt-14-dev libomp-14-dev  # libFuzzer targets (make fuzz): clang, its fuzzer runtime, its OpenMP
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro-benchmarks
+  libopenmpi-dev openmpi-bin        # training on several processes/machines (mpirun -np N lidecm train)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -42,6 +42,10 @@ struct Assignment {
 /// Sufficient statistics of an E-step: per-codeword sums and counts. Stats of
 /// disjoint parts of the data merged together equal the stats of the whole
 /// (counts exactly, sums up to the order of double additions).
+/// Sufficient statistics of an assignment. Every value is added rounded to a multiple
+/// of 2⁻²⁴, so sums (while below 2²⁹: any batch of tiles) are exact: statistics of parts
+/// merged in any order equal those of the whole, bit for bit (what distributed training
+/// relies on).
 struct CodebookStats {
     int num_codes = 0;
     int dim = 0;

@@ -96,6 +96,18 @@ CodebookStats::CodebookStats(int num_codes_, int dim_)
     counts.assign(std::size_t(num_codes_), 0);
 }
 
+namespace {
+
+// Values are added on a grid of 2⁻²⁴ (float's own resolution at 0.5–1): sums of
+// grid values are exact in double while below 2²⁹, so statistics accumulated in
+// any order or split (threads, batches, MPI ranks) and merged are bit-identical.
+double on_sum_grid(float v) {
+    constexpr double kQuantum = 0x1p-24, kInverse = 0x1p24;
+    return std::nearbyint(double(v) * kInverse) * kQuantum;
+}
+
+}  // namespace
+
 void CodebookStats::accumulate(const float* x, std::size_t count, const Assignment& assignment) {
     require_data(x, count, dim, "codebook stats");
     require(assignment.index.size() == count && assignment.sq_distance.size() == count, "codebook stats",
@@ -122,11 +134,11 @@ void CodebookStats::accumulate(const float* x, std::size_t count, const Assignme
             if (k < lo || k >= hi) continue;
             double* s = &sums[std::size_t(k) * d];
             const float* v = x + i * d;
-            for (std::size_t j = 0; j < d; ++j) s[j] += v[j];
+            for (std::size_t j = 0; j < d; ++j) s[j] += on_sum_grid(v[j]);
             ++counts[std::size_t(k)];
         }
     }
-    for (std::size_t i = 0; i < count; ++i) sq_error += assignment.sq_distance[i];
+    for (std::size_t i = 0; i < count; ++i) sq_error += on_sum_grid(assignment.sq_distance[i]);
     n += count;
 }
 

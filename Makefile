@@ -21,7 +21,7 @@ samples: deps
 
 configure: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIDECM_WERROR=$(WERROR) \
-	  -DLIDECM_BUILD_PYTHON=ON -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
+	  -DLIDECM_BUILD_PYTHON=ON -DLIDECM_WITH_MPI=ON -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD)
@@ -71,7 +71,7 @@ ablation: build samples
 # Release build with AddressSanitizer + UndefinedBehaviorSanitizer, all tests.
 sanitize: deps samples
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIDECM_WERROR=ON \
-	  -DLIDECM_SANITIZE=ON -DLIDECM_BUILD_BENCH=OFF >/dev/null
+	  -DLIDECM_SANITIZE=ON -DLIDECM_BUILD_BENCH=OFF -DLIDECM_WITH_MPI=ON >/dev/null
 	@cmake --build $(ASAN_BUILD)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2 --label-exclude accuracy

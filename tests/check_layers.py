@@ -8,11 +8,11 @@ import pathlib
 import re
 import sys
 
-LAYERS = ["core", "image", "denoise", "learner", "codebook", "formats", "data", "train", "report"]
+LAYERS = ["core", "image", "denoise", "learner", "codebook", "formats", "data", "train", "report", "mpi"]
 
 # Public headers (flat in include/lidecm/) by the layer that implements them.
 PUBLIC = {
-    "core": ["error", "checksum", "file_io", "random"],
+    "core": ["error", "checksum", "file_io", "random", "communicator"],
     "image": ["image", "noise", "image_grid"],
     "denoise": ["patches", "graph", "collaborative", "sure"],
     "learner": ["em_learner", "adaptive_denoise", "self_tune"],
@@ -21,6 +21,7 @@ PUBLIC = {
     "data": ["dataset", "samples"],
     "train": ["train_config", "metrics", "model", "trainer", "json"],
     "report": ["report", "svg_chart", "adapt_report"],
+    "mpi": ["mpi_communicator"],  # its own library, lidecm_mpi (LIDECM_WITH_MPI)
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -84,6 +84,10 @@ struct Item {
 /// Items of one batch, in epoch order.
 struct Batch {
     std::vector<Item> items;
+    /// Each item's place in the whole batch (0 … batch_size − 1): the items of a loader
+    /// that takes one rank's share, or that left out items of failed files, are not
+    /// the places 0, 1, … of the batch.
+    std::vector<std::size_t> places;
     int epoch = 0;          ///< the epoch it was made for (validation batches do not depend on it)
     std::size_t index = 0;  ///< batch number within the epoch
 };
@@ -228,6 +232,11 @@ struct LoaderOptions {
     /// Files decoded ahead of the batch being assembled (W: each one's items wait in
     /// memory until their batch); 0 = decode_threads.
     std::size_t files_ahead = 0;
+    /// Distributed training: this process delivers only its share of every batch, the
+    /// places p with p % ranks == rank (strided, so the batch's first images, which
+    /// training refines, spread over the ranks). 1 rank = whole batches.
+    int rank = 0;
+    int ranks = 1;
 };
 
 /// Throws InvalidArgument naming the first field out of range (start_batch is checked

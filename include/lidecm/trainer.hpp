@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "lidecm/communicator.hpp"
 #include "lidecm/metrics.hpp"
 #include "lidecm/model.hpp"
 #include "lidecm/train_config.hpp"
@@ -49,12 +50,17 @@ struct RunFiles {
 
 /// Trains from scratch into `run_dir` (created if missing). Refuses a folder
 /// that already holds a model unless `overwrite`.
+/// With `group` (MPI ranks: every rank calls it with the same arguments), the ranks
+/// train one model, each on its share of every batch; rank 0 alone reads and writes
+/// the run folder and reports through `events` (the others only poll stop_requested).
+/// The result equals the single-process run's, bit for bit. nullptr = this process alone.
 TrainResult train(const TrainConfig& config, const std::filesystem::path& run_dir, const TrainEvents& events = {},
-                  bool overwrite = false);
+                  bool overwrite = false, Communicator* group = nullptr);
 
 /// Continues the run saved in `run_dir`: with the same thread count, an
 /// interrupted and resumed run ends with the same model file as one never
 /// interrupted. `epochs` > 0 changes the number of epochs (to train longer).
-TrainResult resume_training(const std::filesystem::path& run_dir, const TrainEvents& events = {}, int epochs = 0);
+TrainResult resume_training(const std::filesystem::path& run_dir, const TrainEvents& events = {}, int epochs = 0,
+                            Communicator* group = nullptr);
 
 }  // namespace lidecm

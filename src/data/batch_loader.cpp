@@ -41,6 +41,8 @@ private:
     LoaderOptions options_;
     std::size_t end_ = 0;                           // batches start_batch .. end_
     std::vector<std::size_t> items_;                // the item of each position from the first batch on
+    std::vector<std::size_t> places_in_batch_;      // per position: its place in its batch
+    std::vector<std::size_t> batch_start_;          // per batch from start_batch: its first position (+ end)
     std::vector<std::size_t> file_of_;              // per position: index into files_
     std::vector<std::size_t> files_;                // groups, in the order their first item comes
     std::vector<std::vector<std::size_t>> places_;  // per file: its positions
@@ -87,9 +89,17 @@ LoaderPipeline::~LoaderPipeline() {
 
 void LoaderPipeline::plan() {
     const std::vector<std::size_t> order = dataset_.order(options_.split, options_.epoch);
-    const std::size_t first = options_.start_batch * options_.batch_size;
-    const std::size_t last = std::min(order.size(), end_ * options_.batch_size);
-    items_.assign(order.begin() + std::ptrdiff_t(std::min(first, last)), order.begin() + std::ptrdiff_t(last));
+    const std::size_t ranks = std::size_t(options_.ranks), rank = std::size_t(options_.rank);
+    for (std::size_t b = options_.start_batch; b < end_; ++b) {
+        batch_start_.push_back(items_.size());
+        const std::size_t first = b * options_.batch_size;
+        const std::size_t last = std::min(order.size(), first + options_.batch_size);
+        for (std::size_t p = first + rank; p < last; p += ranks) {
+            items_.push_back(order[p]);
+            places_in_batch_.push_back(p - first);
+        }
+    }
+    batch_start_.push_back(items_.size());
     auto grouped = dataset_.group_positions(items_);
     files_ = std::move(grouped.groups);
     places_ = std::move(grouped.positions);
@@ -147,8 +157,8 @@ void LoaderPipeline::assemble_batches() {
             Batch batch;
             batch.epoch = options_.epoch;
             batch.index = b;
-            const std::size_t first = (b - options_.start_batch) * options_.batch_size;
-            const std::size_t last = std::min(items_.size(), first + options_.batch_size);
+            const std::size_t first = batch_start_[b - options_.start_batch];
+            const std::size_t last = batch_start_[b - options_.start_batch + 1];
             for (std::size_t p = first; p < last; ++p) {
                 const std::size_t f = file_of_[p];
                 detail::StoredImage cut;
@@ -164,6 +174,7 @@ void LoaderPipeline::assemble_batches() {
                     cut = std::move(slots_[p]);
                 }
                 batch.items.push_back(dataset_.make_item(cut, items_[p], options_.split, epoch));
+                batch.places.push_back(places_in_batch_[p]);
             }
             std::unique_lock lock(mutex_);
             if (stop_ || error_) break;

@@ -100,6 +100,8 @@ void validate(const LoaderOptions& o) {
     require(o.prefetch > 0, "prefetch", "must be > 0");
     require(o.decode_threads >= 0 && o.decode_threads <= 256, "decode_threads",
             "must be in 0..256, got " + std::to_string(o.decode_threads));
+    require(o.ranks >= 1 && o.rank >= 0 && o.rank < o.ranks, "rank",
+            std::to_string(o.rank) + " of " + std::to_string(o.ranks) + " is not a rank of the group");
 }
 
 Dataset::Dataset() : state_(std::make_unique<DatasetState>()) {}
@@ -364,6 +366,13 @@ Batch Dataset::batch(Split split, int epoch, std::size_t batch, std::size_t batc
     out.index = batch;
     out.items = load_items({all.begin() + std::ptrdiff_t(first), all.begin() + std::ptrdiff_t(last)}, split,
                            split == Split::train ? epoch : 0);
+    // Items of failed files are left out: the places of the others follow from their indices.
+    for (std::size_t p = first, k = 0; p < last && k < out.items.size(); ++p) {
+        if (all[p] == out.items[k].index) {
+            out.places.push_back(p - first);
+            ++k;
+        }
+    }
     return out;
 }
 

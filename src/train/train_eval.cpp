@@ -4,6 +4,7 @@
 
 #include "lidecm/image_grid.hpp"
 #include "lidecm/tokenizer.hpp"
+#include "train/distributed.hpp"
 #include "train/train_internal.hpp"
 
 namespace lidecm::detail {
@@ -16,26 +17,44 @@ constexpr int kValidationEpoch = -1;
 // chunk), so memory stays flat for large validation sets.
 constexpr std::size_t kChunk = 512;
 
-// Calls body(item) for the items of `ids`, loaded a chunk at a time; items of files
-// that fail to decode are left out. Returns the number of items seen.
+// Calls body(item, k) for the items of `ids` (k: the item's place in `ids`), loaded a
+// chunk at a time; items of files that fail to decode are left out.
 template <class Body>
-std::size_t for_each_item(const Dataset& dataset, const std::vector<std::size_t>& ids, Body&& body) {
-    std::size_t seen = 0;
+void for_each_item(const Dataset& dataset, const std::vector<std::size_t>& ids, Body&& body) {
     for (std::size_t first = 0; first < ids.size(); first += kChunk) {
         const std::vector<std::size_t> chunk(ids.begin() + std::ptrdiff_t(first),
                                              ids.begin() + std::ptrdiff_t(std::min(ids.size(), first + kChunk)));
         const std::vector<Item> items = dataset.items(chunk);
-        parallel_for(items.size(), [&](std::size_t i) { body(items[i], seen + i); });
-        seen += items.size();
+        std::vector<std::size_t> place(items.size());
+        for (std::size_t i = 0, k = 0; i < items.size(); ++i) {  // items keep the chunk's order
+            while (chunk[k] != items[i].index) ++k;
+            place[i] = first + k;
+        }
+        parallel_for(items.size(), [&](std::size_t i) { body(items[i], place[i]); });
     }
-    return seen;
 }
+
+struct TokenRecord {
+    std::uint64_t at = 0;
+    double mse = 0;
+};
+
+struct ValidationRecord {
+    std::uint64_t at = 0;
+    double psnr_token = 0, psnr_refined = 0, ssim_token = 0, ssim_refined = 0;
+};
 
 }  // namespace
 
-void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
+void validate_model(const TrainingRun& run, EpochMetrics& metrics, Communicator& comm) {
     const TrainConfig& config = run.model.config;
-    const std::vector<std::size_t> ids = run.dataset.validation_sample(config.validation_images);
+    const std::vector<std::size_t> sample = run.dataset.validation_sample(config.validation_images);
+    // Each rank validates every size()-th image; the figures are combined in the sample's order.
+    std::vector<std::size_t> ids, at;
+    for (std::size_t k = std::size_t(comm.rank()); k < sample.size(); k += std::size_t(comm.size())) {
+        ids.push_back(sample[k]);
+        at.push_back(k);
+    }
     auto token_of = [&](const Item& item) {
         const Image input = model_input(config, item.image, kValidationEpoch, item.index);
         return decode(*run.model.codebook, encode(*run.model.codebook, input, config.patch_size));
@@ -43,29 +62,42 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics) {
     // The refinement's level first: the RMS token error over the validation
     // images (held out, like the images detokenize meets later). Tokens are made
     // twice rather than kept, so memory stays flat for large validation sets.
-    std::vector<double> token_mse(ids.size());
-    const std::size_t count = for_each_item(run.dataset, ids, [&](const Item& item, std::size_t i) {
-        token_mse[i] = mse(token_of(item), item.image);
+    std::vector<TokenRecord> token_mse(ids.size());
+    std::vector<char> seen(ids.size(), 0);
+    for_each_item(run.dataset, ids, [&](const Item& item, std::size_t k) {
+        token_mse[k] = {at[k], mse(token_of(item), item.image)};
+        seen[k] = 1;
     });
-    token_mse.resize(count);
+    std::vector<TokenRecord> mine;
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+        if (seen[k]) mine.push_back(token_mse[k]);
+    }
+    const std::vector<TokenRecord> levels = gather_in_order(comm, mine);
+    const std::size_t count = levels.size();
     double level = 0;
-    for (double v : token_mse) level += v;
+    for (const TokenRecord& r : levels) level += r.mse;
     metrics.refine_level = std::sqrt(count == 0 ? metrics.quant_mse : level / double(count));
-    std::vector<ImageScores> scores(count);
-    for_each_item(run.dataset, ids, [&](const Item& item, std::size_t i) {
-        if (i >= count) return;  // a file that failed between the two passes
+    std::vector<ValidationRecord> scores;
+    std::vector<std::size_t> again;  // the items seen in the first pass
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+        if (seen[k]) again.push_back(k);
+    }
+    std::vector<ValidationRecord> my_scores(again.size());
+    std::vector<std::size_t> ids_again;
+    for (const std::size_t k : again) ids_again.push_back(ids[k]);
+    for_each_item(run.dataset, ids_again, [&](const Item& item, std::size_t j) {
         const Image token = token_of(item);
-        scores[i] = score(item.image, token, refine(run, token, item.label, metrics.refine_level), true);
-        scores[i].refined = Image{};  // keep memory flat for large validation sets
+        const ImageScores s = score(item.image, token, refine(run, token, item.label, metrics.refine_level), true);
+        my_scores[j] = {at[again[j]], s.psnr_token, s.psnr_refined, s.ssim_token, 1.0 - s.one_minus_ssim};
     });
     metrics.validation_images = count;
     metrics.val_psnr_token = metrics.val_psnr_refined = metrics.val_ssim_token = metrics.val_ssim_refined = 0;
     if (count == 0) return;
-    for (const ImageScores& s : scores) {
+    for (const ValidationRecord& s : gather_in_order(comm, my_scores)) {
         metrics.val_psnr_token += s.psnr_token;
         metrics.val_psnr_refined += s.psnr_refined;
         metrics.val_ssim_token += s.ssim_token;
-        metrics.val_ssim_refined += 1.0 - s.one_minus_ssim;
+        metrics.val_ssim_refined += s.ssim_refined;
     }
     const double inv = 1.0 / double(count);
     metrics.val_psnr_token *= inv;

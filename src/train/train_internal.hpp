@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "lidecm/communicator.hpp"
 #include "lidecm/dataset.hpp"
 #include "lidecm/em_learner.hpp"
 #include "lidecm/metrics.hpp"
@@ -40,11 +41,15 @@ GraphParams refine_params(const TrainingRun& run, int label);
 RefineResult refine(const TrainingRun& run, const Image& token, int label, double quant_rms);
 
 /// One training step on a batch: E-step, M-step, refinement, losses, learner.
-BatchMetrics train_step(TrainingRun& run, const Batch& batch);
+struct BatchShare;
+/// One step on this rank's share of a batch (`share`: where its items stand in the
+/// whole batch); every rank of `comm` calls it for the same batch.
+BatchMetrics train_step(TrainingRun& run, const Batch& batch, Communicator& comm, const BatchShare& share);
 
 /// Validation figures of the current model (fills the val_* fields, refine_level
-/// and validation_images; metrics.quant_mse must hold the epoch's mean already).
-void validate_model(const TrainingRun& run, EpochMetrics& metrics);
+/// and validation_images; metrics.quant_mse must hold the epoch's mean already); each
+/// rank of `comm` validates a share of the images.
+void validate_model(const TrainingRun& run, EpochMetrics& metrics, Communicator& comm);
 
 /// The grid of originals / [noisy inputs] / token and refined reconstructions
 /// of the first config.sample_images validation images.

@@ -9,32 +9,57 @@
 #include "lidecm/codebook.hpp"
 #include "lidecm/random.hpp"
 #include "lidecm/tokenizer.hpp"
+#include "train/distributed.hpp"
 #include "train/train_internal.hpp"
 
 namespace lidecm::detail {
 namespace {
 
-// Keeps the `capacity` tiles of largest error among the pool and the new
-// candidates; ties keep the earlier tile, so the pool is deterministic.
-void update_pool(ReseedPool& pool, const float* tiles, const std::vector<float>& errors, int dim,
-                 std::size_t capacity) {
-    const std::size_t old_n = pool.errors.size(), n = old_n + errors.size();
-    std::vector<std::size_t> order(n);
+// A tile that may join the re-seeding pool: its error and its key, its index among
+// the pool then the whole batch's tiles (ties keep the lower key, so the pool is
+// deterministic and the same however the batch is split over ranks).
+struct PoolCandidate {
+    float error = 0;
+    std::uint64_t key = 0;
+};
+
+bool worse(const PoolCandidate& a, const PoolCandidate& b) { return a.error != b.error ? a.error > b.error : a.key < b.key; }
+
+// Keeps the `capacity` tiles of largest error among the pool and every rank's tiles
+// of the batch (`first_key`: the batch index of this rank's first tile, per image).
+void update_pool(Communicator& comm, ReseedPool& pool, const float* tiles, const std::vector<float>& errors,
+                 const std::vector<std::uint64_t>& keys, int dim, std::size_t capacity) {
+    const std::size_t d = std::size_t(dim), old_n = pool.errors.size();
+    // This rank's best `capacity` tiles are all the others' global ranking can keep.
+    std::vector<std::size_t> local(errors.size());
+    std::iota(local.begin(), local.end(), std::size_t{0});
+    auto candidate = [&](std::size_t i) { return PoolCandidate{errors[i], old_n + keys[i]}; };
+    const std::size_t offer = std::min(capacity, local.size());
+    std::partial_sort(local.begin(), local.begin() + std::ptrdiff_t(offer), local.end(),
+                      [&](std::size_t a, std::size_t b) { return worse(candidate(a), candidate(b)); });
+    std::vector<PoolCandidate> mine;
+    std::vector<float> values;
+    for (std::size_t r = 0; r < offer; ++r) {
+        mine.push_back(candidate(local[r]));
+        values.insert(values.end(), tiles + local[r] * d, tiles + (local[r] + 1) * d);
+    }
+    const std::vector<PoolCandidate> offered = gather_records(comm, mine);
+    const std::vector<float> offered_values = gather_records(comm, values);
+    std::vector<PoolCandidate> all;
+    for (std::size_t i = 0; i < old_n; ++i) all.push_back({pool.errors[i], i});
+    all.insert(all.end(), offered.begin(), offered.end());
+    std::vector<std::size_t> order(all.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    auto error_of = [&](std::size_t i) { return i < old_n ? pool.errors[i] : errors[i - old_n]; };
-    const std::size_t keep = std::min(capacity, n);
+    const std::size_t keep = std::min(capacity, all.size());
     std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(keep), order.end(),
-                      [&](std::size_t a, std::size_t b) {
-                          const float ea = error_of(a), eb = error_of(b);
-                          return ea != eb ? ea > eb : a < b;
-                      });
+                      [&](std::size_t a, std::size_t b) { return worse(all[a], all[b]); });
     ReseedPool next;
-    next.tiles.reserve(keep * std::size_t(dim));
+    next.tiles.reserve(keep * d);
     for (std::size_t r = 0; r < keep; ++r) {
         const std::size_t i = order[r];
-        const float* src = i < old_n ? pool.tiles.data() + i * std::size_t(dim) : tiles + (i - old_n) * std::size_t(dim);
-        next.tiles.insert(next.tiles.end(), src, src + dim);
-        next.errors.push_back(error_of(i));
+        const float* src = i < old_n ? pool.tiles.data() + i * d : offered_values.data() + (i - old_n) * d;
+        next.tiles.insert(next.tiles.end(), src, src + d);
+        next.errors.push_back(all[i].error);
     }
     pool = std::move(next);
 }
@@ -114,59 +139,112 @@ AttentionWeights spread(const std::vector<AttentionWeights>& w) {
     return {std::sqrt(sq.texture), std::sqrt(sq.structure), std::sqrt(sq.color), std::sqrt(sq.spatial)};
 }
 
-/// The risk rule's part of a step: each scored image's attention (before this batch
-/// joins the running statistics) and parameters.
-struct ImagePlan {
-    std::vector<HeadStats> stats;
-    std::vector<AttentionWeights> weights;
-    std::vector<GraphParams> params;
-    std::vector<double> rung;  ///< collaborative refiner: the ladder rung chosen / the ladder's top
+/// A scored image's head statistics and class, at its index in the batch.
+struct HeadRecord {
+    std::uint64_t at = 0;
+    std::int32_t label = 0;
+    HeadStats stats;
 };
 
-ImagePlan plan_images(const TrainingRun& run, const Batch& batch, const std::vector<Tiles>& tiles,
-                      const TrainConfig& config, std::size_t scored) {
+/// The risk rule's part of a step: each of the batch's scored images' attention (before
+/// this batch joins the running statistics) and parameters, in batch order; the
+/// collaborative refiner's rung for this rank's scored images.
+struct ImagePlan {
+    std::vector<HeadStats> stats;
+    std::vector<int> labels;
+    std::vector<AttentionWeights> weights;
+    std::vector<GraphParams> params;
+    std::vector<double> rung;  ///< per local scored image: the ladder rung chosen / the ladder's top
+};
+
+ImagePlan plan_images(Communicator& comm, const TrainingRun& run, const Batch& batch, const std::vector<Tiles>& tiles,
+                      const std::vector<std::size_t>& scored, const BatchShare& share) {
+    const TrainConfig& config = run.model.config;
+    std::vector<HeadRecord> mine;
+    for (const std::size_t i : scored) {
+        const PatchSet one = batch_patches(tiles[i].values, {tiles[i]}, config);
+        mine.push_back({share.index[i], std::int32_t(batch.items[i].label), EMParameterLearner::compute_head_stats(one)});
+    }
     ImagePlan plan;
     const bool heads = config.learner_mode == LearnerMode::attention;
-    for (std::size_t i = 0; i < scored; ++i) {
-        PatchSet one = batch_patches(tiles[i].values, {tiles[i]}, config);
-        plan.stats.push_back(EMParameterLearner::compute_head_stats(one));
-        plan.weights.push_back(heads ? run.learner.image_attention(plan.stats.back()) : AttentionWeights{});
-        plan.params.push_back(run.learner.parameters_for(run.labelled ? batch.items[i].label : 0, plan.weights.back()));
+    for (const HeadRecord& r : gather_in_order(comm, mine)) {
+        plan.stats.push_back(r.stats);
+        plan.labels.push_back(r.label);
+        plan.weights.push_back(heads ? run.learner.image_attention(r.stats) : AttentionWeights{});
+        plan.params.push_back(run.learner.parameters_for(run.labelled ? r.label : 0, plan.weights.back()));
     }
+    plan.rung.assign(scored.size(), 1.0);
     return plan;
 }
 
-/// The paired objective on the first risk.paired_images scored images, their tokens
-/// from `codebook` (the one before this batch's update): refined MSE against the
-/// clean target at θ(image) ± δΔ, then one update of the learner.
+/// The paired objective's two evaluations of one image.
+struct PairRecord {
+    std::uint64_t at = 0;
+    double loss_plus = 0, loss_minus = 0;
+};
+
+/// The paired objective on the batch's first risk.paired_images scored images (`paired`:
+/// this rank's, local indices into `tokens`, their tokens from the codebook before this
+/// batch's update): refined MSE against the clean target at θ(image) ± δΔ, then one
+/// update of the learner with every rank's pairs in batch order.
 /// The collaborative refiner's ladder keeps the rung the image got at θ (one filter
 /// run per evaluation instead of the bisection's 3-4): the pair measures the
 /// parameters, not a change of rung.
-void paired_update(TrainingRun& run, const Batch& batch, const Codebook& codebook, const std::vector<Image>& tokens,
+void paired_update(Communicator& comm, TrainingRun& run, const Batch& batch, const Codebook& codebook,
+                   const std::vector<Image>& tokens, const std::vector<std::size_t>& paired, const BatchShare& share,
                    const ImagePlan& plan, double quant_rms, double batch_loss) {
     const TrainConfig& config = run.model.config;
-    const std::size_t n = std::min(tokens.size(), config.learner.risk.paired_images);
     const std::array<int, 2> direction = run.learner.paired_direction(config.seed);
-    std::vector<PairedSample> samples(n);
-    parallel_for(2 * n, [&](std::size_t k) {
-        const std::size_t i = k / 2;
+    std::vector<PairRecord> mine(paired.size());
+    parallel_for(2 * paired.size(), [&](std::size_t k) {
+        const std::size_t local = k / 2, i = paired[local], at = share.index[i];
         const int sign = k % 2 == 0 ? +1 : -1;
-        const GraphParams p = run.learner.perturbed(plan.params[i], direction, sign);
+        const GraphParams p = run.learner.perturbed(plan.params[at], direction, sign);
         RefineOptions o = learner_mapped(config.refine, p, config.learner.initial);
         if (o.refiner == Refiner::collaborative) {
-            o.strength = std::min(10.0, plan.rung[i] * o.strength);
+            o.strength = std::min(10.0, plan.rung[local] * o.strength);
             o.strength_steps = 1;
         }
-        const RefineResult refined = refine_tokens(tokens[i], codebook, config.patch_size, o, quant_rms, p);
-        const double loss = mse(refined.image, batch.items[i].image);
-        (sign > 0 ? samples[i].loss_plus : samples[i].loss_minus) = loss;
+        const RefineResult refined = refine_tokens(tokens[local], codebook, config.patch_size, o, quant_rms, p);
+        mine[local].at = at;
+        (sign > 0 ? mine[local].loss_plus : mine[local].loss_minus) = mse(refined.image, batch.items[i].image);
     });
-    for (std::size_t i = 0; i < n; ++i) {
-        samples[i].class_index = run.labelled ? batch.items[i].label : 0;
-        samples[i].weights = plan.weights[i];
+    std::vector<PairedSample> samples;
+    for (const PairRecord& r : gather_in_order(comm, mine)) {
+        PairedSample sample;
+        sample.class_index = run.labelled ? plan.labels[r.at] : 0;
+        sample.weights = plan.weights[r.at];
+        sample.loss_plus = r.loss_plus;
+        sample.loss_minus = r.loss_minus;
+        samples.push_back(sample);
     }
     for (const HeadStats& h : plan.stats) run.learner.observe(h);
     run.learner.update_paired(samples, direction, batch_loss);
+}
+
+/// A scored image's figures, at its index in the batch.
+struct ScoreRecord {
+    std::uint64_t at = 0;
+    std::int32_t label = 0;
+    double loss = 0, mse = 0, one_minus_ssim = 0, smoothness = 0, psnr_token = 0, psnr_refined = 0;
+};
+
+/// The seed rule's patches: every rank's tiles of the batch, in batch order.
+PatchSet whole_batch_patches(Communicator& comm, std::vector<float> local, const BatchShare& share,
+                             const TrainConfig& config) {
+    const int side = (config.dataset.resolution + config.patch_size - 1) / config.patch_size;  // extract_tiles' grid
+    Tiles shape;
+    shape.rows = shape.cols = side;
+    if (comm.size() == 1) return batch_patches(std::move(local), std::vector<Tiles>(share.total, shape), config);
+    const std::vector<std::uint64_t> at = gather_records(comm, std::vector<std::uint64_t>(share.index.begin(), share.index.end()));
+    const std::vector<float> values = gather_records(comm, local);
+    const std::size_t per_image = at.empty() ? 0 : values.size() / at.size();
+    std::vector<float> ordered(values.size());
+    for (std::size_t k = 0; k < at.size(); ++k) {
+        std::copy_n(values.begin() + std::ptrdiff_t(k * per_image), per_image,
+                    ordered.begin() + std::ptrdiff_t(at[k] * per_image));
+    }
+    return batch_patches(std::move(ordered), std::vector<Tiles>(share.total, shape), config);
 }
 
 }  // namespace
@@ -183,14 +261,14 @@ ImageScores score(const Image& target, const Image& token, RefineResult refined,
     return s;
 }
 
-BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
+BatchMetrics train_step(TrainingRun& run, const Batch& batch, Communicator& comm, const BatchShare& share) {
     const TrainConfig& config = run.model.config;
     Codebook& codebook = *run.model.codebook;
     const std::size_t n_images = batch.items.size();
     BatchMetrics m;
     Stopwatch t, whole;
 
-    // E-step: every tile of every image in one assignment.
+    // E-step: every tile of this rank's images in one assignment.
     std::vector<Image> inputs(n_images);
     std::vector<Tiles> tiles(n_images);
     parallel_for(n_images, [&](std::size_t i) {
@@ -202,15 +280,19 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     for (std::size_t i = 0; i < n_images; ++i) first[i + 1] = first[i] + tiles[i].size();
     const std::size_t n_tiles = first[n_images];
     std::vector<float> all(n_tiles * std::size_t(dim));
+    std::vector<std::uint64_t> keys(n_tiles);  // each tile's index among the whole batch's
     for (std::size_t i = 0; i < n_images; ++i) {
         std::copy(tiles[i].values.begin(), tiles[i].values.end(), all.begin() + std::ptrdiff_t(first[i] * dim));
+        for (std::size_t k = 0; k < tiles[i].size(); ++k) keys[first[i] + k] = share.index[i] * tiles[i].size() + k;
     }
-    const Assignment assignment = codebook.assign(all.data(), n_tiles, config.codebook.block_rows);
+    Assignment assignment;
+    if (n_tiles > 0) assignment = codebook.assign(all.data(), n_tiles, config.codebook.block_rows);
     m.timings.e_step = t.lap();
 
-    // M-step: statistics, mini-batch update, candidates for re-seeding.
+    // M-step: statistics of every rank's share, mini-batch update, candidates for re-seeding.
     CodebookStats stats(codebook.size(), dim);
-    stats.accumulate(all.data(), n_tiles, assignment);
+    if (n_tiles > 0) stats.accumulate(all.data(), n_tiles, assignment);
+    sum_stats(comm, stats);
     // The risk rule's paired objective is measured on tokens of the codebook before
     // this update: tokens it has not fitted yet, as a held-out image's are (after the
     // update the batch's own tokens are closer than the level they are refined at,
@@ -219,7 +301,8 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     std::optional<Codebook> before;
     if (paired) before = codebook;
     codebook.minibatch_update(stats);
-    update_pool(run.model.reseed_pool, all.data(), assignment.sq_distance, dim, std::size_t(codebook.size()));
+    update_pool(comm, run.model.reseed_pool, all.data(), assignment.sq_distance, keys, dim,
+                std::size_t(codebook.size()));
     const CodebookUsage use = usage(stats);
     m.usage = use.used_fraction;
     m.perplexity = use.perplexity;
@@ -228,41 +311,51 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
 
     // Decode with the updated codewords, refine with the learner's parameters at
     // this batch's quantisation level (its RMS error before the update). Only the
-    // first `scored` images (the batch is in shuffled order) are refined and scored:
-    // the learner needs a sample, and collaborative refinement costs ~4 filter runs.
+    // batch's first `scored` images (it is in shuffled order) are refined and scored,
+    // each by the rank that holds it: the learner needs a sample, and collaborative
+    // refinement costs ~4 filter runs.
     const std::size_t scored =
-        config.refine_per_batch == 0 ? n_images : std::min(n_images, config.refine_per_batch);
+        config.refine_per_batch == 0 ? share.total : std::min(share.total, config.refine_per_batch);
+    const std::size_t n_paired = paired ? std::min(scored, config.learner.risk.paired_images) : 0;
+    std::vector<std::size_t> mine, mine_paired;  // local indices
+    for (std::size_t i = 0; i < n_images; ++i) {
+        if (share.index[i] < scored) mine.push_back(i);
+        if (share.index[i] < n_paired) mine_paired.push_back(i);
+    }
     auto token_of = [&](const Codebook& with, std::size_t i) {
         Assignment part;
         part.index.assign(assignment.index.begin() + std::ptrdiff_t(first[i]),
                           assignment.index.begin() + std::ptrdiff_t(first[i + 1]));
         return decode(with, make_token_grid(with, tiles[i], part));
     };
-    std::vector<Image> tokens(scored);
-    parallel_for(scored, [&](std::size_t i) { tokens[i] = token_of(codebook, i); });
-    std::vector<Image> unfitted(paired ? std::min(scored, config.learner.risk.paired_images) : 0);
-    parallel_for(unfitted.size(), [&](std::size_t i) { unfitted[i] = token_of(*before, i); });
+    std::vector<Image> tokens(mine.size());
+    parallel_for(mine.size(), [&](std::size_t k) { tokens[k] = token_of(codebook, mine[k]); });
+    std::vector<Image> unfitted(mine_paired.size());
+    parallel_for(unfitted.size(), [&](std::size_t k) { unfitted[k] = token_of(*before, mine_paired[k]); });
     m.timings.decode = t.lap();
     const bool risk = config.learner.rule == LearnerRule::risk;
-    ImagePlan plan = risk ? plan_images(run, batch, tiles, config, scored) : ImagePlan{};
-    plan.rung.assign(scored, 1.0);
-    std::vector<ImageScores> scores(scored);
-    parallel_for(scored, [&](std::size_t i) {
+    ImagePlan plan = risk ? plan_images(comm, run, batch, tiles, mine, share) : ImagePlan{};
+    plan.rung.assign(mine.size(), 1.0);
+    std::vector<ScoreRecord> my_scores(mine.size());
+    parallel_for(mine.size(), [&](std::size_t k) {
+        const std::size_t i = mine[k], at = share.index[i];
         const int label = batch.items[i].label;
         const double rms = std::sqrt(m.quant_mse);
-        RefineResult refined = risk ? refine_with(run, tokens[i], plan.params[i], rms) : refine(run, tokens[i], label, rms);
+        RefineResult refined =
+            risk ? refine_with(run, tokens[k], plan.params[at], rms) : refine(run, tokens[k], label, rms);
         if (risk && config.refine.refiner == Refiner::collaborative) {
-            const double top = learner_mapped(config.refine, plan.params[i], config.learner.initial).strength;
-            plan.rung[i] = refined.strength_used > 0 ? refined.strength_used / top : 1.0;
+            const double top = learner_mapped(config.refine, plan.params[at], config.learner.initial).strength;
+            plan.rung[k] = refined.strength_used > 0 ? refined.strength_used / top : 1.0;
         }
-        scores[i] = score(batch.items[i].image, tokens[i], std::move(refined));
+        const ImageScores s = score(batch.items[i].image, tokens[k], std::move(refined));
+        my_scores[k] = {at,           std::int32_t(label), EMParameterLearner::compute_loss_proxy(s.mse, s.one_minus_ssim, s.smoothness),
+                        s.mse,        s.one_minus_ssim,    s.smoothness,
+                        s.psnr_token, s.psnr_refined};
     });
     m.timings.refine = t.lap();
-    std::vector<double> losses(scored);
-    for (std::size_t i = 0; i < scored; ++i) {
-        const ImageScores& s = scores[i];
-        losses[i] = EMParameterLearner::compute_loss_proxy(s.mse, s.one_minus_ssim, s.smoothness);
-        m.loss += losses[i];
+    const std::vector<ScoreRecord> scores = gather_in_order(comm, my_scores);
+    for (const ScoreRecord& s : scores) {
+        m.loss += s.loss;
         m.mse += s.mse;
         m.one_minus_ssim += s.one_minus_ssim;
         m.smoothness += s.smoothness;
@@ -278,21 +371,22 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     // own coordinates), then one per-class update per scored image.
     if (risk) {
         if (config.learner_mode != LearnerMode::fixed) {
-            paired_update(run, batch, *before, unfitted, plan, std::sqrt(m.quant_mse), m.loss);
+            // mine_paired are the first of `mine`, so plan.rung[k] is theirs.
+            paired_update(comm, run, batch, *before, unfitted, mine_paired, share, plan, std::sqrt(m.quant_mse), m.loss);
         }
         m.attention_spread = spread(plan.weights);
     } else switch (config.learner_mode) {
         case LearnerMode::fixed: break;
         case LearnerMode::plain: run.learner.update_global_params(m.loss, m.smoothness, nullptr); break;
         case LearnerMode::attention: {
-            const PatchSet patches = batch_patches(std::move(all), tiles, config);
+            const PatchSet patches = whole_batch_patches(comm, std::move(all), share, config);
             run.learner.update_global_params(m.loss, m.smoothness, &patches);
             break;
         }
     }
     if (!risk && config.learner_mode != LearnerMode::fixed) {
-        for (std::size_t i = 0; i < scored; ++i) {
-            run.learner.update_class_params(run.labelled ? batch.items[i].label : 0, losses[i], scores[i].smoothness);
+        for (const ScoreRecord& s : scores) {
+            run.learner.update_class_params(run.labelled ? s.label : 0, s.loss, s.smoothness);
         }
     }
     m.timings.learner = t.lap();
@@ -303,9 +397,9 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch) {
     m.attention = run.learner.last_attention();
     m.epoch = batch.epoch;
     m.batch = batch.index;
-    m.images = n_images;
+    m.images = share.total;
     m.timings.total = whole.lap();
-    m.images_per_second = m.timings.total > 0 ? double(n_images) / m.timings.total : 0.0;
+    m.images_per_second = m.timings.total > 0 ? double(share.total) / m.timings.total : 0.0;
     return m;
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <sstream>
 
@@ -11,6 +12,7 @@
 #include "lidecm/file_io.hpp"
 #include "lidecm/image_grid.hpp"
 #include "lidecm/tokenizer.hpp"
+#include "train/distributed.hpp"
 #include "train/run_lock.hpp"
 #include "train/train_internal.hpp"
 
@@ -50,13 +52,16 @@ Dataset open_dataset(const TrainConfig& config) {
 }
 
 // Files that stopped decoding during the run, once each (their items are left out).
+// Every rank's failures reach rank 0's log.
 class FailureLog {
 public:
-    void update(const Dataset& dataset, const TrainEvents& events) {
+    void update(const Dataset& dataset, Communicator& comm, const TrainEvents& events) {
         const std::vector<SkippedFile> failed = dataset.failures();
+        std::vector<std::string> lines;
         for (; logged_ < failed.size(); ++logged_) {
-            log(events, "skipped " + failed[logged_].path + " from now on: " + failed[logged_].reason);
+            lines.push_back("skipped " + failed[logged_].path + " from now on: " + failed[logged_].reason);
         }
+        for (const std::string& line : detail::gather_lines(comm, lines)) log(events, line);
     }
 
 private:
@@ -150,21 +155,33 @@ void remove_stale_temporaries(const RunFiles& files, const TrainEvents& events) 
     }
 }
 
-TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvents& events, bool fresh) {
+// A stop asked of any rank stops them all at the same batch.
+bool stop(Communicator& comm, const TrainEvents& events) {
+    return detail::any_rank(comm, events.stop_requested && events.stop_requested());
+}
+
+// Every rank runs the loop on its share of each batch and holds the same model; rank 0
+// alone writes the run's files and reports (`events` are rank 0's; the others get none).
+TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvents& events, bool fresh,
+                       Communicator& comm) {
     const auto start = Clock::now();
     TrainResult result;
     result.last_epoch.epoch = -1;
     Model& model = run.model;
     TrainProgress& progress = model.progress;
     const TrainConfig& config = model.config;
-    LineAppender metrics(files.metrics(), fresh);
+    const bool writer = comm.rank() == 0;
+    std::optional<LineAppender> metrics;
+    if (writer) metrics.emplace(files.metrics(), fresh);
     std::uint64_t images_this_call = 0;
     FailureLog failures;
     DataWaitWarning slow_data;
     auto finish = [&](bool interrupted) {
         model.learner = run.learner.state();
-        save_model(model, files.model());
-        save_samples(run, files);
+        if (writer) {
+            save_model(model, files.model());
+            save_samples(run, files);
+        }
         result.model = model;
         result.interrupted = interrupted;
         result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -185,6 +202,8 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         lo.start_batch = progress.batch;
         lo.prefetch = config.prefetch;
         lo.decode_threads = config.decode_threads;
+        lo.rank = comm.rank();
+        lo.ranks = comm.size();
         BatchLoader loader(run.dataset, lo);
         const std::uint64_t batches = run.dataset.batch_count(Split::train, config.batch_size, config.max_batches);
         double step_seconds = 0, learner_seconds = 0, wait_seconds = 0;
@@ -194,12 +213,13 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
             std::optional<Batch> batch = loader.next();
             if (!batch) break;
             const double wait = std::chrono::duration<double>(Clock::now() - wait_start).count();
-            failures.update(run.dataset, events);
-            if (batch->items.empty()) {  // every file of the batch failed to decode: nothing to learn from
+            failures.update(run.dataset, comm, events);
+            const detail::BatchShare share = detail::share_of(comm, *batch);
+            if (share.total == 0) {  // every file of the batch failed to decode: nothing to learn from
                 ++progress.batch;
                 continue;
             }
-            BatchMetrics m = detail::train_step(run, *batch);
+            BatchMetrics m = detail::train_step(run, *batch, comm, share);
             m.timings.data_wait = wait;
             wait_seconds += wait;
             ++timed_batches;
@@ -217,9 +237,9 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
             const double left = double(batches - progress.batch) + double(config.epochs - epoch - 1) * double(batches);
             m.eta_seconds = per_batch * left;
             progress.epoch_sums.add(m);
-            metrics.write(to_json_line(m));
+            if (writer) metrics->write(to_json_line(m));
             if (events.on_batch) events.on_batch(m, batches);
-            if (events.stop_requested && events.stop_requested() && progress.batch < batches) {
+            if (stop(comm, events) && progress.batch < batches) {
                 log(events, "interrupted: saving epoch " + std::to_string(epoch) + ", batch " +
                                 std::to_string(progress.batch) + " to " + files.model().string());
                 return finish(true);
@@ -237,7 +257,7 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         if (e.reseeded > 0) log(events, "epoch " + std::to_string(epoch) + ": re-seeded " + std::to_string(e.reseeded) + " unused codeword(s)");
         model.codebook->begin_epoch();
         model.reseed_pool = {};
-        detail::validate_model(run, e);
+        detail::validate_model(run, e, comm);
         model.quant_rms = e.refine_level;
         const GraphParams now = run.learner.get_parameters();
         e.sigma = now.sigma;
@@ -252,20 +272,23 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         progress.epoch_sums = {};
         progress.finished = progress.epoch >= config.epochs;
         model.learner = run.learner.state();
-        if (e.validation_images > 0 && e.val_psnr_refined > progress.best_validation_psnr) {
+        const bool best = e.validation_images > 0 && e.val_psnr_refined > progress.best_validation_psnr;
+        if (best) {
             progress.best_validation_psnr = e.val_psnr_refined;
             progress.best_epoch = epoch;
-            save_model(model, files.best());
         }
-        save_model(model, files.model());
-        if (config.checkpoint_every > 0 && progress.epoch % config.checkpoint_every == 0) {
-            save_model(model, files.epoch_model(progress.epoch));
+        if (writer) {
+            if (best) save_model(model, files.best());
+            save_model(model, files.model());
+            if (config.checkpoint_every > 0 && progress.epoch % config.checkpoint_every == 0) {
+                save_model(model, files.epoch_model(progress.epoch));
+            }
+            save_samples(run, files);
+            metrics->write(to_json_line(e));
         }
-        save_samples(run, files);
-        metrics.write(to_json_line(e));
         result.last_epoch = e;
         if (events.on_epoch) events.on_epoch(e);
-        if (events.stop_requested && events.stop_requested() && !progress.finished) return finish(true);
+        if (stop(comm, events) && !progress.finished) return finish(true);
     }
     return finish(false);
 }
@@ -317,9 +340,61 @@ std::unique_ptr<detail::RunLock> lock_run_folder(const fs::path& run_dir, Folder
     }
 }
 
-TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const TrainEvents& events, bool overwrite) {
+namespace {
+
+// Rank 0 reports; the other ranks only hear a stop request.
+TrainEvents events_of_rank(const TrainEvents& events, const Communicator& comm) {
+    if (comm.rank() == 0) return events;
+    TrainEvents quiet;
+    quiet.stop_requested = events.stop_requested;
+    return quiet;
+}
+
+// Rank 0's model on every rank (it alone reads and writes the run folder).
+Model model_of_rank0(Communicator& comm, const Model* mine) {
+    std::vector<std::byte> bytes;
+    if (mine) {
+        const std::vector<unsigned char> raw = serialize_model(*mine);
+        bytes.resize(raw.size());
+        std::memcpy(bytes.data(), raw.data(), raw.size());
+    }
+    comm.broadcast(bytes, 0);
+    std::vector<unsigned char> raw(bytes.size());
+    std::memcpy(raw.data(), bytes.data(), bytes.size());
+    return parse_model(std::move(raw), "the model rank 0 sent");
+}
+
+Dataset open_checked_dataset(const Model& model, const TrainEvents& events) {
+    Dataset dataset = open_dataset(model.config);
+    report_skipped(dataset, events);
+    if (dataset.class_names() != model.class_names) {
+        throw IoError(model.config.data + ": the dataset's classes differ from those the run was started with");
+    }
+    return dataset;
+}
+
+TrainResult run_model(Model model, Dataset dataset, const RunFiles& files, const TrainEvents& events, bool fresh,
+                      Communicator& comm) {
+    EMParameterLearner learner = model.make_learner();
+    TrainingRun run{std::move(dataset), std::move(model), std::move(learner), false};
+    run.labelled = run.model.class_names.size() > 1;
+    return run_epochs(run, files, events, fresh, comm);
+}
+
+}  // namespace
+
+TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const TrainEvents& all_events, bool overwrite,
+                  Communicator* group) {
+    const auto alone = single_process();
+    Communicator& comm = group ? *group : *alone;
+    const TrainEvents events = events_of_rank(all_events, comm);
     config_in.validate();
     const RunFiles files{run_dir};
+    if (comm.rank() != 0) {
+        Model model = model_of_rank0(comm, nullptr);
+        Dataset dataset = open_checked_dataset(model, events);
+        return run_model(std::move(model), std::move(dataset), files, events, true, comm);
+    }
     // The folder is made first, so an unwritable place is reported before the data
     // is read; what this call made is removed again if the run fails to start.
     FolderMade made(run_dir);
@@ -332,6 +407,7 @@ TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const T
     report_skipped(dataset, events);
     log(events, dataset.description());
     if (const std::string mixing = dataset.shuffle_description(); !mixing.empty()) log(events, mixing);
+    if (comm.size() > 1) log(events, "training with " + std::to_string(comm.size()) + " processes (" + comm.describe() + " writes the run)");
     if (overwrite) {  // nothing of an earlier run may pass for this one's
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
@@ -347,20 +423,26 @@ TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const T
     model.config = config;
     model.class_names = dataset.class_names();
     model.codebook = initial_codebook(config, dataset);
-    EMParameterLearner learner(config.learner);
-    model.learner = learner.state();
-    TrainingRun run{std::move(dataset), std::move(model), std::move(learner), false};
-    run.labelled = run.model.class_names.size() > 1;
+    model.learner = EMParameterLearner(config.learner).state();
     remove_stale_temporaries(files, events);
     // A checkpoint before the first batch: from here on the folder always holds a
     // model that --resume continues, whenever the run is stopped or killed.
-    save_model(run.model, files.model());
+    save_model(model, files.model());
     made.keep();
-    return run_epochs(run, files, events, true);
+    if (comm.size() > 1) model = model_of_rank0(comm, &model);  // every rank from the same bytes
+    return run_model(std::move(model), std::move(dataset), files, events, true, comm);
 }
 
-TrainResult resume_training(const fs::path& run_dir, const TrainEvents& events, int epochs) {
+TrainResult resume_training(const fs::path& run_dir, const TrainEvents& all_events, int epochs, Communicator* group) {
+    const auto alone = single_process();
+    Communicator& comm = group ? *group : *alone;
+    const TrainEvents events = events_of_rank(all_events, comm);
     const RunFiles files{run_dir};
+    if (comm.rank() != 0) {
+        Model model = model_of_rank0(comm, nullptr);
+        Dataset dataset = open_checked_dataset(model, events);
+        return run_model(std::move(model), std::move(dataset), files, events, false, comm);
+    }
     if (!fs::exists(files.model())) {
         throw IoError(run_dir.string() + ": no run to resume (model.lidecm is missing)");
     }
@@ -372,19 +454,14 @@ TrainResult resume_training(const fs::path& run_dir, const TrainEvents& events, 
                 "the run has already done " + std::to_string(model.progress.epoch) + " epochs");
         model.config.epochs = epochs;
     }
-    Dataset dataset = open_dataset(model.config);
-    report_skipped(dataset, events);
-    if (dataset.class_names() != model.class_names) {
-        throw IoError(model.config.data + ": the dataset's classes differ from those the run was started with");
-    }
+    Dataset dataset = open_checked_dataset(model, events);
     remove_stale_temporaries(files, events);
     trim_metrics(files.metrics(), model.progress);
-    EMParameterLearner learner = model.make_learner();
     log(events, "resuming " + run_dir.string() + " at epoch " + std::to_string(model.progress.epoch) + ", batch " +
-                    std::to_string(model.progress.batch));
-    TrainingRun run{std::move(dataset), std::move(model), std::move(learner), false};
-    run.labelled = run.model.class_names.size() > 1;
-    return run_epochs(run, files, events, false);
+                    std::to_string(model.progress.batch) +
+                    (comm.size() > 1 ? " with " + std::to_string(comm.size()) + " processes" : std::string()));
+    if (comm.size() > 1) model = model_of_rank0(comm, &model);
+    return run_model(std::move(model), std::move(dataset), files, events, false, comm);
 }
 
 }  // namespace lidecm

@@ -17,8 +17,12 @@ std::string slurp(const std::string& path) {
 }
 
 CliRun run_cli(const std::string& args, const std::string& scratch_dir) {
+    return run_command(std::string(LIDECM_CLI_PATH) + " " + args, scratch_dir);
+}
+
+CliRun run_command(const std::string& command, const std::string& scratch_dir) {
     const std::string out = scratch_dir + "/stdout", err = scratch_dir + "/stderr";
-    const std::string cmd = std::string(LIDECM_CLI_PATH) + " " + args + " >" + out + " 2>" + err;
+    const std::string cmd = command + " >" + out + " 2>" + err;
     const int raw = std::system(cmd.c_str());
     CliRun r;
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

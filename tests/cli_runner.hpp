@@ -12,6 +12,9 @@ struct CliRun {
 /// Runs `lidecm <args>` with its output captured through files in `scratch_dir`.
 CliRun run_cli(const std::string& args, const std::string& scratch_dir);
 
+/// Runs a shell command line (e.g. mpirun … lidecm …) the same way.
+CliRun run_command(const std::string& command, const std::string& scratch_dir);
+
 /// The whole text of a file ("" if missing).
 std::string slurp(const std::string& path);
 

@@ -158,6 +158,47 @@ TEST_F(DataPipeline, BatchesAreTheSameForAnyThreadCountAndCacheSize) {
     }
 }
 
+TEST_F(DataPipeline, RanksShareEveryBatchStridedAndTogetherDeliverIt) {
+    write_photos(7);
+    const Dataset d = Dataset::open(dir + "/photos", tiles(12));
+    for (const int ranks : {2, 3, 8}) {  // 8 > batch size: some ranks get nothing of a batch
+        LoaderOptions lo;
+        lo.epoch = 1;
+        lo.batch_size = 5;
+        lo.ranks = ranks;
+        std::vector<std::vector<Batch>> shares(std::size_t(ranks), std::vector<Batch>{});
+        for (int r = 0; r < ranks; ++r) {
+            lo.rank = r;
+            BatchLoader loader(d, lo);
+            while (auto batch = loader.next()) shares[std::size_t(r)].push_back(std::move(*batch));
+        }
+        const std::size_t batches = d.batch_count(Split::train, 5);
+        for (std::size_t b = 0; b < batches; ++b) {
+            const Batch want = d.batch(Split::train, 1, b, 5);
+            std::vector<std::string> got(want.items.size());
+            std::size_t delivered = 0;
+            for (int r = 0; r < ranks; ++r) {
+                ASSERT_EQ(shares[std::size_t(r)].size(), batches) << "every rank sees every batch";
+                const Batch& mine = shares[std::size_t(r)][b];
+                ASSERT_EQ(mine.places.size(), mine.items.size());
+                for (std::size_t i = 0; i < mine.items.size(); ++i) {
+                    EXPECT_EQ(mine.places[i] % std::size_t(ranks), std::size_t(r));
+                    got.at(mine.places[i]) = mine.items[i].name;
+                    EXPECT_TRUE(mine.items[i].image.data == want.items[mine.places[i]].image.data);
+                }
+                delivered += mine.items.size();
+            }
+            EXPECT_EQ(delivered, want.items.size());
+            for (std::size_t p = 0; p < want.items.size(); ++p) EXPECT_EQ(got[p], want.items[p].name) << p;
+            EXPECT_EQ(want.places.size(), want.items.size());
+        }
+    }
+    LoaderOptions bad;
+    bad.rank = 2;
+    bad.ranks = 2;
+    EXPECT_THROW(validate(bad), InvalidArgument);
+}
+
 TEST_F(DataPipeline, CacheHoldsFilesAtTheirOwnDepth) {
     fs::create_directories(dir + "/eight");
     save_image(test::noise_texture(40, 70, 3, 1), dir + "/eight/a.png");

@@ -14,6 +14,7 @@
 #include "lidecm/json.hpp"
 #include "lidecm/report.hpp"
 #include "lidecm/trainer.hpp"
+#include "process_group.hpp"
 
 namespace lidecm::cli {
 namespace {
@@ -104,9 +105,10 @@ std::string epoch_line(const EpochMetrics& e, int epochs) {
     return buf;
 }
 
-void run_train(const TrainFlags& flags) {
+void run_train(const TrainFlags& flags, Communicator* group) {
     install_stop_handlers();
-    TrainDisplay display(flags.quiet);
+    const bool writer = group == nullptr || group->rank() == 0;  // the other ranks print nothing
+    TrainDisplay display(flags.quiet || !writer);
     TrainEvents events;
     int epochs = flags.config.epochs;
     events.on_batch = [&](const BatchMetrics& m, std::uint64_t batches) { display.batch(m, batches, epochs); };
@@ -117,7 +119,7 @@ void run_train(const TrainFlags& flags) {
     std::filesystem::path dir;
     if (!flags.resume.empty()) {
         dir = flags.resume;
-        r = resume_training(dir, events, flags.epochs);
+        r = resume_training(dir, events, flags.epochs, group);
         epochs = r.model.config.epochs;
     } else {
         require(!flags.out.empty(), "--out", "a run folder is needed (or --resume RUN_DIR)");
@@ -133,9 +135,13 @@ void run_train(const TrainFlags& flags) {
         select_refiner(config, nlohmann::json(flags.refiner).get<Refiner>());  // checked by --refiner's IsMember
         select_learner(config, flags.learner, "--learner");
         if (flags.refine_per_batch >= 0) config.refine_per_batch = std::size_t(flags.refine_per_batch);
-        r = train(config, dir, events, flags.overwrite);
+        r = train(config, dir, events, flags.overwrite, group);
     }
     display.end_bar();
+    if (!writer) {
+        if (r.interrupted) throw ExitStatus{130};
+        return;
+    }
     if (!flags.no_report) write_run_report(dir, dir / "report.html");  // also after an interrupt
     const GraphParams p = r.model.make_learner().get_parameters();
     const AttentionWeights a = r.model.learner.last_attention;
@@ -228,7 +234,15 @@ void add_train_command(CLI::App& app) {
             // A resumed run keeps its saved config; only --epochs may change it.
             f->epochs = cmd->count("--epochs") > 0 ? f->config.epochs : 0;
         }
-        run_train(*f);
+        const std::shared_ptr<Communicator> group = join_process_group();
+        if (!group) return run_train(*f, nullptr);
+        try {
+            run_train(*f, group.get());
+        } catch (const ExitStatus&) {
+            throw;  // every rank stopped at the same batch (Ctrl-C): MPI finalises normally
+        } catch (const std::exception& e) {
+            abort_group(*group, e);
+        }
     });
 }
 

@@ -10,6 +10,6 @@ namespace lidecm {
 /// Initialises MPI (only the calling thread makes MPI calls) and returns MPI_COMM_WORLD;
 /// MPI is finalised when the last reference goes. Communication errors end the job
 /// (MPI's default), so a rank that dies stops the others instead of hanging them.
-std::shared_ptr<Communicator> mpi_world(int& argc, char**& argv);
+std::shared_ptr<Communicator> mpi_world();
 
 }  // namespace lidecm

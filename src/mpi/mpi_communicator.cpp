@@ -14,9 +14,9 @@ namespace {
 
 class MpiWorld final : public Communicator {
 public:
-    MpiWorld(int& argc, char**& argv) {
+    MpiWorld() {
         int provided = 0;
-        if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
             throw Error("MPI: MPI_Init_thread failed");
         }
         MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
@@ -82,6 +82,6 @@ private:
 
 }  // namespace
 
-std::shared_ptr<Communicator> mpi_world(int& argc, char**& argv) { return std::make_shared<MpiWorld>(argc, argv); }
+std::shared_ptr<Communicator> mpi_world() { return std::make_shared<MpiWorld>(); }
 
 }  // namespace lidecm

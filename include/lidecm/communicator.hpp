@@ -6,6 +6,7 @@
 // Every rank must call the collectives in the same order; they are called from the
 // thread that runs training.
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <span>
@@ -33,6 +34,14 @@ public:
     [[noreturn]] virtual void abort(int code) = 0;
     /// "rank R of N on HOST" (for logs and errors).
     [[nodiscard]] virtual std::string describe() const = 0;
+
+    /// What this rank's collectives cost so far: wall time inside them (transfer and
+    /// waiting for the slowest rank) and the payload bytes it contributed.
+    struct Traffic {
+        double seconds = 0;
+        std::uint64_t bytes = 0;
+    };
+    [[nodiscard]] virtual Traffic traffic() const { return {}; }
 };
 
 /// The group of this process alone.

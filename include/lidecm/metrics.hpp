@@ -20,6 +20,7 @@ struct StepTimings {
     double refine = 0;     ///< graph denoiser
     double losses = 0;     ///< MSE, SSIM, PSNR
     double learner = 0;    ///< features, attention, global and per-class updates
+    double communication = 0;  ///< inside collectives with other ranks (part of the above; 0 alone)
     double total = 0;      ///< the whole step
 };
 
@@ -48,6 +49,7 @@ struct BatchMetrics {
     double data_wait_share = 0;
     /// Seconds to the end of the run at the epoch's pace so far (waits included).
     double eta_seconds = 0;
+    std::uint64_t communication_bytes = 0;  ///< payload this rank gave the step's collectives (0 alone)
 };
 
 struct EpochMetrics {

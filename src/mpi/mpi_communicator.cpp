@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 
@@ -33,6 +34,7 @@ public:
     [[nodiscard]] int size() const override { return size_; }
 
     void sum(std::span<double> values) override {
+        const Timed timed(traffic_, values.size_bytes());
         // MPI counts are int: long vectors go in pieces.
         constexpr std::size_t kPiece = std::size_t(1) << 28;
         for (std::size_t at = 0; at < values.size(); at += kPiece) {
@@ -42,6 +44,7 @@ public:
     }
 
     [[nodiscard]] std::vector<std::byte> gather_all(std::span<const std::byte> mine) override {
+        const Timed timed(traffic_, mine.size());
         require(mine.size() < (std::size_t(1) << 31), "MPI gather", "over 2 GiB from one rank");
         const int count = int(mine.size());
         std::vector<int> counts(std::size_t(size_), 0), offsets(std::size_t(size_), 0);
@@ -59,6 +62,7 @@ public:
     }
 
     void broadcast(std::vector<std::byte>& bytes, int root) override {
+        const Timed timed(traffic_, rank_ == root ? bytes.size() : 0);
         std::uint64_t n = bytes.size();
         MPI_Bcast(&n, 1, MPI_UINT64_T, root, MPI_COMM_WORLD);
         require(n < (std::uint64_t(1) << 31), "MPI broadcast", "over 2 GiB");
@@ -75,7 +79,27 @@ public:
         return "rank " + std::to_string(rank_) + " of " + std::to_string(size_) + " on " + host_;
     }
 
+    [[nodiscard]] Traffic traffic() const override { return traffic_; }
+
 private:
+    // Adds a collective's wall time and payload to the totals.
+    class Timed {
+    public:
+        Timed(Traffic& totals, std::size_t bytes) : totals_(totals), start_(std::chrono::steady_clock::now()) {
+            totals_.bytes += bytes;
+        }
+        ~Timed() {
+            totals_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        }
+        Timed(const Timed&) = delete;
+        Timed& operator=(const Timed&) = delete;
+
+    private:
+        Traffic& totals_;
+        std::chrono::steady_clock::time_point start_;
+    };
+
+    Traffic traffic_;
     int rank_ = 0, size_ = 1;
     std::string host_;
 };

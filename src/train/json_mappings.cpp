@@ -85,10 +85,10 @@ void from_json(const nlohmann::json& j, EpochSums& s) {
 }
 
 LIDECM_JSON_FIELDS(TrainProgress, epoch, batch, step, images, best_validation_psnr, best_epoch, finished, epoch_sums)
-LIDECM_JSON_FIELDS(StepTimings, data_wait, e_step, m_step, decode, refine, losses, learner, total)
+LIDECM_JSON_FIELDS(StepTimings, data_wait, e_step, m_step, decode, refine, losses, learner, communication, total)
 LIDECM_JSON_FIELDS(BatchMetrics, epoch, batch, step, images, loss, mse, one_minus_ssim, quant_mse, smoothness,
                    psnr_token, psnr_refined, usage, perplexity, sigma, tau, attention, attention_spread, images_per_second,
-                   timings, data_wait_share, eta_seconds)
+                   timings, data_wait_share, eta_seconds, communication_bytes)
 LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim, quant_mse, smoothness, psnr_token,
                    psnr_refined, usage, perplexity, reseeded, validation_images, val_psnr_token, val_psnr_refined,
                    val_ssim_token, val_ssim_refined, refine_level, sigma, tau, attention, seconds, images_per_second,

@@ -267,6 +267,7 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch, Communicator& comm
     const std::size_t n_images = batch.items.size();
     BatchMetrics m;
     Stopwatch t, whole;
+    const Communicator::Traffic traffic_before = comm.traffic();
 
     // E-step: every tile of this rank's images in one assignment.
     std::vector<Image> inputs(n_images);
@@ -398,6 +399,9 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch, Communicator& comm
     m.epoch = batch.epoch;
     m.batch = batch.index;
     m.images = share.total;
+    const Communicator::Traffic traffic_after = comm.traffic();
+    m.timings.communication = traffic_after.seconds - traffic_before.seconds;
+    m.communication_bytes = traffic_after.bytes - traffic_before.bytes;
     m.timings.total = whole.lap();
     m.images_per_second = m.timings.total > 0 ? double(share.total) / m.timings.total : 0.0;
     return m;

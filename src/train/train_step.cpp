@@ -37,9 +37,15 @@ void update_pool(Communicator& comm, ReseedPool& pool, const float* tiles, const
     const std::size_t offer = std::min(capacity, local.size());
     std::partial_sort(local.begin(), local.begin() + std::ptrdiff_t(offer), local.end(),
                       [&](std::size_t a, std::size_t b) { return worse(candidate(a), candidate(b)); });
+    // A full pool keeps a new tile only if it beats the pool's least error (a tie keeps the
+    // pool's, whose keys are lower): the others need not travel. After the first batches of
+    // an epoch few tiles do, so the gather shrinks to almost nothing.
+    const bool full = old_n >= capacity && old_n > 0;
+    const float least = full ? *std::min_element(pool.errors.begin(), pool.errors.end()) : 0.0f;
     std::vector<PoolCandidate> mine;
     std::vector<float> values;
     for (std::size_t r = 0; r < offer; ++r) {
+        if (full && !(errors[local[r]] > least)) break;  // sorted: the rest are no better
         mine.push_back(candidate(local[r]));
         values.insert(values.end(), tiles + local[r] * d, tiles + (local[r] + 1) * d);
     }

@@ -69,22 +69,19 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics, Communicator&
         seen[k] = 1;
     });
     std::vector<TokenRecord> mine;
+    std::vector<std::size_t> again, ids_again;  // the items the first pass saw: where in `ids`, which
     for (std::size_t k = 0; k < ids.size(); ++k) {
-        if (seen[k]) mine.push_back(token_mse[k]);
+        if (!seen[k]) continue;
+        mine.push_back(token_mse[k]);
+        again.push_back(k);
+        ids_again.push_back(ids[k]);
     }
     const std::vector<TokenRecord> levels = gather_in_order(comm, mine);
     const std::size_t count = levels.size();
     double level = 0;
     for (const TokenRecord& r : levels) level += r.mse;
     metrics.refine_level = std::sqrt(count == 0 ? metrics.quant_mse : level / double(count));
-    std::vector<ValidationRecord> scores;
-    std::vector<std::size_t> again;  // the items seen in the first pass
-    for (std::size_t k = 0; k < ids.size(); ++k) {
-        if (seen[k]) again.push_back(k);
-    }
     std::vector<ValidationRecord> my_scores(again.size());
-    std::vector<std::size_t> ids_again;
-    for (const std::size_t k : again) ids_again.push_back(ids[k]);
     for_each_item(run.dataset, ids_again, [&](const Item& item, std::size_t j) {
         const Image token = token_of(item);
         const ImageScores s = score(item.image, token, refine(run, token, item.label, metrics.refine_level), true);

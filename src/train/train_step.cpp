@@ -26,7 +26,7 @@ struct PoolCandidate {
 bool worse(const PoolCandidate& a, const PoolCandidate& b) { return a.error != b.error ? a.error > b.error : a.key < b.key; }
 
 // Keeps the `capacity` tiles of largest error among the pool and every rank's tiles
-// of the batch (`first_key`: the batch index of this rank's first tile, per image).
+// of the batch (`keys`: each of this rank's tiles' index among the whole batch's).
 void update_pool(Communicator& comm, ReseedPool& pool, const float* tiles, const std::vector<float>& errors,
                  const std::vector<std::uint64_t>& keys, int dim, std::size_t capacity) {
     const std::size_t d = std::size_t(dim), old_n = pool.errors.size();
@@ -179,7 +179,6 @@ ImagePlan plan_images(Communicator& comm, const TrainingRun& run, const Batch& b
         plan.weights.push_back(heads ? run.learner.image_attention(r.stats) : AttentionWeights{});
         plan.params.push_back(run.learner.parameters_for(run.labelled ? r.label : 0, plan.weights.back()));
     }
-    plan.rung.assign(scored.size(), 1.0);
     return plan;
 }
 
@@ -355,9 +354,8 @@ BatchMetrics train_step(TrainingRun& run, const Batch& batch, Communicator& comm
             plan.rung[k] = refined.strength_used > 0 ? refined.strength_used / top : 1.0;
         }
         const ImageScores s = score(batch.items[i].image, tokens[k], std::move(refined));
-        my_scores[k] = {at,           std::int32_t(label), EMParameterLearner::compute_loss_proxy(s.mse, s.one_minus_ssim, s.smoothness),
-                        s.mse,        s.one_minus_ssim,    s.smoothness,
-                        s.psnr_token, s.psnr_refined};
+        const double loss = EMParameterLearner::compute_loss_proxy(s.mse, s.one_minus_ssim, s.smoothness);
+        my_scores[k] = {at, std::int32_t(label), loss, s.mse, s.one_minus_ssim, s.smoothness, s.psnr_token, s.psnr_refined};
     });
     m.timings.refine = t.lap();
     const std::vector<ScoreRecord> scores = gather_in_order(comm, my_scores);

@@ -325,6 +325,8 @@ private:
 
 }  // namespace
 
+namespace {
+
 // A folder another process holds is theirs: it is kept even if this call made it
 // (two runs started at once both see it missing).
 std::unique_ptr<detail::RunLock> lock_run_folder(const fs::path& run_dir, FolderMade* made, const TrainEvents& events) {
@@ -339,8 +341,6 @@ std::unique_ptr<detail::RunLock> lock_run_folder(const fs::path& run_dir, Folder
         throw;
     }
 }
-
-namespace {
 
 // Rank 0 reports; the other ranks only hear a stop request.
 TrainEvents events_of_rank(const TrainEvents& events, const Communicator& comm) {
@@ -381,6 +381,13 @@ TrainResult run_model(Model model, Dataset dataset, const RunFiles& files, const
     return run_epochs(run, files, events, fresh, comm);
 }
 
+// A rank other than 0 of train() or resume_training(): it trains rank 0's model.
+TrainResult follow_rank0(Communicator& comm, const RunFiles& files, const TrainEvents& events, bool fresh) {
+    Model model = model_of_rank0(comm, nullptr);
+    Dataset dataset = open_checked_dataset(model, events);
+    return run_model(std::move(model), std::move(dataset), files, events, fresh, comm);
+}
+
 }  // namespace
 
 TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const TrainEvents& all_events, bool overwrite,
@@ -390,11 +397,7 @@ TrainResult train(const TrainConfig& config_in, const fs::path& run_dir, const T
     const TrainEvents events = events_of_rank(all_events, comm);
     config_in.validate();
     const RunFiles files{run_dir};
-    if (comm.rank() != 0) {
-        Model model = model_of_rank0(comm, nullptr);
-        Dataset dataset = open_checked_dataset(model, events);
-        return run_model(std::move(model), std::move(dataset), files, events, true, comm);
-    }
+    if (comm.rank() != 0) return follow_rank0(comm, files, events, true);
     // The folder is made first, so an unwritable place is reported before the data
     // is read; what this call made is removed again if the run fails to start.
     FolderMade made(run_dir);
@@ -438,11 +441,7 @@ TrainResult resume_training(const fs::path& run_dir, const TrainEvents& all_even
     Communicator& comm = group ? *group : *alone;
     const TrainEvents events = events_of_rank(all_events, comm);
     const RunFiles files{run_dir};
-    if (comm.rank() != 0) {
-        Model model = model_of_rank0(comm, nullptr);
-        Dataset dataset = open_checked_dataset(model, events);
-        return run_model(std::move(model), std::move(dataset), files, events, false, comm);
-    }
+    if (comm.rank() != 0) return follow_rank0(comm, files, events, false);
     if (!fs::exists(files.model())) {
         throw IoError(run_dir.string() + ": no run to resume (model.lidecm is missing)");
     }

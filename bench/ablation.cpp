@@ -37,12 +37,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/graph.hpp"
-#include "lidecm/samples.hpp"
-#include "lidecm/svg_chart.hpp"
-#include "lidecm/token_refine.hpp"
-#include "lidecm/tokenizer.hpp"
-#include "lidecm/trainer.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/data/samples.hpp"
+#include "lidecm/report/svg_chart.hpp"
+#include "lidecm/codebook/token_refine.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
+#include "lidecm/train/trainer.hpp"
 #include "photo_tiles.hpp"
 
 namespace fs = std::filesystem;

@@ -12,9 +12,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "lidecm/collaborative.hpp"
-#include "lidecm/em_learner.hpp"
-#include "lidecm/noise.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/image/noise.hpp"
 
 namespace {
 

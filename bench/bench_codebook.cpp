@@ -37,11 +37,11 @@
 #include <cblas.h>
 #endif
 
-#include "lidecm/codebook.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/samples.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/data/samples.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 #include "photo_tiles.hpp"  // split_photos
 
 namespace {

@@ -19,9 +19,9 @@
 #include "denoise/block_matching.hpp"
 #include "denoise/colour_planes.hpp"
 #include "denoise/group_transform.hpp"
-#include "lidecm/collaborative.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
 #include "quality_common.hpp"
 
 namespace {

@@ -19,10 +19,10 @@
 #include <opencv2/core.hpp>
 #include <opencv2/photo.hpp>
 
-#include "lidecm/em_learner.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/patches.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/denoise/patches.hpp"
 
 namespace {
 

@@ -16,9 +16,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/collaborative.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/data/samples.hpp"
 #include "quality_common.hpp"
 
 int main(int argc, char** argv) {

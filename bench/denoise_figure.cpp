@@ -12,12 +12,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/collaborative.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/image_grid.hpp"
-#include "lidecm/noise.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/image/image_grid.hpp"
+#include "lidecm/image/noise.hpp"
+#include "lidecm/data/samples.hpp"
 
 namespace {
 

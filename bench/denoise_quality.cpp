@@ -45,13 +45,13 @@
 #include <opencv2/core.hpp>
 #include <opencv2/photo.hpp>
 
-#include "lidecm/adaptive_denoise.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/noise.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/learner/adaptive_denoise.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/image/noise.hpp"
+#include "lidecm/data/samples.hpp"
 #include "dev_set.hpp"
 #include "quality_common.hpp"
 

@@ -22,12 +22,12 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/collaborative.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/noise.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/image/noise.hpp"
 #include "quality_common.hpp"
 
 namespace lidecm::bench {

@@ -26,8 +26,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/image.hpp"
-#include "lidecm/noise.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/image/noise.hpp"
 
 namespace {
 

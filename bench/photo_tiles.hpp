@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "lidecm/image.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/data/samples.hpp"
 
 namespace lidecm::bench {
 

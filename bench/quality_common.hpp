@@ -7,7 +7,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm::bench {
 

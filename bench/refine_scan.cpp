@@ -33,10 +33,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/dataset.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/token_refine.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/data/dataset.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/codebook/token_refine.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 #include "photo_tiles.hpp"  // split_photos
 
 using namespace lidecm;

@@ -20,11 +20,11 @@
 #include <CLI/CLI.hpp>
 
 #include "dev_set.hpp"
-#include "lidecm/collaborative.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/noise.hpp"
-#include "lidecm/self_tune.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/image/noise.hpp"
+#include "lidecm/denoise/self_tune.hpp"
 #include "quality_common.hpp"
 
 namespace {

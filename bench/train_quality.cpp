@@ -27,10 +27,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/samples.hpp"
-#include "lidecm/token_refine.hpp"
-#include "lidecm/tokenizer.hpp"
-#include "lidecm/trainer.hpp"
+#include "lidecm/data/samples.hpp"
+#include "lidecm/codebook/token_refine.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
+#include "lidecm/train/trainer.hpp"
 #include "photo_tiles.hpp"  // split_photos
 
 namespace fs = std::filesystem;

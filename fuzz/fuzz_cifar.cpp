@@ -6,8 +6,8 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "lidecm/dataset.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/data/dataset.hpp"
+#include "lidecm/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const std::filesystem::path dir =

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
 
 // OpenCV's own pixel cap matches the limit under test (it is read once, at the first decode).
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

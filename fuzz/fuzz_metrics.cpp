@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "lidecm/metrics.hpp"
+#include "lidecm/train/metrics.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string line(reinterpret_cast<const char*>(data), size);

@@ -2,8 +2,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "lidecm/error.hpp"
-#include "lidecm/model.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/model.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

@@ -2,8 +2,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "lidecm/error.hpp"
-#include "lidecm/token_file.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/formats/token_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

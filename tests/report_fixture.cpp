@@ -1,6 +1,6 @@
 #include "report_fixture.hpp"
 
-#include "lidecm/trainer.hpp"
+#include "lidecm/train/trainer.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm::test {

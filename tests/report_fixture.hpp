@@ -3,7 +3,7 @@
 // rows) for the report tests.
 #include <string>
 
-#include "lidecm/train_config.hpp"
+#include "lidecm/train/train_config.hpp"
 
 namespace lidecm::test {
 

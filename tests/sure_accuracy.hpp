@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <functional>
 
-#include "lidecm/image.hpp"
-#include "lidecm/sure.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/denoise/sure.hpp"
 
 namespace lidecm::test {
 

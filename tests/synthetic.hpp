@@ -2,7 +2,7 @@
 // Synthetic test images made by the tests themselves (no files needed).
 #include <cstdint>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm::test {
 

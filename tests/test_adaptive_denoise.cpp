@@ -1,9 +1,9 @@
 // `denoise --adapt` as a library call.
 #include <gtest/gtest.h>
 
-#include "lidecm/adaptive_denoise.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/noise.hpp"
+#include "lidecm/learner/adaptive_denoise.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/noise.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

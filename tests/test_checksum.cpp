@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "lidecm/checksum.hpp"
+#include "lidecm/core/checksum.hpp"
 
 namespace {
 

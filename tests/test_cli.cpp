@@ -11,8 +11,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
 #include "cli_runner.hpp"
 #include "synthetic.hpp"
 

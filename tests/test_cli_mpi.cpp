@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 
 #include "cli_runner.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/model.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/train/model.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -16,11 +16,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/json.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/token_refine.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/codebook/token_refine.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -11,9 +11,9 @@
 #include <set>
 #include <vector>
 
-#include "lidecm/checksum.hpp"
-#include "lidecm/codebook.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/checksum.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 namespace {

@@ -6,12 +6,12 @@
 #include <cmath>
 #include <string>
 
-#include "lidecm/collaborative.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/metrics.hpp"
-#include "lidecm/noise.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/train/metrics.hpp"
+#include "lidecm/image/noise.hpp"
+#include "lidecm/data/samples.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

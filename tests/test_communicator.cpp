@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/communicator.hpp"
+#include "lidecm/train/communicator.hpp"
 
 namespace lidecm {
 namespace {

@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "cli_runner.hpp"
-#include "lidecm/metrics.hpp"
-#include "lidecm/model.hpp"
+#include "lidecm/train/metrics.hpp"
+#include "lidecm/train/model.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

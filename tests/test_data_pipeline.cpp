@@ -10,10 +10,10 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/dataset.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/metrics.hpp"
-#include "lidecm/trainer.hpp"
+#include "lidecm/data/dataset.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/metrics.hpp"
+#include "lidecm/train/trainer.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
 

@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/dataset.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/data/dataset.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/data/samples.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/em_learner.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/core/error.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -12,8 +12,8 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

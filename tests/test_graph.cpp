@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
-#include "lidecm/error.hpp"
-#include "lidecm/graph.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/denoise/graph.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

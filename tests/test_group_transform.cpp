@@ -7,7 +7,7 @@
 
 #include "denoise/block_matching.hpp"
 #include "denoise/group_transform.hpp"
-#include "lidecm/random.hpp"
+#include "lidecm/core/random.hpp"
 
 namespace lidecm::detail {
 namespace {

@@ -9,12 +9,12 @@
 #include <gtest/gtest.h>
 
 #include "cli_runner.hpp"
-#include "lidecm/checksum.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/trainer.hpp"
+#include "lidecm/core/checksum.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/train/trainer.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

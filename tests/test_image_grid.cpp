@@ -1,8 +1,8 @@
 // Grids of images for training samples.
 #include <gtest/gtest.h>
 
-#include "lidecm/error.hpp"
-#include "lidecm/image_grid.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image_grid.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -7,8 +7,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -1,9 +1,9 @@
-// lidecm/json.hpp: the keys files and summaries rely on, and round trips.
+// lidecm/train/json.hpp: the keys files and summaries rely on, and round trips.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "lidecm/json.hpp"
+#include "lidecm/train/json.hpp"
 
 namespace lidecm {
 namespace {

@@ -1,7 +1,7 @@
 // metrics.jsonl lines: round trip, and lines that must be refused quietly.
 #include <gtest/gtest.h>
 
-#include "lidecm/metrics.hpp"
+#include "lidecm/train/metrics.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/error.hpp"
-#include "lidecm/graph.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/denoise/graph.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "image/noise_pca.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/noise.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/noise.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {
@@ -79,7 +79,7 @@ TEST(NoiseEstimate, EdgesBarelyMoveTheHaarMedian) {
 
 // Edges and corners are rare but strong patterns, and each patch position of a corner
 // is a pattern of its own: in grey they fill all 49 dimensions of a 7×7 patch, as much
-// more as they are dense (the limit lidecm/noise.hpp states). In RGB with noise drawn
+// more as they are dense (the limit lidecm/image/noise.hpp states). In RGB with noise drawn
 // per channel, the differences between channels hold only noise and the estimate holds.
 TEST(NoiseEstimate, PatchPcaOnEdgesHoldsInRgbAndInGreyWhenTheyAreSparse) {
     for (int cell : {8, 16, 64}) {

@@ -1,8 +1,8 @@
 // Patch extraction with full coverage and exact reassembly.
 #include <gtest/gtest.h>
 
-#include "lidecm/error.hpp"
-#include "lidecm/patches.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/denoise/patches.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

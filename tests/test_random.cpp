@@ -8,8 +8,8 @@
 #include <numeric>
 #include <vector>
 
-#include "lidecm/image.hpp"
-#include "lidecm/random.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/core/random.hpp"
 #include "synthetic.hpp"
 
 namespace {

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/error.hpp"
-#include "lidecm/metrics.hpp"
-#include "lidecm/report.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/metrics.hpp"
+#include "lidecm/report/report.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
 

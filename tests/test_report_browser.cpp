@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "cli_runner.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/report.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/report/report.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
 

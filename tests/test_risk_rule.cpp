@@ -7,10 +7,10 @@
 #include <functional>
 #include <vector>
 
-#include "lidecm/em_learner.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/patches.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/denoise/patches.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 #include "synthetic.hpp"
 #include "train/run_lock.hpp"
 

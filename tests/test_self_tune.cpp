@@ -3,9 +3,9 @@
 
 #include <cmath>
 
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/self_tune.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/denoise/self_tune.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

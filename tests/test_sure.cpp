@@ -7,10 +7,10 @@
 #include <functional>
 #include <vector>
 
-#include "lidecm/collaborative.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/sure.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/denoise/sure.hpp"
 #include "sure_accuracy.hpp"
 #include "synthetic.hpp"
 

@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "lidecm/collaborative.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/data/samples.hpp"
 #include "sure_accuracy.hpp"
 
 namespace lidecm {

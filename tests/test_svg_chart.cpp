@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/error.hpp"
-#include "lidecm/svg_chart.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/report/svg_chart.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

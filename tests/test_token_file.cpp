@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "lidecm/checksum.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/token_file.hpp"
+#include "lidecm/core/checksum.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/formats/token_file.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

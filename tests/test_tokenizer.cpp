@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/codebook.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 #include "synthetic.hpp"
 
 namespace lidecm {

@@ -5,12 +5,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "lidecm/error.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/json.hpp"
-#include "lidecm/tensor_file.hpp"
-#include "lidecm/tokenizer.hpp"
-#include "lidecm/trainer.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/formats/tensor_file.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
+#include "lidecm/train/trainer.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
 

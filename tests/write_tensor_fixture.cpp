@@ -6,7 +6,7 @@
 #include <iostream>
 #include <limits>
 
-#include "lidecm/tensor_file.hpp"
+#include "lidecm/formats/tensor_file.hpp"
 
 int main(int argc, char** argv) {
     if (argc != 2) {

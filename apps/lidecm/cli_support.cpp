@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <unistd.h>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm::cli {
 

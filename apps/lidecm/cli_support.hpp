@@ -6,7 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/graph.hpp"
+#include "lidecm/denoise/graph.hpp"
 
 namespace lidecm::cli {
 

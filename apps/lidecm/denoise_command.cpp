@@ -6,8 +6,8 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "denoise_job.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
 
 namespace lidecm::cli {
 namespace {

@@ -7,14 +7,14 @@
 
 #include "cli_support.hpp"
 #include "denoise_job.hpp"
-#include "lidecm/adapt_report.hpp"
-#include "lidecm/collaborative.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/json.hpp"
-#include "lidecm/noise.hpp"
-#include "lidecm/samples.hpp"
-#include "lidecm/self_tune.hpp"
+#include "lidecm/report/adapt_report.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/image/noise.hpp"
+#include "lidecm/data/samples.hpp"
+#include "lidecm/denoise/self_tune.hpp"
 
 namespace lidecm::cli {
 

@@ -10,9 +10,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "lidecm/adaptive_denoise.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/learner/adaptive_denoise.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm::cli {
 

@@ -4,8 +4,8 @@
 #include <map>
 
 #include "denoise_job.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/data/samples.hpp"
 
 namespace lidecm::cli {
 namespace fs = std::filesystem;

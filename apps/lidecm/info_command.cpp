@@ -7,14 +7,14 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include "lidecm/codebook.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/json.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/tensor_file.hpp"
-#include "lidecm/token_file.hpp"
-#include "lidecm/token_refine.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/formats/tensor_file.hpp"
+#include "lidecm/formats/token_file.hpp"
+#include "lidecm/codebook/token_refine.hpp"
 
 namespace lidecm::cli {
 namespace {

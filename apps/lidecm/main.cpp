@@ -7,7 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{

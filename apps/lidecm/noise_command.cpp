@@ -2,8 +2,8 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/data/samples.hpp"
 
 namespace lidecm::cli {
 namespace {

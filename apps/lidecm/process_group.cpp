@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 #ifdef LIDECM_WITH_MPI
-#include "lidecm/mpi_communicator.hpp"
+#include "lidecm/mpi/mpi_communicator.hpp"
 #endif
 
 namespace lidecm::cli {

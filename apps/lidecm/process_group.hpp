@@ -3,7 +3,7 @@
 #include <exception>
 #include <memory>
 
-#include "lidecm/communicator.hpp"
+#include "lidecm/train/communicator.hpp"
 
 namespace lidecm::cli {
 

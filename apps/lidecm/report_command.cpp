@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "lidecm/report.hpp"
+#include "lidecm/report/report.hpp"
 
 namespace lidecm::cli {
 namespace {

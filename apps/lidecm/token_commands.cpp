@@ -4,12 +4,12 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/samples.hpp"
-#include "lidecm/token_file.hpp"
-#include "lidecm/token_refine.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/data/samples.hpp"
+#include "lidecm/formats/token_file.hpp"
+#include "lidecm/codebook/token_refine.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 
 namespace lidecm::cli {
 namespace {

@@ -10,10 +10,10 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/json.hpp"
-#include "lidecm/report.hpp"
-#include "lidecm/trainer.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/report/report.hpp"
+#include "lidecm/train/trainer.hpp"
 #include "process_group.hpp"
 
 namespace lidecm::cli {

@@ -11,8 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lidecm/dataset.hpp"
-#include "lidecm/metrics.hpp"
+#include "lidecm/data/dataset.hpp"
+#include "lidecm/train/metrics.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "codebook_object.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 
 namespace lidecm::python {
 namespace {

@@ -7,10 +7,10 @@
 
 #include "arrays.hpp"
 #include "bindings.hpp"
-#include "lidecm/adaptive_denoise.hpp"
-#include "lidecm/collaborative.hpp"
-#include "lidecm/noise.hpp"
-#include "lidecm/self_tune.hpp"
+#include "lidecm/learner/adaptive_denoise.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/image/noise.hpp"
+#include "lidecm/denoise/self_tune.hpp"
 
 namespace lidecm::python {
 namespace {

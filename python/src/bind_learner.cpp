@@ -9,7 +9,7 @@
 
 #include "arrays.hpp"
 #include "bindings.hpp"
-#include "lidecm/em_learner.hpp"
+#include "lidecm/learner/em_learner.hpp"
 
 namespace lidecm::python {
 namespace {

@@ -12,9 +12,9 @@
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "codebook_object.hpp"
-#include "lidecm/json.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 
 namespace lidecm::python {
 namespace {

@@ -10,11 +10,11 @@
 #include <pybind11/stl/filesystem.h>
 
 #include "bindings.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/json.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/report.hpp"
-#include "lidecm/trainer.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/report/report.hpp"
+#include "lidecm/train/trainer.hpp"
 
 namespace lidecm::python {
 namespace {

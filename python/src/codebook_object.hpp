@@ -7,7 +7,7 @@
 
 #include <pybind11/numpy.h>
 
-#include "lidecm/codebook.hpp"
+#include "lidecm/codebook/codebook.hpp"
 
 namespace lidecm::python {
 namespace py = pybind11;

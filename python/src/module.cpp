@@ -2,7 +2,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 PYBIND11_MODULE(_lidecm, m) {
     namespace py = pybind11;

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lidecm/em_learner.hpp"
+#include "lidecm/learner/em_learner.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "lidecm/codebook.hpp"
+#include "lidecm/codebook/codebook.hpp"
 
 #include <omp.h>
 
@@ -17,9 +17,9 @@
 #include <Eigen/Core>
 
 #include "core/parallel.hpp"
-#include "lidecm/checksum.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/random.hpp"
+#include "lidecm/core/checksum.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/random.hpp"
 
 namespace lidecm {
 namespace {

@@ -1,4 +1,4 @@
-#include "lidecm/token_refine.hpp"
+#include "lidecm/codebook/token_refine.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/parallel.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 
 namespace lidecm {
 namespace {

@@ -1,11 +1,11 @@
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 
 #include <algorithm>
 #include <string>
 #include <utility>
 
 #include "core/parallel.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 namespace {

@@ -1,4 +1,4 @@
-#include "lidecm/checksum.hpp"
+#include "lidecm/core/checksum.hpp"
 
 #include <zlib.h>
 

@@ -1,4 +1,4 @@
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 #include <cmath>
 #include <sstream>

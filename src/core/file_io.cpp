@@ -1,4 +1,4 @@
-#include "lidecm/file_io.hpp"
+#include "lidecm/core/file_io.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <system_error>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 namespace fs = std::filesystem;

@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "data/dataset_source.hpp"
-#include "lidecm/dataset.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/data/dataset.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 

@@ -5,8 +5,8 @@
 #include <sstream>
 #include <vector>
 
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
 
 namespace lidecm::detail {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "lidecm/dataset.hpp"
+#include "lidecm/data/dataset.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,8 +12,8 @@
 #include "data/dataset_source.hpp"
 #include "data/dataset_state.hpp"
 #include "data/file_source.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/random.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/random.hpp"
 
 namespace lidecm {
 namespace fs = std::filesystem;

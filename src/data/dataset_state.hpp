@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "image/stored_image.hpp"
-#include "lidecm/dataset.hpp"
+#include "lidecm/data/dataset.hpp"
 
 namespace lidecm {
 

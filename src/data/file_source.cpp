@@ -8,8 +8,8 @@
 #include <set>
 
 #include "core/parallel.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/samples.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/data/samples.hpp"
 
 namespace lidecm::detail {
 namespace fs = std::filesystem;

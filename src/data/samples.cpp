@@ -1,9 +1,9 @@
-#include "lidecm/samples.hpp"
+#include "lidecm/data/samples.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "lidecm/collaborative.hpp"
+#include "lidecm/denoise/collaborative.hpp"
 
 #include <omp.h>
 
@@ -12,8 +12,8 @@
 #include "denoise/block_matching.hpp"
 #include "denoise/colour_planes.hpp"
 #include "denoise/group_transform.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/noise.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/noise.hpp"
 
 namespace lidecm {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "denoise/block_matching.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm::detail {
 

@@ -3,8 +3,8 @@
 
 #include "core/stopwatch.hpp"
 #include "denoise/denoise_internal.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/graph.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/denoise/graph.hpp"
 #include "denoise/patch_accumulator.hpp"
 
 namespace lidecm {

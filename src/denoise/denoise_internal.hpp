@@ -1,6 +1,6 @@
 #pragma once
 // Internal: the per-patch denoising kernel shared by denoise_patches and denoise_on_graph.
-#include "lidecm/graph.hpp"
+#include "lidecm/denoise/graph.hpp"
 #include "denoise/patch_source.hpp"
 
 namespace lidecm::detail {

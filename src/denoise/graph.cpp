@@ -1,5 +1,5 @@
 // Graph weights, similarity, restricted diffusion, patch denoising, smoothness.
-#include "lidecm/graph.hpp"
+#include "lidecm/denoise/graph.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "denoise/denoise_internal.hpp"
 #include "denoise/patch_source.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 #include "core/simd_math.hpp"
 
 namespace lidecm {

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "lidecm/error.hpp"
-#include "lidecm/graph.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/denoise/graph.hpp"
 
 namespace lidecm {
 

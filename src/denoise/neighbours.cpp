@@ -7,8 +7,8 @@
 
 #include <nanoflann.hpp>
 
-#include "lidecm/error.hpp"
-#include "lidecm/graph.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/denoise/graph.hpp"
 
 namespace lidecm {
 namespace {

@@ -3,7 +3,7 @@
 // that k copies of one float average back to exactly that float.
 #include <vector>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm::detail {
 

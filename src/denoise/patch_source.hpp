@@ -5,9 +5,9 @@
 // so the kernels are written once for both.
 #include <cstddef>
 
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/patches.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/denoise/patches.hpp"
 
 namespace lidecm::detail {
 

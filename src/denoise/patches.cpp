@@ -1,9 +1,9 @@
-#include "lidecm/patches.hpp"
+#include "lidecm/denoise/patches.hpp"
 
 #include <algorithm>
 #include <string>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 #include "denoise/patch_accumulator.hpp"
 
 namespace lidecm {

@@ -1,11 +1,11 @@
-#include "lidecm/sure.hpp"
+#include "lidecm/denoise/sure.hpp"
 
 #include <cmath>
 #include <string>
 
 #include "core/random_salts.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/random.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/random.hpp"
 
 namespace lidecm {
 namespace {

@@ -1,4 +1,4 @@
-#include "lidecm/tensor_file.hpp"
+#include "lidecm/formats/tensor_file.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lidecm/checksum.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
+#include "lidecm/core/checksum.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
 
 // Tensor bytes are copied to and from memory as they are; the layout stores
 // little-endian values, which is what this (x86-64) build runs on. A big-endian

@@ -1,14 +1,14 @@
-#include "lidecm/token_file.hpp"
+#include "lidecm/formats/token_file.hpp"
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
 
-#include "lidecm/checksum.hpp"
-#include "lidecm/codebook.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
+#include "lidecm/core/checksum.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
 
 namespace lidecm {
 namespace {

@@ -1,4 +1,4 @@
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,9 +11,9 @@
 
 #include "image/mat_view.hpp"
 #include "image/stored_image.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/random.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/core/random.hpp"
 
 namespace lidecm {
 namespace fs = std::filesystem;

@@ -1,10 +1,10 @@
-#include "lidecm/image_grid.hpp"
+#include "lidecm/image/image_grid.hpp"
 
 #include <algorithm>
 
 #include <opencv2/imgproc.hpp>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 #include "image/mat_view.hpp"
 
 namespace lidecm {

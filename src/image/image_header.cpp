@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
 #include "image/image_checks.hpp"
 
 namespace lidecm {

@@ -6,8 +6,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "lidecm/error.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm {
 namespace {

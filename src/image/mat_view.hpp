@@ -2,7 +2,7 @@
 // Internal: an Image seen as an OpenCV matrix without copying, and back.
 #include <opencv2/core.hpp>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm::detail {
 

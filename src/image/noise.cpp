@@ -1,11 +1,11 @@
-#include "lidecm/noise.hpp"
+#include "lidecm/image/noise.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "image/noise_pca.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 namespace {

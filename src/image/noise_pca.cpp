@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/parallel.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm::detail {
 namespace {

@@ -2,7 +2,7 @@
 // The pieces of the patch-PCA noise estimate (internal header), tested on their own.
 #include <vector>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm::detail {
 
@@ -28,7 +28,7 @@ std::vector<double> symmetric_eigenvalues(const std::vector<double>& matrix, int
 /// many eigenvalues). `eigenvalues` in any order, not empty.
 double tail_noise_variance(std::vector<double> eigenvalues);
 
-/// The PatchPca estimate of estimate_noise_sigma (lidecm/noise.hpp tells what it does).
+/// The PatchPca estimate of estimate_noise_sigma (lidecm/image/noise.hpp tells what it does).
 double patch_pca_sigma(ImageView image);
 
 }  // namespace lidecm::detail

@@ -11,8 +11,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "image/image_checks.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
 
 namespace lidecm::detail {
 namespace fs = std::filesystem;

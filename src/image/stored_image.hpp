@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm::detail {
 

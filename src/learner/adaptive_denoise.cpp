@@ -1,11 +1,11 @@
-#include "lidecm/adaptive_denoise.hpp"
+#include "lidecm/learner/adaptive_denoise.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-#include "lidecm/error.hpp"
-#include "lidecm/noise.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/image/noise.hpp"
 
 namespace lidecm {
 

@@ -1,4 +1,4 @@
-#include "lidecm/em_learner.hpp"
+#include "lidecm/learner/em_learner.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include "core/parallel.hpp"
 #include "learner/history.hpp"
 #include "learner/softmax.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 namespace {

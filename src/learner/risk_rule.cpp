@@ -7,9 +7,9 @@
 #include "core/random_salts.hpp"
 #include "learner/history.hpp"
 #include "learner/softmax.hpp"
-#include "lidecm/em_learner.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/random.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/random.hpp"
 
 namespace lidecm {
 namespace {

@@ -5,7 +5,7 @@
 #include <array>
 #include <cmath>
 
-#include "lidecm/em_learner.hpp"
+#include "lidecm/learner/em_learner.hpp"
 
 namespace lidecm::detail {
 

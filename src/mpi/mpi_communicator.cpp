@@ -1,4 +1,4 @@
-#include "lidecm/mpi_communicator.hpp"
+#include "lidecm/mpi/mpi_communicator.hpp"
 
 #include <mpi.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 namespace {

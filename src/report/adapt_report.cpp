@@ -1,7 +1,7 @@
 // The report of one `lidecm denoise --adapt`: per-round parameters, attention and loss.
-#include "lidecm/adapt_report.hpp"
+#include "lidecm/report/adapt_report.hpp"
 
-#include "lidecm/svg_chart.hpp"
+#include "lidecm/report/svg_chart.hpp"
 #include "report/page.hpp"
 
 namespace lidecm {

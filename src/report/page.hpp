@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "lidecm/report.hpp"
-#include "lidecm/svg_chart.hpp"
+#include "lidecm/report/report.hpp"
+#include "lidecm/report/svg_chart.hpp"
 
 namespace lidecm::detail {
 

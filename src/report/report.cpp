@@ -1,18 +1,18 @@
 // The training run report: a page of inline SVG charts, tables and base64 images.
-#include "lidecm/report.hpp"
+#include "lidecm/report/report.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdint>
 #include <sstream>
 
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/metrics.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/svg_chart.hpp"
-#include "lidecm/tensor_file.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/train/metrics.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/report/svg_chart.hpp"
+#include "lidecm/formats/tensor_file.hpp"
 #include "report/page.hpp"
 
 namespace lidecm {

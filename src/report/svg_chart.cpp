@@ -1,4 +1,4 @@
-#include "lidecm/svg_chart.hpp"
+#include "lidecm/report/svg_chart.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <sstream>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/codebook.hpp"
-#include "lidecm/communicator.hpp"
-#include "lidecm/dataset.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/train/communicator.hpp"
+#include "lidecm/data/dataset.hpp"
 
 namespace lidecm::detail {
 

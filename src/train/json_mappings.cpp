@@ -1,67 +1,20 @@
-// The mappings lidecm/json.hpp declares. Here in train/ because the highest
-// types it maps (TrainConfig, the metrics, TrainProgress) belong to that layer.
-#include "lidecm/json.hpp"
+// The mappings lidecm/train/json.hpp declares (the train layer's types; each lower layer
+// maps its own in its json_mappings.cpp).
+#include "lidecm/train/json.hpp"
 
-#include <nlohmann/json.hpp>
-
-// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT makes its functions `inline`,
-// which would leave the declarations of json.hpp undefined in every other file.
-#define LIDECM_JSON_FIELDS(Type, ...)                                                          \
-    void to_json(nlohmann::json& nlohmann_json_j, const Type& nlohmann_json_t) {               \
-        NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))                \
-    }                                                                                           \
-    void from_json(const nlohmann::json& nlohmann_json_j, Type& nlohmann_json_t) {              \
-        const Type nlohmann_json_default_obj{};                                                 \
-        NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, __VA_ARGS__)) \
-    }
-
-// The same for enums: the tables live in a namespace of their own (ADL must
-// find the declarations of json.hpp, not these templates).
-#define LIDECM_JSON_ENUM(Type)                                                                    \
-    void to_json(nlohmann::json& j, const Type& v) { enum_names::to_json(j, v); }                \
-    void from_json(const nlohmann::json& j, Type& v) { enum_names::from_json(j, v); }
+#include "core/json_fields.hpp"
 
 namespace lidecm {
 namespace enum_names {
 
-NLOHMANN_JSON_SERIALIZE_ENUM(DatasetFormat, {{DatasetFormat::automatic, "automatic"},
-                                             {DatasetFormat::folder, "folder"},
-                                             {DatasetFormat::image, "image"},
-                                             {DatasetFormat::cifar10, "cifar10"},
-                                             {DatasetFormat::cifar100, "cifar100"},
-                                             {DatasetFormat::samples, "samples"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(CifarPart, {{CifarPart::automatic, "automatic"},
-                                         {CifarPart::train, "train"},
-                                         {CifarPart::test, "test"},
-                                         {CifarPart::all, "all"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(LearnerMode, {{LearnerMode::fixed, "fixed"},
                                            {LearnerMode::plain, "plain"},
                                            {LearnerMode::attention, "attention"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(Refiner, {{Refiner::graph, "graph"}, {Refiner::collaborative, "collaborative"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(LearnerRule, {{LearnerRule::seed, "seed"}, {LearnerRule::risk, "risk"}})
 
 }  // namespace enum_names
 
-LIDECM_JSON_ENUM(DatasetFormat)
-LIDECM_JSON_ENUM(CifarPart)
 LIDECM_JSON_ENUM(LearnerMode)
-LIDECM_JSON_ENUM(Refiner)
-LIDECM_JSON_ENUM(LearnerRule)
 
-LIDECM_JSON_FIELDS(DatasetOptions, resolution, tiles, channels, validation_fraction, seed, augment, flip_probability,
-                   brightness_jitter, contrast_jitter, max_pixels, format, cifar_part, cache_bytes,
-                   shuffle_buffer, reduced_decode)
-LIDECM_JSON_FIELDS(GraphParams, sigma, tau, radius, sigma_s, sigma_f, smooth_steps, patch_size, stride)
-LIDECM_JSON_FIELDS(ParamBounds, sigma_min, sigma_max, tau_min, tau_max, radius_min, radius_max, sigma_s_min,
-                   sigma_s_max, sigma_f_min, sigma_f_max)
-LIDECM_JSON_FIELDS(RiskRuleOptions, delta, step, stability, temperature, heads, paired_images)
-// A config without "rule" is from before the risk rule: LearnerOptions{}'s seed rule.
-LIDECM_JSON_FIELDS(LearnerOptions, num_classes, initial, bounds, history_cap, rule, risk)
-LIDECM_JSON_FIELDS(CollaborativeOptions, noise_sigma, strength, patch_size_hard, patch_size_wiener, group_hard,
-                   group_wiener, step, search_radius, lambda_hard, kaiser_beta, border, wiener)
-LIDECM_JSON_FIELDS(RefineOptions, refiner, strength, strength_steps, max_pulled_back, keep_codewords, filter)
-LIDECM_JSON_FIELDS(PatchFeatures, texture, structure, color, spatial)
-LIDECM_JSON_FIELDS(AttentionWeights, texture, structure, color, spatial)
 // An array in this order, not an object: what model files have always held
 // (those written before the sums had names hold [] before an epoch's first
 // batch, which reads as all zero).

@@ -1,13 +1,13 @@
-#include "lidecm/metrics.hpp"
+#include "lidecm/train/metrics.hpp"
 
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/json_checks.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/json.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/train/json.hpp"
 
 namespace lidecm {
 

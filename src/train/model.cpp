@@ -1,18 +1,18 @@
 // Model files: which tensors hold what. The run description (config, class
 // names, counters) is stored as a JSON tensor so the checksum covers it too;
 // a few readable copies go into the metadata for other tools.
-#include "lidecm/model.hpp"
+#include "lidecm/train/model.hpp"
 
 #include <cmath>
 
 #include <nlohmann/json.hpp>
 
 #include "core/json_checks.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/json.hpp"
-#include "lidecm/tensor_file.hpp"
-#include "lidecm/token_refine.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/formats/tensor_file.hpp"
+#include "lidecm/codebook/token_refine.hpp"
 
 namespace lidecm {
 

@@ -1,9 +1,9 @@
 // What `lidecm info --json` and the Python module's Model.info() say of a model.
 #include <nlohmann/json.hpp>
 
-#include "lidecm/json.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/token_refine.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/codebook/token_refine.hpp"
 
 namespace lidecm {
 namespace {

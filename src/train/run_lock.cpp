@@ -11,7 +11,7 @@
 #include <ctime>
 #include <thread>
 
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm::detail {
 namespace {

@@ -1,12 +1,12 @@
-#include "lidecm/train_config.hpp"
+#include "lidecm/train/train_config.hpp"
 
 #include <cmath>
 
 #include <nlohmann/json.hpp>
 
 #include "core/json_checks.hpp"
-#include "lidecm/error.hpp"
-#include "lidecm/json.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/json.hpp"
 
 namespace lidecm {
 

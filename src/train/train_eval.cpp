@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lidecm/image_grid.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/image/image_grid.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 #include "train/distributed.hpp"
 #include "train/train_internal.hpp"
 

@@ -5,11 +5,11 @@
 #include <vector>
 
 #include "core/parallel.hpp"
-#include "lidecm/communicator.hpp"
-#include "lidecm/dataset.hpp"
-#include "lidecm/em_learner.hpp"
-#include "lidecm/metrics.hpp"
-#include "lidecm/model.hpp"
+#include "lidecm/train/communicator.hpp"
+#include "lidecm/data/dataset.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/train/metrics.hpp"
+#include "lidecm/train/model.hpp"
 
 namespace lidecm::detail {
 

@@ -6,9 +6,9 @@
 
 #include "core/random_salts.hpp"
 #include "core/stopwatch.hpp"
-#include "lidecm/codebook.hpp"
-#include "lidecm/random.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/core/random.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 #include "train/distributed.hpp"
 #include "train/train_internal.hpp"
 

@@ -1,6 +1,6 @@
 // The epoch loop: batches, epoch ends (re-seeding, validation, checkpoints),
 // interruption and resumption.
-#include "lidecm/trainer.hpp"
+#include "lidecm/train/trainer.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -8,10 +8,10 @@
 #include <memory>
 #include <sstream>
 
-#include "lidecm/error.hpp"
-#include "lidecm/file_io.hpp"
-#include "lidecm/image_grid.hpp"
-#include "lidecm/tokenizer.hpp"
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
+#include "lidecm/image/image_grid.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
 #include "train/distributed.hpp"
 #include "train/run_lock.hpp"
 #include "train/train_internal.hpp"

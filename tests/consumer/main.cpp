@@ -1,7 +1,7 @@
 #include <cstdio>
 
-#include <lidecm/em_learner.hpp>
-#include <lidecm/graph.hpp>
+#include <lidecm/learner/em_learner.hpp>
+#include <lidecm/denoise/graph.hpp>
 
 int main() {
     lidecm::Image img(32, 32, 3, 0.5f);

@@ -1,4 +1,4 @@
-#include "lidecm/communicator.hpp"
+#include "lidecm/train/communicator.hpp"
 
 #include <unistd.h>
 

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm {
 

@@ -1,6 +1,6 @@
 #pragma once
 // Blind estimate of additive white Gaussian noise.
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm {
 

@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <string>
 
-#include "lidecm/codebook.hpp"
-#include "lidecm/dataset.hpp"
-#include "lidecm/em_learner.hpp"
-#include "lidecm/token_refine.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/data/dataset.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/codebook/token_refine.hpp"
 
 namespace lidecm {
 

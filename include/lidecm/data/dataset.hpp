@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm {
 namespace detail {

@@ -3,7 +3,7 @@
 // LIDECM_WITH_MPI): MPI_COMM_WORLD of the processes mpirun started.
 #include <memory>
 
-#include "lidecm/communicator.hpp"
+#include "lidecm/train/communicator.hpp"
 
 namespace lidecm {
 

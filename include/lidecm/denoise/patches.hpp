@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm {
 

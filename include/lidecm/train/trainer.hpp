@@ -10,10 +10,10 @@
 #include <functional>
 #include <string>
 
-#include "lidecm/communicator.hpp"
-#include "lidecm/metrics.hpp"
-#include "lidecm/model.hpp"
-#include "lidecm/train_config.hpp"
+#include "lidecm/train/communicator.hpp"
+#include "lidecm/train/metrics.hpp"
+#include "lidecm/train/model.hpp"
+#include "lidecm/train/train_config.hpp"
 
 namespace lidecm {
 

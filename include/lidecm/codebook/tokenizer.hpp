@@ -10,9 +10,9 @@
 #include <cstddef>
 #include <vector>
 
-#include "lidecm/codebook.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/tokens.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/codebook/tokens.hpp"
 
 namespace lidecm {
 

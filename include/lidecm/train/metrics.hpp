@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/em_learner.hpp"
+#include "lidecm/learner/em_learner.hpp"
 
 namespace lidecm {
 

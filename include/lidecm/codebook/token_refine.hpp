@@ -36,10 +36,10 @@
 // (sigma ∈ [0.1, 0.5], tau ∈ [0.05, 0.3]) scale them by [1/3, 5/3] and [1/2, 3].
 // radius, sigma_s, sigma_f, smooth_steps, patch and stride mean nothing to it.
 // The graph refiner takes the learner's parameters as they are.
-#include "lidecm/codebook.hpp"
-#include "lidecm/collaborative.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm {
 

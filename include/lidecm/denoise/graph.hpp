@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "lidecm/image.hpp"
-#include "lidecm/patches.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/denoise/patches.hpp"
 
 namespace lidecm {
 

@@ -17,7 +17,7 @@
 // stripes of reference rows, each accumulated on its own, added in stripe order.
 #include <cstddef>
 
-#include "lidecm/image.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm {
 

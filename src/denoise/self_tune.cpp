@@ -1,11 +1,11 @@
-#include "lidecm/self_tune.hpp"
+#include "lidecm/denoise/self_tune.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "core/stopwatch.hpp"
-#include "lidecm/error.hpp"
+#include "lidecm/core/error.hpp"
 
 namespace lidecm {
 

@@ -5,9 +5,9 @@
 #include <optional>
 #include <vector>
 
-#include "lidecm/em_learner.hpp"
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
 
 namespace lidecm {
 

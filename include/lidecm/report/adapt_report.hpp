@@ -3,7 +3,7 @@
 // report (report.hpp), which does not need the denoiser's types.
 #include <string>
 
-#include "lidecm/adaptive_denoise.hpp"
+#include "lidecm/learner/adaptive_denoise.hpp"
 
 namespace lidecm {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/tokens.hpp"
+#include "lidecm/codebook/tokens.hpp"
 
 namespace lidecm {
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/collaborative.hpp"
-#include "lidecm/sure.hpp"
+#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/denoise/sure.hpp"
 
 namespace lidecm {
 

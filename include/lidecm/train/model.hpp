@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/codebook.hpp"
-#include "lidecm/em_learner.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/metrics.hpp"
-#include "lidecm/train_config.hpp"
+#include "lidecm/codebook/codebook.hpp"
+#include "lidecm/learner/em_learner.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/train/metrics.hpp"
+#include "lidecm/train/train_config.hpp"
 
 namespace lidecm {
 

@@ -30,9 +30,9 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/graph.hpp"
-#include "lidecm/image.hpp"
-#include "lidecm/patches.hpp"
+#include "lidecm/denoise/graph.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/denoise/patches.hpp"
 
 namespace lidecm {
 

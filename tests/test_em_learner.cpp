@@ -32,6 +32,14 @@ TEST(Attention, IsASoftmaxOfTwiceTheScores) {
     EXPECT_NEAR(v.texture + v.structure + v.color + v.spatial, 1.0, 1e-12);
 }
 
+TEST(Attention, ClipsScoresToTheUnitIntervalAsThePrototypeDid) {
+    const AttentionWeights clipped = L::compute_attention_weights({1.7, -0.2, 0.6, 0.5});
+    const AttentionWeights inside = L::compute_attention_weights({1.0, 0.0, 0.6, 0.5});
+    EXPECT_DOUBLE_EQ(clipped.texture, inside.texture);
+    EXPECT_DOUBLE_EQ(clipped.structure, inside.structure);
+    EXPECT_DOUBLE_EQ(clipped.spatial, inside.spatial);
+}
+
 TEST(WeightedUpdate, LossUpShrinksSigmaAndTau) {
     const AttentionWeights w{0.1, 0.2, 0.3, 0.4};
     const GraphParams p = L::weighted_parameter_update(GraphParams{}, w, +0.01);

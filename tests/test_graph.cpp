@@ -160,6 +160,10 @@ TEST(Graph, SmoothnessFollowsTheSeedFormula) {
     const double expected = 0.5 * std::min(1.0, mean) + 0.5 * std::min(1.0, double(g.nnz()) / (5.0 * double(g.n)));
     EXPECT_NEAR(smoothness(g, s), expected, 1e-12);
     EXPECT_EQ(smoothness(PatchGraph{}, Similarity{}), 0.0);
+    EXPECT_EQ(smoothness_score(mean, g.nnz(), g.n), smoothness(g, s));  // the same formula from its inputs
+    EXPECT_DOUBLE_EQ(smoothness_score(2.0, 100, 10), 1.0);             // both halves capped at 1
+    EXPECT_DOUBLE_EQ(smoothness_score(0.4, 10, 10), 0.5 * 0.4 + 0.5 * 0.2);
+    EXPECT_EQ(smoothness_score(0.4, 0, 0), 0.0);
 }
 
 TEST(Denoise, ConstantImageComesOutUnchanged) {

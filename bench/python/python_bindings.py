@@ -82,7 +82,7 @@ def main():
              median_seconds(lambda: numpy_learner.update_global_params(next(losses), 0.5, patches, centers),
                             args.repeat, 20)),
         ]
-    ours = np.array(list(lidecm.EMParameterLearning.compute_patch_features(patches, centers).values()))
+    ours = lidecm.EMParameterLearning.compute_patch_features(patches, centers)
     print(f"numpy baseline's head scores differ from lidecm's by at most {np.abs(features(patches, centers) - ours).max():.1e}")
     print(f"{'call':58} {'Python':>10} {'C++':>10} {'overhead':>10} {'ratio':>6}   numpy baseline")
     for name, bench, py_s, numpy_s in rows:

@@ -1,8 +1,8 @@
 """The prototype's EMParameterLearning, run by lidecm's C++ learner.
 
-Same constructor, attribute and method names and return types as the research
-prototype's Python class, so that `from lidecm import EMParameterLearning` replaces it
-in an existing training loop. With rule="seed" (the default) every number equals the
+Same constructor, attributes, methods, call forms (positional and keyword) and return
+types as the research prototype's Python class, so that `from lidecm import
+EMParameterLearning` replaces it in an existing training loop. With rule="seed" (the default) every number equals the
 C++ learner's seed rule (DESIGN section 4) exactly; rule="risk" selects the paired,
 risk-driven rule training uses (see update_paired).
 """
@@ -27,6 +27,16 @@ def _features_tuple(features) -> tuple:
     if len(values) != 4:
         raise ValueError(f"features: expected 4 scores ({', '.join(_HEADS)}), got {len(values)}")
     return values
+
+
+def _stored_entries(matrix, name: str) -> np.ndarray:
+    """The stored values of a scipy sparse matrix, or the nonzero ones of a dense array."""
+    if hasattr(matrix, "nnz") and hasattr(matrix, "data"):
+        return np.asarray(matrix.data, dtype=np.float64)
+    array = _as_float_array(matrix, name)
+    if array.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D matrix (scipy sparse or numpy), got {array.ndim} dimensions")
+    return array[array != 0].astype(np.float64)
 
 
 def _as_float_array(value, name: str) -> np.ndarray:
@@ -99,6 +109,12 @@ class EMParameterLearning:
         return list(self._cpp.tau_history)
 
     @property
+    def param_updates(self) -> Dict[str, list]:
+        """The prototype's history of global updates: sigma and tau after each
+        update_global_params; 'steps' stays empty, as the prototype never filled it."""
+        return {"sigma": self.sigma_history, "tau": self.tau_history, "steps": []}
+
+    @property
     def attention_weights(self) -> Dict[str, List[float]]:
         """Attention of every update that had patches: a list per head."""
         history = self._cpp.attention_history
@@ -106,23 +122,61 @@ class EMParameterLearning:
 
     @property
     def class_params(self) -> Dict[int, dict]:
-        """Per class: sigma, tau, smooth_steps, loss_history, param_history (a snapshot)."""
-        return {c: self._cpp.class_state(c) for c in range(self.num_classes)}
+        """Per class: sigma, tau, smooth_steps, loss_history, param_history (each entry with
+        the prototype's sigma, tau and steps, and radius, sigma_s, sigma_f, smooth_steps) and
+        head_weights (uniform: the prototype never changed them); a snapshot."""
+        out = {}
+        for c in range(self.num_classes):
+            state = self._cpp.class_state(c)
+            for entry in state["param_history"]:
+                entry["steps"] = entry["smooth_steps"]
+            state["head_weights"] = np.full(self.num_heads, 1.0 / self.num_heads)
+            out[c] = state
+        return out
+
+    @property
+    def attention_heads(self) -> Dict[str, np.ndarray]:
+        """The prototype's per-head weight vectors: uniform, and never changed by its rules."""
+        return {h: np.full(self.num_heads, 1.0 / self.num_heads) for h in _HEADS}
+
+    @property
+    def head_params(self) -> Dict[int, dict]:
+        """The prototype's per-head records, as it left them: initial values, empty histories
+        (its rules never wrote to them; the risk rule's per-head parameters are in C++)."""
+        return {h: {"sigma": 0.3, "tau": 0.1, "smooth_steps": 5, "focus": None, "loss_history": [],
+                    "attention_history": []} for h in range(self.num_heads)}
 
     # ---- the prototype's methods ----
     @staticmethod
-    def compute_patch_features(patches, centers) -> Dict[str, float]:
+    def compute_patch_features(patches, centers) -> np.ndarray:
         """The four head scores in [0, 1] of patches (N, p, p, C), (N, p, p) or (N, p*p*C)
-        with centers (N, 2) as (y, x); centers are rounded to whole pixels."""
+        with centers (N, 2) as (y, x), as the prototype returned them: an array
+        [texture, structure, color, spatial] (so compute_attention_weights(*scores) works).
+        Centers are rounded to whole pixels."""
         scores = _Learner.patch_features(_as_float_array(patches, "patches"), _as_float_array(centers, "centers"))
-        return dict(zip(_HEADS, scores))
+        return np.array(scores, dtype=np.float64)
 
     @staticmethod
-    def compute_attention_weights(features=None, centers=None, *, patches=None) -> Dict[str, float]:
-        """softmax(2 * scores) over the heads. Takes the scores (a dict or 4 values), or
-        patches and centers (compute_attention_weights(patches, centers))."""
-        if centers is not None:
-            patches, features = features, None
+    def compute_attention_weights(texture_score=None, structure_score=None, color_score=None, spatial_score=None, *,
+                                  features=None, patches=None, centers=None) -> Dict[str, float]:
+        """softmax(2 * scores) over the heads, each score clipped to [0, 1] first. Call forms:
+        the prototype's (texture_score, structure_score, color_score, spatial_score), by
+        position or keyword; the scores as one dict or 4 values (features); patches and
+        centers (compute_attention_weights(patches, centers))."""
+        scores = (texture_score, structure_score, color_score, spatial_score)
+        given = [v is not None for v in scores]
+        if all(given):
+            return dict(zip(_HEADS, _Learner.attention(tuple(float(v) for v in scores))))
+        if given == [True, True, False, False] and np.ndim(texture_score) >= 2 and centers is None:
+            patches, centers = texture_score, structure_score  # (patches, centers) by position
+        elif given == [True, False, False, False] and features is None and patches is None:
+            if centers is not None:
+                patches = texture_score  # (patches, centers=...)
+            else:
+                features = texture_score
+        elif any(given):
+            missing = [f"{h}_score" for h, g in zip(_HEADS, given) if not g]
+            raise ValueError(f"compute_attention_weights: give all four scores; {', '.join(missing)} missing")
         if patches is not None:
             features = EMParameterLearning.compute_patch_features(patches, centers)
         if features is None:
@@ -143,9 +197,28 @@ class EMParameterLearning:
         return out
 
     @staticmethod
-    def compute_loss_proxy(recon_loss: float, percep_loss: float, smoothness: float) -> float:
-        """recon + percep - 0.1 * smoothness."""
-        return _Learner.loss_proxy(float(recon_loss), float(percep_loss), float(smoothness))
+    def compute_loss_proxy(recon_loss: float, percep_loss: float, smoothness_score: Optional[float] = None, *,
+                           smoothness: Optional[float] = None) -> float:
+        """recon + percep - 0.1 * smoothness_score (also accepted as smoothness=)."""
+        if (smoothness_score is None) == (smoothness is None):
+            raise ValueError("smoothness_score: give it once (smoothness_score or smoothness)")
+        value = smoothness_score if smoothness is None else smoothness
+        return _Learner.loss_proxy(float(recon_loss), float(percep_loss), float(value))
+
+    @staticmethod
+    def estimate_smoothness(S_smooth, patches, W) -> float:
+        """The seed's smoothness score in [0, 1] of a diffused similarity S_smooth on the
+        graph W (scipy sparse matrices, as the prototype took, or dense arrays whose
+        nonzeros are the entries): 0 without entries, else 0.5 min(1, mean stored entry of
+        S) + 0.5 min(1, nnz(W) / (5 n)). patches is taken for the prototype's signature; the
+        formula does not read it."""
+        del patches
+        entries = _stored_entries(S_smooth, "S_smooth")
+        edges = _stored_entries(W, "W").size
+        nodes = int(W.shape[0]) if hasattr(W, "shape") else len(W)
+        if entries.size == 0:
+            return 0.0
+        return float(_Learner.smoothness_score(float(entries.mean()), int(edges), nodes))
 
     def update_global_params(self, loss_value: float, smoothness_score: float, patches=None, centers=None) -> None:
         """Appends the loss; with patches (and centers) the attention comes from them, else

@@ -117,6 +117,7 @@ void bind_learner(py::module_& m) {
                         return std::pair{out.sigma, out.tau};
                     })
         .def_static("loss_proxy", &EMParameterLearner::compute_loss_proxy)
+        .def_static("smoothness_score", &smoothness_score)
         .def("update_global_params",
              [](EMParameterLearner& l, double loss, double smoothness, const py::object& patches, const py::object& centers) {
                  if (patches.is_none() != centers.is_none()) {

@@ -88,14 +88,14 @@ def test_class_update_by_hand():
 def test_patch_features_have_their_documented_meaning():
     flat = np.full((50, 8, 8, 3), 0.5, np.float32)
     centers = np.stack(np.meshgrid(np.arange(5) * 8 + 4, np.arange(10) * 8 + 4), -1).reshape(-1, 2)
-    f = L.compute_patch_features(flat, centers)
-    assert f == {"texture": 0.0, "structure": 0.0, "color": 0.0, "spatial": 0.5}
+    f = L.compute_patch_features(flat, centers)  # [texture, structure, color, spatial], as the prototype
+    assert isinstance(f, np.ndarray) and f.dtype == np.float64 and f.tolist() == [0.0, 0.0, 0.0, 0.5]
     grey = np.zeros((50, 8, 8, 3), np.float32)
     grey[:, :, ::2] = 0.2  # vertical stripes, equal channels
     g = L.compute_patch_features(grey.reshape(50, -1), centers)  # flattened rows read the same
-    assert g == L.compute_patch_features(grey, centers)
+    assert g.tolist() == L.compute_patch_features(grey, centers).tolist()
     # Half the pixels 0.2, half 0: std 0.1 (texture 1.0 after /0.1); |dx| 0.2, |dy| 0: structure 1.0.
-    assert g["texture"] == pytest.approx(1.0, rel=1e-6) and g["structure"] == pytest.approx(1.0) and g["color"] == 0.0
+    assert g[0] == pytest.approx(1.0, rel=1e-6) and g[1] == pytest.approx(1.0) and g[2] == 0.0
     with pytest.raises(ValueError, match="^centers: expected shape \\(50, 2\\)"):
         L.compute_patch_features(flat, centers[:10])
     with pytest.raises(ValueError, match="^patches: 50 values per row"):

@@ -193,9 +193,13 @@ double smoothness(const PatchGraph& g, const Similarity& s) {
     double sum = 0.0;
     for (float v : s.diag) sum += v;
     for (float v : s.off) sum += v;
-    const double mean_s = sum / double(entries);
-    const double density = double(g.nnz()) / (5.0 * double(g.n));
-    return std::clamp(0.5 * std::min(1.0, mean_s) + 0.5 * std::min(1.0, density), 0.0, 1.0);
+    return smoothness_score(sum / double(entries), g.nnz(), g.n);
+}
+
+double smoothness_score(double mean_similarity, std::size_t edges, std::size_t nodes) {
+    if (nodes == 0) return 0.0;
+    const double density = double(edges) / (5.0 * double(nodes));
+    return std::clamp(0.5 * std::min(1.0, mean_similarity) + 0.5 * std::min(1.0, density), 0.0, 1.0);
 }
 
 }  // namespace lidecm

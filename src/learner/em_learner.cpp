@@ -225,7 +225,10 @@ PatchFeatures EMParameterLearner::compute_patch_features(const PatchSet& patches
 }
 
 AttentionWeights EMParameterLearner::compute_attention_weights(const PatchFeatures& f) {
-    return detail::softmax({2 * f.texture, 2 * f.structure, 2 * f.color, 2 * f.spatial});
+    // Scores outside [0, 1] are clipped first, as the prototype did; compute_patch_features
+    // never gives any, so this matters only for scores a caller makes up.
+    const auto clip = [](double v) { return std::clamp(v, 0.0, 1.0); };
+    return detail::softmax({2 * clip(f.texture), 2 * clip(f.structure), 2 * clip(f.color), 2 * clip(f.spatial)});
 }
 
 GraphParams EMParameterLearner::weighted_parameter_update(const GraphParams& params, const AttentionWeights& w,

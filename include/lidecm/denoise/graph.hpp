@@ -87,6 +87,10 @@ PatchSet denoise_patches(const PatchSet& patches, const PatchGraph& graph, const
 
 /// Seed formula: 0 without entries, else 0.5·min(1, mean(S)) + 0.5·min(1, nnz(W)/(5n)), in [0, 1].
 double smoothness(const PatchGraph& graph, const Similarity& s);
+/// The same formula from its three inputs: the mean stored entry of S, nnz(W) and n (0 when
+/// n is 0), for callers that hold the matrices in another form (the Python drop-in's
+/// estimate_smoothness takes scipy sparse matrices, as the prototype did).
+double smoothness_score(double mean_similarity, std::size_t edges, std::size_t nodes);
 
 /// Seconds spent in each stage of denoise().
 struct DenoiseTimings {

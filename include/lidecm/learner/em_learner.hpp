@@ -159,7 +159,7 @@ public:
     static PatchFeatures compute_patch_features(const PatchSet& patches);
     /// The raw head statistics (HeadStats); compute_patch_features scales and clips these.
     static HeadStats compute_head_stats(const PatchSet& patches);
-    /// softmax(2 · [texture, structure, color, spatial]).
+    /// softmax(2 · [texture, structure, color, spatial]), each score clipped to [0, 1] first.
     static AttentionWeights compute_attention_weights(const PatchFeatures& features);
     /// The seed's attention-weighted multiplicative step of sigma and tau (no clamping
     /// besides the caps of the growing branch).

@@ -14,6 +14,7 @@ packages=(
   python3                           # independent reader of model files in one test
   python3-dev python3-venv python3-pip pybind11-dev python3-pybind11  # the Python module (make python)
   python3-numpy python3-pytest python3-sklearn  # its arrays, its tests, the k-means it is compared with
+  python3-scipy                     # the sparse matrices the prototype-style learner test hands to estimate_smoothness
   chromium                          # renders the HTML training report in its browser test
   clang libclang-rt-14-dev libomp-14-dev  # libFuzzer targets (make fuzz): clang, its fuzzer runtime, its OpenMP
   libgtest-dev libgmock-dev         # unit tests

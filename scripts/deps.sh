@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro-benchmarks
   libopenmpi-dev openmpi-bin        # training on several processes/machines (mpirun -np N lidecm train)
+  python3-pil fonts-dejavu-core fonts-liberation2  # document pages for the learned-prior experiments (experiments/document_pages)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -28,7 +28,8 @@ DenoiseRequest request_for(std::optional<double> sigma, double strength, bool ad
         request.validate();
     } catch (const InvalidArgument& e) {
         const std::string message = e.what();
-        if (message.starts_with("noise_sigma:")) throw py::value_error("sigma:" + message.substr(12));
+        const std::string field = "noise_sigma:";
+        if (message.starts_with(field)) throw py::value_error("sigma:" + message.substr(field.size()));
         throw;
     }
     return request;

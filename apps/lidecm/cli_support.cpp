@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <utility>
 #include <unistd.h>
 
 #include "lidecm/core/error.hpp"
@@ -49,20 +51,51 @@ void validate_as_flags(const GraphParams& params) {
 
 namespace lidecm::cli {
 
+namespace {
+
+// The number `text` holds; none when it holds no finite number, and `why` says so as finite_range does.
+std::optional<double> finite_number(const std::string& text, std::string& why) {
+    double v = 0;
+    try {
+        std::size_t used = 0;
+        v = std::stod(text, &used);
+        if (used != text.size()) why = "'" + text + "' is not a number";
+    } catch (const std::exception&) {
+        why = "'" + text + "' is not a number";
+    }
+    if (why.empty() && !std::isfinite(v)) why = "must be a finite number, got '" + text + "'";
+    if (!why.empty()) return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
 CLI::Validator finite_range(double lo, double hi, bool open_low) {
     const std::string range = (open_low ? "(" : "[") + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]";
     return CLI::Validator(
         [lo, hi, open_low, range](std::string& text) -> std::string {
-            double v = 0;
+            std::string why;
+            const std::optional<double> v = finite_number(text, why);
+            if (!v) return why;
+            if (*v < lo || *v > hi || (open_low && *v == lo)) return "must be in " + range + ", got " + text;
+            return {};
+        },
+        "NUMBER in " + range);
+}
+
+CLI::Validator library_range(const std::string& range, std::function<void(double)> check) {
+    return CLI::Validator(
+        [check = std::move(check)](std::string& text) -> std::string {
+            std::string why;
+            const std::optional<double> v = finite_number(text, why);
+            if (!v) return why;
             try {
-                std::size_t used = 0;
-                v = std::stod(text, &used);
-                if (used != text.size()) return "'" + text + "' is not a number";
-            } catch (const std::exception&) {
-                return "'" + text + "' is not a number";
+                check(*v);
+            } catch (const InvalidArgument& e) {
+                const std::string message = e.what();  // "<field>: <what>"
+                const std::size_t colon = message.find(": ");
+                return (colon == std::string::npos ? message : message.substr(colon + 2)) + ", got " + text;
             }
-            if (!std::isfinite(v)) return "must be a finite number, got '" + text + "'";
-            if (v < lo || v > hi || (open_low && v == lo)) return "must be in " + range + ", got " + text;
             return {};
         },
         "NUMBER in " + range);

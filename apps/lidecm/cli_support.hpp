@@ -2,6 +2,7 @@
 // Small pieces shared by the CLI's commands: progress display, argument checks
 // that name the flag.
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -35,4 +36,8 @@ namespace lidecm::cli {
 /// CLI11 check that a number parses, is finite (CLI::Range lets NaN through) and lies in
 /// [lo, hi], or in (lo, hi] when `open_low`.
 CLI::Validator finite_range(double lo, double hi, bool open_low = false);
+/// The same for a range the library checks: the number must parse, be finite and pass
+/// `check` (which throws InvalidArgument("<field>: <what>")); refused as "<what>, got <text>".
+/// `range` is what --help shows ("(0, 10]").
+CLI::Validator library_range(const std::string& range, std::function<void(double)> check);
 }  // namespace lidecm::cli

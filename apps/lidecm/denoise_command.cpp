@@ -105,7 +105,12 @@ void add_denoise_command(CLI::App& app) {
         ->default_val(o->method)->check(CLI::IsMember({"collaborative", "graph"}));
     cmd->add_option("--strength", o->strength,
                     "Multiplies the noise sigma the filter assumes (graph: the sigma its defaults are chosen for)")
-        ->default_val(o->strength)->check(finite_range(0.0, 10.0, true));
+        ->default_val(o->strength)
+        ->check(library_range("(0, 10]", [](double v) {
+            DenoiseRequest r;
+            r.strength = v;
+            r.validate();
+        }));
     flags->sigma = cmd->add_option("--sigma", o->params.sigma,
                                    "graph: similarity bandwidth on the mean squared patch distance (default: from the noise level)")
                        ->check(finite_range(1e-6, 10.0));

@@ -1,5 +1,6 @@
-// One file through `lidecm denoise`: load it with its sample depth, decide σ̂ once,
-// run the chosen filter, save with the input's depth, and describe it all in JSON.
+// One file through `lidecm denoise`: load it with its sample depth, denoise it with
+// denoise_image (the flags as its request), save it with the input's depth, and
+// describe it all in JSON.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -7,14 +8,12 @@
 
 #include "cli_support.hpp"
 #include "denoise_job.hpp"
-#include "lidecm/report/adapt_report.hpp"
-#include "lidecm/denoise/collaborative.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/core/file_io.hpp"
-#include "lidecm/train/json.hpp"
-#include "lidecm/image/noise.hpp"
 #include "lidecm/data/samples.hpp"
-#include "lidecm/denoise/self_tune.hpp"
+#include "lidecm/learner/denoise_image.hpp"
+#include "lidecm/report/adapt_report.hpp"
+#include "lidecm/train/json.hpp"
 
 namespace lidecm::cli {
 
@@ -38,82 +37,72 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// `sigma` is the noise level the graph's defaults are chosen for (σ̂ · strength).
-Image run_graph(const Image& noisy, double sigma, bool estimated, const DenoiseJob& job, const DenoiseOptions& o,
-                const GraphFlags& flags, bool progress, nlohmann::json& summary) {
-    const GraphParams params = chosen_params(o, flags, sigma);
-    require(params.patch_size <= noisy.height && params.patch_size <= noisy.width, "--patch-size",
-            std::to_string(params.patch_size) + " is larger than the " + std::to_string(noisy.width) + "x" +
-                std::to_string(noisy.height) + " image " + job.input);
-    summary["noise_sigma_assumed"] = sigma * 255.0;
-    summary["initial_params"] = params;
-    summary["adapt"] = o.adapt;
-    DenoiseResult result;
-    if (o.adapt) {
-        AdaptOptions a = AdaptOptions::for_noise(sigma, o.iterations);
-        a.noise_sigma_estimated = estimated;
-        a.perceptual = o.perceptual;
-        a.start_from(params);  // for_noise's start with the flags the user set
-        std::optional<ProgressBar> bar;
-        if (progress) bar.emplace("denoise --adapt");
-        AdaptResult r = adaptive_denoise(noisy, a, [&bar](int done, int total) {
-            if (bar) bar->update(done, total);
-        });
-        if (bar) bar->finish();
-        result = std::move(r.best);
-        nlohmann::json its = nlohmann::json::array();
-        for (const AdaptIteration& it : r.iterations) {
-            its.push_back({{"params", it.params}, {"recon", it.recon}, {"percep", it.percep},
-                           {"smoothness", it.smoothness}, {"loss", it.loss},
-                           {"attention", it.attention}, {"seconds", it.seconds}});
-        }
-        summary["params"] = r.best_params;
-        summary["best_iteration"] = r.best_iteration;
-        summary["iterations"] = its;
-        summary["features"] = r.features;
-        summary["attention"] = r.iterations.back().attention;
-        summary["status"] = {{"sigma", r.status.sigma}, {"tau", r.status.tau}, {"radius", r.status.radius},
-                             {"recent_loss", r.status.recent_loss}};
-        if (!o.report_file.empty()) {
-            const std::string html = adapt_report_html(r, "lidecm denoise --adapt — " + job.input);
-            write_file_atomically(o.report_file, std::vector<unsigned char>(html.begin(), html.end()));
-        }
-    } else {
-        result = denoise(noisy, params);
-        summary["params"] = params;
+// The flags as the library's request; `noisy` and `input` name the image in the graph's refusals.
+DenoiseRequest request_for(const DenoiseOptions& o, const GraphFlags& flags, const Image& noisy,
+                           const std::string& input) {
+    DenoiseRequest request;
+    request.strength = o.strength;
+    if (o.noise_sigma) request.noise_sigma = *o.noise_sigma / 255.0;
+    if (o.method != "graph") {
+        request.adapt = !o.no_adapt;
+        return request;
     }
-    summary["smoothness"] = result.smoothness;
-    summary["patches"] = result.patches;
-    summary["edges"] = result.edges;
-    summary["timings"] = {{"extract", result.timings.extract}, {"graph", result.timings.graph},
-                          {"diffusion", result.timings.diffusion}, {"aggregate", result.timings.aggregate},
-                          {"reassemble", result.timings.reassemble}};
-    return std::move(result.image);
+    request.method = DenoiseMethod::Graph;
+    request.adapt = o.adapt;
+    request.iterations = o.iterations;
+    request.perceptual = o.perceptual;
+    request.graph_params = [&o, &flags, &noisy, input](double sigma) {
+        const GraphParams params = chosen_params(o, flags, sigma);
+        require(params.patch_size <= noisy.height && params.patch_size <= noisy.width, "--patch-size",
+                std::to_string(params.patch_size) + " is larger than the " + std::to_string(noisy.width) + "x" +
+                    std::to_string(noisy.height) + " image " + input);
+        return params;
+    };
+    return request;
 }
 
-// Self-tuned by SURE unless --no-adapt; the summary says what was evaluated, or why not.
-CollaborativeResult run_self_tuned(const Image& noisy, const CollaborativeOptions& options, nlohmann::json& summary) {
-    SelfTuneResult t = self_tuned_denoise(noisy, options);
-    nlohmann::json evaluations = nlohmann::json::array();
-    for (const SureEvaluation& e : t.evaluations) {
-        evaluations.push_back({{"strength", e.strength}, {"sure_mse", e.sure.risk}, {"divergence", e.sure.divergence}});
+nlohmann::json adapt_summary(const AdaptResult& r) {
+    nlohmann::json its = nlohmann::json::array();
+    for (const AdaptIteration& it : r.iterations) {
+        its.push_back({{"params", it.params}, {"recon", it.recon}, {"percep", it.percep},
+                       {"smoothness", it.smoothness}, {"loss", it.loss},
+                       {"attention", it.attention}, {"seconds", it.seconds}});
     }
-    summary["self_tune"] = {{"tuned", t.tuned}, {"strength", t.strength}, {"evaluations", evaluations},
-                            {"eval_pixels", t.eval_pixels}, {"seconds", t.tune_seconds}};
-    if (!t.tuned) summary["self_tune"]["skipped_because"] = t.skipped_because;
-    return std::move(t.result);
+    return {{"best_iteration", r.best_iteration}, {"iterations", its}, {"features", r.features},
+            {"attention", r.iterations.back().attention},
+            {"status", {{"sigma", r.status.sigma}, {"tau", r.status.tau}, {"radius", r.status.radius},
+                        {"recent_loss", r.status.recent_loss}}}};
 }
 
-Image run_collaborative(const Image& noisy, double sigma_hat, const DenoiseOptions& o, nlohmann::json& summary) {
-    CollaborativeOptions options;
-    options.noise_sigma = sigma_hat;
-    options.strength = o.strength;
-    summary["adapt"] = !o.no_adapt;
-    CollaborativeResult r = o.no_adapt ? collaborative_denoise(noisy, options) : run_self_tuned(noisy, options, summary);
-    summary["noise_sigma_assumed"] = r.sigma_used * 255.0;
-    summary["groups"] = r.groups;
-    summary["timings"] = {{"hard", r.timings.hard}, {"wiener", r.timings.wiener}, {"colour", r.timings.colour}};
-    return std::move(r.image);
+void summarise_graph(const DenoisedImage& d, nlohmann::json& summary) {
+    summary["initial_params"] = d.initial_params;
+    summary["adapt"] = d.adaptation.has_value();
+    if (d.adaptation) summary.update(adapt_summary(*d.adaptation));
+    summary["params"] = d.params;
+    summary["smoothness"] = d.graph.smoothness;
+    summary["patches"] = d.graph.patches;
+    summary["edges"] = d.graph.edges;
+    const DenoiseTimings& t = d.graph.timings;
+    summary["timings"] = {{"extract", t.extract}, {"graph", t.graph}, {"diffusion", t.diffusion},
+                          {"aggregate", t.aggregate}, {"reassemble", t.reassemble}};
+}
+
+// The summary says what self-tuning evaluated, or why it did not tune.
+void summarise_collaborative(const DenoisedImage& d, nlohmann::json& summary) {
+    summary["adapt"] = d.self_tune.has_value();
+    if (d.self_tune) {
+        const SelfTuneResult& t = *d.self_tune;
+        nlohmann::json evaluations = nlohmann::json::array();
+        for (const SureEvaluation& e : t.evaluations) {
+            evaluations.push_back({{"strength", e.strength}, {"sure_mse", e.sure.risk}, {"divergence", e.sure.divergence}});
+        }
+        summary["self_tune"] = {{"tuned", t.tuned}, {"strength", t.strength}, {"evaluations", evaluations},
+                                {"eval_pixels", t.eval_pixels}, {"seconds", t.tune_seconds}};
+        if (!t.tuned) summary["self_tune"]["skipped_because"] = t.skipped_because;
+    }
+    summary["groups"] = d.collaborative.groups;
+    const CollaborativeTimings& t = d.collaborative.timings;
+    summary["timings"] = {{"hard", t.hard}, {"wiener", t.wiener}, {"colour", t.colour}};
 }
 
 }  // namespace
@@ -136,29 +125,41 @@ nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, cons
     nlohmann::json summary = {{"input", job.input}, {"output", job.output.string()}, {"method", o.method},
                               {"strength", o.strength},
                               {"depth", {{"input", to_string(loaded.depth)}, {"output", to_string(depth)}}}};
-    double load_seconds = 0;
-    Image denoised;
+    const double load_seconds = seconds_since(t0);
+    DenoiseRequest request = request_for(o, flags, noisy, job.input);
+    std::optional<ProgressBar> bar;
+    if (progress && request.method == DenoiseMethod::Graph && request.adapt) {
+        bar.emplace("denoise --adapt");
+        request.progress = [&bar](int done, int total) { bar->update(done, total); };
+    }
+    DenoisedImage d;
     try {
-        const bool estimated = !o.noise_sigma.has_value();
-        const double sigma_hat = estimated ? estimate_noise_sigma(noisy) : *o.noise_sigma / 255.0;
-        load_seconds = seconds_since(t0);
-        summary["noise_sigma"] = sigma_hat * 255.0;
-        summary["noise_sigma_estimated"] = estimated;
-        summary["noise_estimator"] = "patch PCA (Chen, Zhu & Heng 2015)";
-        denoised = o.method == "graph"
-                       ? run_graph(noisy, sigma_hat * o.strength, estimated, job, o, flags, progress, summary)
-                       : run_collaborative(noisy, sigma_hat, o, summary);
+        d = denoise_image(noisy, request);
     } catch (const InvalidArgument& e) {  // the estimator's and filters' messages name the image's size, not its file
         const std::string message = e.what();
         if (message.find(job.input) != std::string::npos) throw;
         throw InvalidArgument(job.input + ": " + message);
     }
-    save_image(denoised, job.output, depth);
+    if (bar) bar->finish();
+    summary["noise_sigma"] = d.noise_sigma * 255.0;
+    summary["noise_sigma_estimated"] = d.noise_sigma_estimated;
+    summary["noise_estimator"] = "patch PCA (Chen, Zhu & Heng 2015)";
+    summary["noise_sigma_assumed"] = d.sigma_assumed * 255.0;
+    if (request.method == DenoiseMethod::Graph) {
+        summarise_graph(d, summary);
+    } else {
+        summarise_collaborative(d, summary);
+    }
+    if (d.adaptation && !o.report_file.empty()) {
+        const std::string html = adapt_report_html(*d.adaptation, "lidecm denoise --adapt — " + job.input);
+        write_file_atomically(o.report_file, std::vector<unsigned char>(html.begin(), html.end()));
+    }
+    save_image(d.image, job.output, depth);
     summary["timings"]["load"] = load_seconds;
     summary["timings"]["total"] = seconds_since(t0);
     if (reference) {
-        summary["quality"] = {{"psnr_noisy", psnr(noisy, *reference)}, {"psnr_denoised", psnr(denoised, *reference)},
-                              {"ssim_noisy", ssim(noisy, *reference)}, {"ssim_denoised", ssim(denoised, *reference)}};
+        summary["quality"] = {{"psnr_noisy", psnr(noisy, *reference)}, {"psnr_denoised", psnr(d.image, *reference)},
+                              {"ssim_noisy", ssim(noisy, *reference)}, {"ssim_denoised", ssim(d.image, *reference)}};
     }
     return summary;
 }

@@ -10,9 +10,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "lidecm/learner/adaptive_denoise.hpp"
 #include "lidecm/denoise/graph.hpp"
 #include "lidecm/image/image.hpp"
+#include "lidecm/learner/denoise_image.hpp"
 
 namespace lidecm::cli {
 
@@ -20,11 +20,11 @@ struct DenoiseOptions {
     std::vector<std::string> inputs;
     std::string output, reference, summary_file, report_file;
     std::string method = "collaborative";  // or "graph"
-    double strength = 1.0;                  // multiplies the noise sigma the filter assumes
+    double strength = DenoiseRequest{}.strength;  // multiplies the noise sigma the filter assumes
     GraphParams params;                     // only the flags the user set are applied
     std::optional<double> noise_sigma;      // 0-255 scale
     bool adapt = false, no_adapt = false, perceptual = false, json = false;
-    int iterations = AdaptOptions{}.iterations;
+    int iterations = DenoiseRequest{}.iterations;
     std::int64_t max_pixels = LoadOptions{}.max_pixels;
 };
 
@@ -58,7 +58,7 @@ DenoisePlan plan_denoise(const std::vector<std::string>& inputs, const std::stri
 /// Makes the output folder of a plan that has one.
 void make_output_folder(const std::string& output);
 
-/// Denoises one file and writes the result with the input's sample depth (or the
+/// Denoises one file (denoise_image, the flags as its request) and writes the result with the input's sample depth (or the
 /// nearest -o's format holds). Returns the JSON summary; prints nothing but the
 /// --adapt progress bar when `progress`. Throws lidecm::Error.
 nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, const GraphFlags& flags, bool progress);

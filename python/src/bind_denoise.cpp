@@ -1,5 +1,4 @@
 // lidecm.denoise and lidecm.estimate_noise: what `lidecm denoise` does to one image.
-#include <cmath>
 #include <optional>
 #include <string>
 
@@ -7,44 +6,44 @@
 
 #include "arrays.hpp"
 #include "bindings.hpp"
-#include "lidecm/learner/adaptive_denoise.hpp"
-#include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/core/error.hpp"
 #include "lidecm/image/noise.hpp"
-#include "lidecm/denoise/self_tune.hpp"
+#include "lidecm/learner/denoise_image.hpp"
 
 namespace lidecm::python {
 namespace {
 
-/// The filter `lidecm denoise` runs for these flags (sigma_hat in [0, 1] units).
-Image run_filter(ImageView noisy, double sigma_hat, double strength, bool adapt, const std::string& method) {
-    if (method == "graph") {
-        const GraphParams params = recommended_params(sigma_hat * strength);
-        if (!adapt) return denoise(noisy, params).image;
-        AdaptOptions a = AdaptOptions::for_noise(sigma_hat * strength);
-        a.start_from(params);
-        return adaptive_denoise(noisy, a).best.image;
+// The keywords as the library's request; the method and the ranges are refused before
+// the array is read, naming the keyword (sigma is the request's noise_sigma).
+DenoiseRequest request_for(std::optional<double> sigma, double strength, bool adapt, const std::string& method) {
+    if (method != "collaborative" && method != "graph") {
+        throw py::value_error("method: '" + method + "' is not a filter (collaborative or graph)");
     }
-    CollaborativeOptions options;
-    options.noise_sigma = sigma_hat;
-    options.strength = strength;
-    return adapt ? self_tuned_denoise(noisy, options).result.image : collaborative_denoise(noisy, options).image;
+    DenoiseRequest request;
+    request.method = method == "graph" ? DenoiseMethod::Graph : DenoiseMethod::Collaborative;
+    request.noise_sigma = sigma;  // in the image's units until the array is read: the range is the same
+    request.strength = strength;
+    request.adapt = adapt;
+    try {
+        request.validate();
+    } catch (const InvalidArgument& e) {
+        const std::string message = e.what();
+        const std::string field = "noise_sigma:";
+        if (message.starts_with(field)) throw py::value_error("sigma:" + message.substr(field.size()));
+        throw;
+    }
+    return request;
 }
 
 py::array denoise_array(const py::object& image, std::optional<double> sigma, double strength, bool adapt,
                         const std::string& method) {
-    if (method != "collaborative" && method != "graph") {
-        throw py::value_error("method: '" + method + "' is not a filter (collaborative or graph)");
-    }
-    if (sigma && !(std::isfinite(*sigma) && *sigma >= 0)) throw py::value_error("sigma: must be a finite number >= 0");
-    if (!(std::isfinite(strength) && strength > 0 && strength <= 10)) {
-        throw py::value_error("strength: must be in (0, 10]");
-    }
+    DenoiseRequest request = request_for(sigma, strength, adapt, method);
     const InputImage in(image, "image");
+    if (sigma) request.noise_sigma = *sigma * in.format().unit();
     Image out;
     {
         py::gil_scoped_release release;
-        const double sigma_hat = sigma ? *sigma * in.format().unit() : estimate_noise_sigma(in.view());
-        out = run_filter(in.view(), sigma_hat, strength, adapt, method);
+        out = denoise_image(in.view(), request).image;
     }
     return to_array(std::move(out), in.format());
 }
@@ -63,7 +62,8 @@ double estimate_noise_array(const py::object& image) {
 
 void bind_denoise(py::module_& m) {
     m.def("denoise", &denoise_array, py::arg("image"), py::arg("sigma") = py::none(), py::kw_only(),
-          py::arg("strength") = 1.0, py::arg("adapt") = true, py::arg("method") = "collaborative",
+          py::arg("strength") = DenoiseRequest{}.strength, py::arg("adapt") = DenoiseRequest{}.adapt,
+          py::arg("method") = "collaborative",
           R"(Removes Gaussian noise from an image, as `lidecm denoise` does.
 
 image: H x W or H x W x C (C = 1 or 3) array, float32/float64 in [0, 1] or uint8/uint16.

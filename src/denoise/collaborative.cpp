@@ -17,9 +17,13 @@
 
 namespace lidecm {
 
+void require_strength(double strength, const std::string& name) {
+    require(std::isfinite(strength) && strength > 0.0 && strength <= 10.0, name, "must be in (0, 10]");
+}
+
 void CollaborativeOptions::validate() const {
     require(std::isfinite(noise_sigma) && noise_sigma >= 0.0, "noise_sigma", "must be a finite number >= 0");
-    require(std::isfinite(strength) && strength > 0.0 && strength <= 10.0, "strength", "must be in (0, 10]");
+    require_strength(strength);
     for (const auto& [value, name] : {std::pair{patch_size_hard, "patch_size_hard"}, {patch_size_wiener, "patch_size_wiener"}}) {
         require(value >= 2 && value <= 16, name, "must be in [2, 16]");
     }

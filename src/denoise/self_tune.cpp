@@ -12,8 +12,7 @@ namespace lidecm {
 void SelfTuneOptions::validate() const {
     require(!strengths.empty(), "strengths", "needs at least one candidate");
     for (std::size_t i = 0; i < strengths.size(); ++i) {
-        require(std::isfinite(strengths[i]) && strengths[i] > 0 && strengths[i] <= 10, "strengths",
-                "must be in (0, 10]");
+        require_strength(strengths[i], "strengths");
         require(i == 0 || strengths[i] > strengths[i - 1], "strengths", "must be increasing");
     }
     require(max_evaluations >= int(strengths.size()), "max_evaluations", "must be >= the number of strengths");

@@ -16,10 +16,15 @@
 // Results do not depend on the thread count: the image is cut into fixed
 // stripes of reference rows, each accumulated on its own, added in stripe order.
 #include <cstddef>
+#include <string>
 
 #include "lidecm/image/image.hpp"
 
 namespace lidecm {
+
+/// Throws InvalidArgument("<name>: must be in (0, 10]") unless 0 < strength <= 10: the range
+/// of every multiplier on an assumed noise σ (here, in self-tuning and in denoise_image).
+void require_strength(double strength, const std::string& name = "strength");
 
 /// Options of collaborative_denoise.
 struct CollaborativeOptions {

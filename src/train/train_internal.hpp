@@ -2,12 +2,14 @@
 // Internal pieces of the training loop shared by the step, the validation and
 // the loop itself.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/parallel.hpp"
 #include "lidecm/train/communicator.hpp"
 #include "lidecm/data/dataset.hpp"
 #include "lidecm/learner/em_learner.hpp"
+#include "lidecm/learner/training_rule.hpp"
 #include "lidecm/train/metrics.hpp"
 #include "lidecm/train/model.hpp"
 
@@ -19,6 +21,7 @@ struct TrainingRun {
     Model model;
     EMParameterLearner learner;
     bool labelled = false;  ///< more than one class: refine with per-class parameters
+    std::unique_ptr<const TrainingRule> rule;  ///< how the learner takes part (config.learner.rule and learner_mode)
 };
 
 /// The image the model sees for a target: the target itself, or with Gaussian
@@ -33,14 +36,11 @@ struct ImageScores {
 };
 ImageScores score(const Image& target, const Image& token, RefineResult refined, bool token_ssim = false);
 
-/// The learner's parameters for an image of class `label`.
-GraphParams refine_params(const TrainingRun& run, int label);
-
-/// `token` refined as the run refines (config.refine, driven by the learner's
-/// parameters for `label`) at quantisation RMS `quant_rms`.
+/// `token` refined as the run refines (config.refine, driven by the parameters the
+/// run's rule gives an image of class `label`) at quantisation RMS `quant_rms`.
 RefineResult refine(const TrainingRun& run, const Image& token, int label, double quant_rms);
 
-/// One training step on a batch: E-step, M-step, refinement, losses, learner.
+/// One training step on a batch: E-step, M-step, refinement, losses, learner (train_step.hpp).
 struct BatchShare;
 /// One step on this rank's share of a batch (`share`: where its items stand in the
 /// whole batch); every rank of `comm` calls it for the same batch.

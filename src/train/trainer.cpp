@@ -376,8 +376,9 @@ Dataset open_checked_dataset(const Model& model, const TrainEvents& events) {
 TrainResult run_model(Model model, Dataset dataset, const RunFiles& files, const TrainEvents& events, bool fresh,
                       Communicator& comm) {
     EMParameterLearner learner = model.make_learner();
-    TrainingRun run{std::move(dataset), std::move(model), std::move(learner), false};
+    TrainingRun run{std::move(dataset), std::move(model), std::move(learner), false, nullptr};
     run.labelled = run.model.class_names.size() > 1;
+    run.rule = make_training_rule(run.model.config.learner.rule, run.model.config.learner_mode);
     return run_epochs(run, files, events, fresh, comm);
 }
 

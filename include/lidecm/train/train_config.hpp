@@ -9,6 +9,7 @@
 #include "lidecm/codebook/codebook.hpp"
 #include "lidecm/data/dataset.hpp"
 #include "lidecm/learner/em_learner.hpp"
+#include "lidecm/learner/training_rule.hpp"  // LearnerMode
 #include "lidecm/codebook/token_refine.hpp"
 
 namespace lidecm {
@@ -23,16 +24,6 @@ namespace lidecm {
 ///    measured strength and threshold; the learner may then scale them either way.
 /// Both with the risk rule (LearnerRule::risk); select_learner picks another.
 LearnerOptions training_learner_options(Refiner refiner = Refiner::collaborative);
-
-/// How the learner takes part in training. With LearnerOptions::rule = seed (model
-/// files from before the risk rule, or `--learner seed`): plain is the seed's update
-/// without attention (uniform 0.25), attention the seed's learner. With the risk rule:
-/// plain is one θ (uniform weights), attention four heads mixed per image.
-enum class LearnerMode {
-    fixed,      ///< no learner: the starting parameters throughout
-    plain,      ///< no attention: uniform head weights
-    attention,  ///< the four heads' softmax attention
-};
 
 struct TrainConfig {
     std::string data = "samples";       ///< dataset source: folder, CIFAR file/folder, image, or "samples"

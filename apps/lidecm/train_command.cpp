@@ -6,15 +6,13 @@
 #include <memory>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/core/error.hpp"
-#include "lidecm/train/json.hpp"
 #include "lidecm/report/report.hpp"
 #include "lidecm/train/trainer.hpp"
 #include "process_group.hpp"
+#include "train_flags.hpp"
 
 namespace lidecm::cli {
 namespace {
@@ -34,21 +32,13 @@ void install_stop_handlers() {
     sigaction(SIGTERM, &action, nullptr);
 }
 
-
-
-// The flags' defaults are the library's: TrainConfig{} and what it embeds.
+// The training options' flags come from the library's table (train_flags.hpp); these
+// are the run's own.
 struct TrainFlags {
-    TrainConfig config;
+    TrainOptionFlags options;
     std::string out, resume;
-    double input_noise = TrainConfig{}.input_noise * 255.0;  // 0-255 scale
-    double input_noise_max = 0;                                // 0-255 scale, 0 = off
-    bool no_augment = false, overwrite = false, quiet = false, no_report = false;
-    std::string learner = learner_variant(TrainConfig{});
-    std::string refiner = nlohmann::json(TrainConfig{}.refine.refiner).get<std::string>();
-    long long refine_per_batch = -1;  // -1: the refiner's own (select_refiner)
-    int epochs = 0;
-    std::size_t cache_mb = DatasetOptions{}.cache_bytes >> 20;
-    bool full_decode = false;
+    bool overwrite = false, quiet = false, no_report = false;
+    int epochs = 0;  // with --resume: the new total, 0 = the saved one
 };
 
 // "42s", "12m05s", "3h07m".
@@ -110,7 +100,7 @@ void run_train(const TrainFlags& flags, Communicator* group) {
     const bool writer = group == nullptr || group->rank() == 0;  // the other ranks print nothing
     TrainDisplay display(flags.quiet || !writer);
     TrainEvents events;
-    int epochs = flags.config.epochs;
+    int epochs = static_cast<int>(std::get<long long>(flags.options.value("epochs")));
     events.on_batch = [&](const BatchMetrics& m, std::uint64_t batches) { display.batch(m, batches, epochs); };
     events.on_epoch = [&](const EpochMetrics& e) { display.line(epoch_line(e, epochs)); };
     events.on_log = [&](const std::string& text) { display.line(text); };
@@ -124,17 +114,11 @@ void run_train(const TrainFlags& flags, Communicator* group) {
     } else {
         require(!flags.out.empty(), "--out", "a run folder is needed (or --resume RUN_DIR)");
         dir = flags.out;
-        TrainConfig config = flags.config;
-        config.input_noise = flags.input_noise / 255.0;
-        require(flags.input_noise_max == 0 || flags.input_noise_max >= flags.input_noise, "--input-noise-max",
-                "must be at least --input-noise (" + std::to_string(flags.input_noise) + ")");
-        config.input_noise_max = flags.input_noise_max / 255.0;
-        config.dataset.augment = !flags.no_augment;
-        config.dataset.cache_bytes = flags.cache_mb << 20;
-        config.dataset.reduced_decode = !flags.full_decode;
-        select_refiner(config, nlohmann::json(flags.refiner).get<Refiner>());  // checked by --refiner's IsMember
-        select_learner(config, flags.learner, "--learner");
-        if (flags.refine_per_batch >= 0) config.refine_per_batch = std::size_t(flags.refine_per_batch);
+        const double noise = std::get<double>(flags.options.value("input-noise"));
+        const double noise_max = std::get<double>(flags.options.value("input-noise-max"));
+        require(noise_max == 0 || noise_max >= noise, "--input-noise-max",
+                "must be at least --input-noise (" + std::to_string(noise) + ")");
+        const TrainConfig config = flags.options.config();
         r = train(config, dir, events, flags.overwrite, group);
     }
     display.end_bar();
@@ -160,79 +144,19 @@ void run_train(const TrainFlags& flags, Communicator* group) {
 
 void add_train_command(CLI::App& app) {
     auto f = std::make_shared<TrainFlags>();
-    TrainConfig& c = f->config;
     CLI::App* cmd = app.add_subcommand(
         "train", "Train a patch codebook and the attention EM learner on a dataset (Ctrl-C saves and stops)");
-    cmd->add_option("--data", c.data, "Image folder, CIFAR-10/100 binary file or folder, one image, or 'samples'")
-        ->default_val(c.data);
+    f->options.add(*cmd, "data");
     cmd->add_option("--out", f->out, "Run folder to create (model.lidecm, metrics.jsonl, samples.png)");
     cmd->add_option("--resume", f->resume, "Continue the run saved in this folder")->excludes("--out");
     cmd->add_flag("--overwrite", f->overwrite, "Start over in a run folder that already holds a model");
-    cmd->add_option("--epochs", c.epochs, "Passes over the training images (with --resume: the new total)")
-        ->default_val(c.epochs)->check(CLI::Range(1, 1000000));
-    cmd->add_option("--batch-size", c.batch_size, "Images per batch")
-        ->default_val(c.batch_size)->check(CLI::Range(1, 1 << 20));
-    cmd->add_option("--max-batches", c.max_batches, "Batches per epoch at most (0 = all)")->default_val(c.max_batches);
-    cmd->add_option("--codes", c.codebook.num_codes, "Codewords K")
-        ->default_val(c.codebook.num_codes)->check(CLI::Range(kMinCodes, kMaxCodes));
-    cmd->add_option("--patch-size", c.patch_size, "Tile side of the tokenizer")
-        ->default_val(c.patch_size)->check(CLI::Range(1, 64));
-    cmd->add_option("--resolution", c.dataset.resolution, "Images are resized and center-cropped to R x R")
-        ->default_val(c.dataset.resolution)->check(CLI::Range(4, 4096));
-    cmd->add_flag("--tiles", c.dataset.tiles,
-                  "Cut each image into R x R tiles at its own resolution instead of resizing it "
-                  "(validation tiles come from other images)");
-    cmd->add_option("--channels", c.dataset.channels, "3 (colour) or 1 (grey)")
-        ->default_val(c.dataset.channels)->check(CLI::IsMember({1, 3}));
-    cmd->add_option("--val-fraction", c.dataset.validation_fraction, "Share of images held out for validation")
-        ->default_val(c.dataset.validation_fraction)->check(finite_range(0.0, 0.9));
-    cmd->add_option("--seed", c.seed, "Seed of every random choice (split, order, augmentation, init)")
-        ->default_val(c.seed);
-    cmd->add_option("--cache-mb", f->cache_mb,
-                    "Decoded images kept in memory between epochs up to this many MB, at their files' own bit "
-                    "depth; the others are decoded again once per epoch")
-        ->default_val(f->cache_mb)->check(CLI::Range(0, 1 << 20));
-    cmd->add_option("--shuffle-buffer", c.dataset.shuffle_buffer,
-                    "Items in the shuffle buffer the epoch order draws from, filled image by image "
-                    "(0 = shuffle all items at once, which with --tiles holds every tile in memory)")
-        ->default_val(c.dataset.shuffle_buffer)->check(CLI::Range(std::size_t(0), std::size_t(1) << 30));
-    cmd->add_option("--decode-threads", c.decode_threads, "Threads decoding image files (0 = one per core)")
-        ->default_val(c.decode_threads)->check(CLI::Range(0, 256));
-    cmd->add_flag("--full-decode", f->full_decode,
-                  "Without --tiles, decode every JPEG at full size (by default large ones are decoded at 1/2, "
-                  "1/4 or 1/8 size when that leaves at least 2R on the shorter side)");
-    cmd->add_flag("--no-augment", f->no_augment, "Train without flips and brightness/contrast jitter");
-    cmd->add_option("--input-noise", f->input_noise,
-                    "Add Gaussian noise of this sigma (0-255 scale) to the inputs; targets stay clean")
-        ->default_val(f->input_noise)->check(finite_range(0.0, 255.0));
-    cmd->add_option("--input-noise-max", f->input_noise_max,
-                    "With it, each input's sigma is drawn from [--input-noise, --input-noise-max] (0-255 scale)")
-        ->check(finite_range(0.0, 255.0));
-    cmd->add_option("--init-images", c.init_images, "Training images whose tiles seed the codebook")
-        ->default_val(c.init_images)->check(CLI::Range(1, 1 << 24));
-    cmd->add_option("--checkpoint-every", c.checkpoint_every, "Also keep epoch_N.lidecm every N epochs (0 = off)")
-        ->default_val(c.checkpoint_every)->check(CLI::Range(0, 1000000));
-    cmd->add_option("--validation-images", c.validation_images,
-                    "Validation images scored per epoch, spread over the split (0 = all)")
-        ->default_val(c.validation_images);
-    cmd->add_option("--learner", f->learner,
-                    "attention (paired risk-driven updates of four heads' parameters, mixed per image by attention), "
-                    "plain (the same with one parameter set), seed (the seed's learner, DESIGN 4) or fixed (no learner)")
-        ->default_val(f->learner)->check(CLI::IsMember({"attention", "plain", "seed", "fixed"}));
-    cmd->add_option("--refiner", f->refiner,
-                    "Refinement of token reconstructions: collaborative (patch-group filtering at the codebook's "
-                    "quantisation level) or graph (the seed's graph diffusion)")
-        ->default_val(f->refiner)->check(CLI::IsMember({"collaborative", "graph"}));
-    cmd->add_option("--refine-per-batch", f->refine_per_batch,
-                    "Images of each batch refined for the losses and the learner (0 = all; default: 4 for "
-                    "collaborative, all for graph)")
-        ->check(CLI::Range(0LL, 1LL << 20));
+    f->options.add_rest(*cmd);
     cmd->add_flag("--no-report", f->no_report, "Do not write RUN_DIR/report.html at the end");
     cmd->add_flag("-q,--quiet", f->quiet, "Print only the final summary");
     cmd->callback([f, cmd] {
         if (!f->resume.empty()) {
             // A resumed run keeps its saved config; only --epochs may change it.
-            f->epochs = cmd->count("--epochs") > 0 ? f->config.epochs : 0;
+            f->epochs = cmd->count("--epochs") > 0 ? static_cast<int>(std::get<long long>(f->options.value("epochs"))) : 0;
         }
         const std::shared_ptr<Communicator> group = join_process_group();
         if (!group) return run_train(*f, nullptr);

@@ -1,19 +1,18 @@
 // lidecm.train: the trainer `lidecm train` runs, with Python callbacks. Training runs
 // with the GIL released; the callbacks take it back. Ctrl-C (a pending KeyboardInterrupt)
 // or an exception in `progress` stops the run after its checkpoint is saved, then raises.
-#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include <nlohmann/json.hpp>
 #include <pybind11/stl/filesystem.h>
 
 #include "bindings.hpp"
 #include "lidecm/core/error.hpp"
-#include "lidecm/train/json.hpp"
 #include "lidecm/train/model.hpp"
 #include "lidecm/report/report.hpp"
+#include "lidecm/train/train_options.hpp"
 #include "lidecm/train/trainer.hpp"
 
 namespace lidecm::python {
@@ -34,91 +33,56 @@ py::dict batch_dict(const BatchMetrics& m, std::uint64_t batches, int epochs) {
     return d;
 }
 
-/// A TrainConfig message ("batch size: must be ...") with the keyword's name ("batch_size: ...").
-std::string keyword_message(const std::string& message) {
-    static const std::pair<const char*, const char*> kNames[] = {
-        {"batch size:", "batch_size:"}, {"init images:", "init_images:"}, {"checkpoint every:", "checkpoint_every:"},
-        {"patch size:", "patch_size:"}, {"validation_fraction:", "val_fraction:"}, {"num_codes:", "codes:"},
-        {"kmeans_iterations:", "codes:"}};
-    for (const auto& [from, to] : kNames) {
-        if (message.starts_with(from)) return to + message.substr(std::string(from).size());
+// lidecm.train() names an option by its keyword; `data` is its positional argument.
+std::string keyword_of(const TrainOption& option) { return option.keyword != nullptr ? option.keyword : option.flag; }
+
+const TrainOption* keyword_option(const std::string& key) {
+    for (const TrainOption& o : train_options()) {
+        if (o.keyword != nullptr && key == o.keyword) return &o;
     }
-    return message;
+    return nullptr;
+}
+
+/// A keyword's value as the type its option takes (an int option takes a Python int that fits an int).
+OptionValue keyword_value(const TrainOption& option, const py::handle& value) {
+    try {
+        switch (option.type) {
+            case OptionType::boolean: return value.cast<bool>();
+            case OptionType::integer: return static_cast<long long>(value.cast<int>());
+            case OptionType::count: return value.cast<unsigned long long>();
+            case OptionType::real: return value.cast<double>();
+            case OptionType::text: return value.cast<std::string>();
+        }
+    } catch (const py::cast_error&) {
+    }
+    static const char* const kExpected[] = {"bool", "whole number", "whole number", "number", "str"};
+    throw py::type_error(keyword_of(option) + ": expected a " + kExpected[static_cast<int>(option.type)] + ", got " +
+                         std::string(py::str(py::type::of(value).attr("__name__"))));
 }
 
 /// The TrainConfig of `lidecm train` with these flags (noise levels on the 0-255 scale, as the CLI's).
 TrainConfig config_from(const py::kwargs& kw) {
-    TrainConfig c;
-    auto take = [&](const char* key, auto& field) {
-        if (!kw.contains(key)) return;
-        try {
-            field = kw[key].cast<std::remove_reference_t<decltype(field)>>();
-        } catch (const py::cast_error&) {
-            throw py::type_error(std::string(key) + ": expected a " +
-                                 (std::is_same_v<std::remove_reference_t<decltype(field)>, bool> ? "bool"
-                                  : std::is_floating_point_v<std::remove_reference_t<decltype(field)>> ? "number"
-                                                                                                         : "whole number") +
-                                 ", got " + std::string(py::str(py::type::of(kw[key]).attr("__name__"))));
-        }
-    };
-    take("epochs", c.epochs);
-    take("batch_size", c.batch_size);
-    take("max_batches", c.max_batches);
-    take("codes", c.codebook.num_codes);
-    take("patch_size", c.patch_size);
-    take("resolution", c.dataset.resolution);
-    take("tiles", c.dataset.tiles);
-    take("channels", c.dataset.channels);
-    take("val_fraction", c.dataset.validation_fraction);
-    take("seed", c.seed);
-    take("augment", c.dataset.augment);
-    take("init_images", c.init_images);
-    take("checkpoint_every", c.checkpoint_every);
-    take("validation_images", c.validation_images);
-    take("shuffle_buffer", c.dataset.shuffle_buffer);
-    take("decode_threads", c.decode_threads);
-    bool full_decode = !c.dataset.reduced_decode;
-    take("full_decode", full_decode);
-    c.dataset.reduced_decode = !full_decode;
-    std::size_t cache_mb = c.dataset.cache_bytes >> 20;
-    double input_noise = 0, input_noise_max = 0;  // 0-255, as the CLI's flags
-    take("cache_mb", cache_mb);
-    take("input_noise", input_noise);
-    take("input_noise_max", input_noise_max);
-    for (const auto& [key, v] : {std::pair{"input_noise", input_noise}, {"input_noise_max", input_noise_max}}) {
-        if (!(std::isfinite(v) && v >= 0 && v <= 255)) throw py::value_error(std::string(key) + ": must be in [0, 255]");
+    std::vector<OptionSetting> settings;
+    for (const TrainOption& o : train_options()) {
+        if (o.keyword != nullptr && kw.contains(o.keyword)) settings.push_back({&o, keyword_value(o, kw[o.keyword])});
     }
-    c.dataset.cache_bytes = cache_mb << 20;
-    c.input_noise = input_noise / 255.0;
-    c.input_noise_max = input_noise_max / 255.0;
-    select_refiner(c, nlohmann::json(kw.contains("refiner") ? kw["refiner"].cast<std::string>() : "collaborative")
-                          .get<Refiner>());
-    if (kw.contains("learner")) select_learner(c, kw["learner"].cast<std::string>(), "learner");
-    take("refine_per_batch", c.refine_per_batch);
+    TrainConfig c;
     try {
+        apply_options(c, settings, keyword_of);
         c.validate();
     } catch (const InvalidArgument& e) {
-        throw py::value_error(keyword_message(e.what()));
+        throw py::value_error(named_as_options(e.what(), keyword_of));
     }
     return c;
 }
-
-const char* const kKnown[] = {"epochs", "batch_size", "max_batches", "codes", "patch_size", "resolution", "tiles",
-                              "channels", "val_fraction", "seed", "augment", "init_images", "checkpoint_every",
-                              "validation_images", "cache_mb", "input_noise", "input_noise_max", "refiner",
-                              "learner", "refine_per_batch", "shuffle_buffer", "decode_threads", "full_decode"};
 
 py::object train_run(const std::string& data, const std::filesystem::path& out, bool resume, bool overwrite,
                      bool report, const py::object& progress, const py::kwargs& kw) {
     for (const auto& item : kw) {
         const std::string key = py::str(item.first);
-        if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
+        if (keyword_option(key) == nullptr) {
             throw py::type_error("train() got an unexpected keyword argument '" + key + "'");
         }
-    }
-    if (kw.contains("refiner")) {
-        const std::string r = kw["refiner"].cast<std::string>();
-        if (r != "collaborative" && r != "graph") throw py::value_error("refiner: must be collaborative or graph");
     }
     TrainConfig config;
     if (!resume) {
@@ -154,7 +118,7 @@ py::object train_run(const std::string& data, const std::filesystem::path& out, 
     {
         py::gil_scoped_release release;
         if (resume) {
-            r = resume_training(out, events, kw.contains("epochs") ? kw["epochs"].cast<int>() : 0);
+            r = resume_training(out, events, kw.contains("epochs") ? static_cast<int>(std::get<long long>(keyword_value(train_option("epochs"), kw["epochs"]))) : 0);
         } else {
             r = train(config, out, events, overwrite);
         }

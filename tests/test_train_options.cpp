@@ -1,0 +1,51 @@
+// The training options' table: each option once, its units and its defaults.
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/train_options.hpp"
+
+namespace lidecm {
+namespace {
+
+std::string flag_of(const TrainOption& o) { return std::string("--") + o.flag; }
+
+TEST(TrainOptions, EachFlagAndKeywordOnce) {
+    std::set<std::string> flags, keywords;
+    for (const TrainOption& o : train_options()) {
+        EXPECT_TRUE(flags.insert(o.flag).second) << o.flag;
+        if (o.keyword != nullptr) {
+            EXPECT_TRUE(keywords.insert(o.keyword).second) << o.keyword;
+        }
+        EXPECT_EQ(default_value(o).index(), static_cast<std::size_t>(o.type)) << o.flag;
+    }
+}
+
+TEST(TrainOptions, UnitsConvertBothWays) {
+    TrainConfig c;
+    const OptionSetting s[] = {{&train_option("input-noise"), 10.0},
+                               {&train_option("cache-mb"), 3ULL},
+                               {&train_option("full-decode"), true}};
+    apply_options(c, s, flag_of);
+    EXPECT_DOUBLE_EQ(c.input_noise, 10.0 / 255.0);
+    EXPECT_EQ(c.dataset.cache_bytes, std::size_t(3) << 20);
+    EXPECT_FALSE(c.dataset.reduced_decode);
+    EXPECT_DOUBLE_EQ(std::get<double>(option_value(train_option("input-noise"), c)), 10.0);
+    EXPECT_EQ(std::get<unsigned long long>(option_value(train_option("cache-mb"), c)), 3ULL);
+}
+
+TEST(TrainOptions, ARangeViolationNamesTheOption) {
+    TrainConfig c;
+    const OptionSetting s[] = {{&train_option("input-noise"), 300.0}};
+    try {
+        apply_options(c, s, flag_of);
+        FAIL() << "accepted";
+    } catch (const InvalidArgument& e) {
+        EXPECT_EQ(std::string(e.what()), "--input-noise: must be in [0, 255]");
+    }
+}
+
+}  // namespace
+}  // namespace lidecm

@@ -41,11 +41,11 @@ demo: build samples
 	@bash scripts/demo.sh $(BUILD)
 
 bench: build samples python
-	@PYTHONPATH=$(BUILD)/python $(PYTHON) bench/python/python_bindings.py $(BUILD)
-	@$(BUILD)/bench/bench_graph --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-	@$(BUILD)/bench/bench_collaborative --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-	@$(BUILD)/bench/denoise_quality
-	@$(BUILD)/bench/denoise_quality --dev
+	@PYTHONPATH=$(BUILD)/python $(PYTHON) experiments/python_call_cost/python_bindings.py $(BUILD)
+	@$(BUILD)/bench/perf/bench_graph --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@$(BUILD)/bench/perf/bench_collaborative --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@$(BUILD)/experiments/denoise_quality
+	@$(BUILD)/experiments/denoise_quality --dev
 
 # docs/report.png: the demo run's report as headless Chromium renders it (the browser test's flags).
 report-screenshot: demo
@@ -66,7 +66,7 @@ fuzz-run: fuzz
 # The learner ablation (issues #4, #13): four variants x four datasets x 5 seeds, ~19 minutes on 2 cores;
 # tables on stdout, runs.csv and SVG plots in docs/ablation.
 ablation: build samples
-	./$(BUILD)/bench/ablation --out docs/ablation
+	./$(BUILD)/experiments/ablation --out docs/ablation
 
 # Release build with AddressSanitizer + UndefinedBehaviorSanitizer, all tests.
 sanitize: deps samples

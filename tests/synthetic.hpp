@@ -26,7 +26,5 @@ std::vector<unsigned char> read_file(const std::string& path);
 void write_two_class_folder(const std::string& dir, int per_class, int size);
 /// How many times `what` occurs in `text` (overlaps counted).
 std::size_t count_of(const std::string& text, const std::string& what);
-/// A fresh empty folder under the system temp folder, unique per call.
-std::string temp_dir(const std::string& tag);
 
 }  // namespace lidecm::test

@@ -15,6 +15,7 @@
 #include "lidecm/image/image.hpp"
 #include "cli_runner.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
@@ -22,16 +23,15 @@ namespace fs = std::filesystem;
 
 using test::CliRun;
 
-class Cli : public ::testing::Test {
+class Cli : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("cli");
+    Cli() : TempFolderTest("cli") {}
     void SetUp() override {
         noisy = dir + "/noisy.png";
         clean = dir + "/clean.png";
         save_image(test::colour_blobs(48, 40), clean);
         save_image(add_gaussian_noise(test::colour_blobs(48, 40), 0.1, 1), noisy);
     }
-    void TearDown() override { fs::remove_all(dir); }
 
     CliRun run(const std::string& args) const { return test::run_cli(args, dir); }
 
@@ -119,11 +119,11 @@ TEST_F(Cli, BadFilesAreRefused) {
     std::ofstream(dir + "/notes.png") << "not an image\n";
     std::vector<unsigned char> bytes = test::read_file(noisy);
     bytes.resize(bytes.size() / 2);
-    std::ofstream(dir + "/cut.png", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), long(bytes.size()));
+    write("cut.png", bytes);
     save_image(test::gradient(48, 40, 3), dir + "/photo.jpg");
     bytes = test::read_file(dir + "/photo.jpg");
     bytes.resize(bytes.size() / 2);
-    std::ofstream(dir + "/cut.jpg", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), long(bytes.size()));
+    write("cut.jpg", bytes);
     for (const std::string name : {"missing.png", "folder", "empty.png", "notes.png", "cut.png", "cut.jpg"}) {
         expect_refused("denoise " + dir + "/" + name + " -o " + out, name, out);
     }
@@ -254,7 +254,7 @@ TEST_F(Cli, ABadFileInABatchIsReportedSkippedAndCounted) {
     fs::copy_file(noisy, dir + "/in/a.png");
     std::vector<unsigned char> bytes = test::read_file(noisy);
     bytes.resize(bytes.size() / 2);
-    std::ofstream(dir + "/in/bad.png", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), long(bytes.size()));
+    write("in/bad.png", bytes);
     fs::copy_file(noisy, dir + "/in/c.png");
     const std::string out = dir + "/out";  // made by the call
     const CliRun r = run("denoise " + dir + "/in/a.png " + dir + "/in/bad.png " + dir + "/in/c.png -o " + out + " --json");

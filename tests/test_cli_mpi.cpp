@@ -16,17 +16,17 @@
 #include "lidecm/image/image.hpp"
 #include "lidecm/train/model.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-class CliMpi : public ::testing::Test {
+class CliMpi : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("cli_mpi");
+    CliMpi() : TempFolderTest("cli_mpi") {}
     std::string data = dir + "/data";
     void SetUp() override { test::write_two_class_folder(data, 6, 40); }
-    void TearDown() override { fs::remove_all(dir); }
 
     // OMP_NUM_THREADS per rank, as the README says; LeakSanitizer is off in the ranks
     // (Open MPI's own allocations are not freed at exit).

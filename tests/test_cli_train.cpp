@@ -22,17 +22,17 @@
 #include "lidecm/codebook/token_refine.hpp"
 #include "lidecm/codebook/tokenizer.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-class CliTrain : public ::testing::Test {
+class CliTrain : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("cli_train");
+    CliTrain() : TempFolderTest("cli_train") {}
     std::string data = dir + "/data";
     void SetUp() override { test::write_two_class_folder(data, 5, 36); }
-    void TearDown() override { fs::remove_all(dir); }
     test::CliRun run(const std::string& args) const { return test::run_cli(args, dir); }
     std::string small_run() const {
         return "train --data " + data + " --resolution 32 --codes 16 --epochs 2 --batch-size 4 --init-images 4 -q";

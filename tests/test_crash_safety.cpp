@@ -17,6 +17,7 @@
 #include "lidecm/train/metrics.hpp"
 #include "lidecm/train/model.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {

@@ -16,15 +16,15 @@
 #include "lidecm/train/trainer.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-class DataPipeline : public ::testing::Test {
+class DataPipeline : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("pipeline");
-    void TearDown() override { fs::remove_all(dir); }
+    DataPipeline() : TempFolderTest("pipeline") {}
 
     // `n` photos of different sizes: with R = 16, photo k has (2 + k % 3) × (3 + k % 2) tiles.
     void write_photos(int n, const std::string& folder = "photos") const {
@@ -249,8 +249,7 @@ TEST_F(DataPipeline, AFileThatFailsDuringTrainingIsLoggedAndLeftOut) {
     test::write_two_class_folder(data, 6, 40);
     std::vector<unsigned char> bytes = test::read_file(data + "/smooth/0.png");
     bytes.resize(bytes.size() / 2);  // the header is whole: the damage shows when decoding
-    std::ofstream(data + "/smooth/cut.png", std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    write("data/smooth/cut.png", bytes);
     TrainConfig config = test::tiny_train_config(data);
     std::vector<std::string> logs;
     TrainEvents events;

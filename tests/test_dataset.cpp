@@ -11,6 +11,7 @@
 #include "lidecm/core/error.hpp"
 #include "lidecm/data/samples.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
@@ -60,17 +61,10 @@ void expect_same(const Batch& a, const Batch& b) {
     for (std::size_t i = 0; i < a.items.size(); ++i) expect_same(a.items[i], b.items[i]);
 }
 
-class DatasetTest : public ::testing::Test {
+class DatasetTest : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("dataset");
-    void TearDown() override { fs::remove_all(dir); }
-    [[nodiscard]] std::string path(const std::string& name) const { return dir + "/" + name; }
+    DatasetTest() : TempFolderTest("dataset") {}
 
-    void write(const std::string& name, const std::vector<unsigned char>& bytes) const {
-        fs::create_directories(fs::path(path(name)).parent_path());
-        std::ofstream(path(name), std::ios::binary)
-            .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    }
     void write_text(const std::string& name, const std::string& text) const {
         std::ofstream(path(name)) << text;
     }

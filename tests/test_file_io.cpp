@@ -15,16 +15,15 @@
 #include "lidecm/core/error.hpp"
 #include "lidecm/core/file_io.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-class FileIo : public ::testing::Test {
+class FileIo : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("file_io");
-    void TearDown() override { fs::remove_all(dir); }
-    std::string path(const std::string& name) const { return dir + "/" + name; }
+    FileIo() : TempFolderTest("file_io") {}
 };
 
 std::string error_of(const std::function<void()>& f) {

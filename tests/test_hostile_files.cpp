@@ -16,6 +16,7 @@
 #include "lidecm/train/model.hpp"
 #include "lidecm/train/trainer.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
@@ -27,9 +28,6 @@ void put32be(Bytes& b, std::uint32_t v) {
 }
 void put_le(Bytes& b, std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) b.push_back(std::uint8_t(v >> (8 * i)));
-}
-void write(const std::string& path, const Bytes& b) {
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
 }
 
 // A PNG whose header claims width × height (valid signature and IHDR CRC, no data).
@@ -69,10 +67,9 @@ Bytes float_tiff(int width, int height, const std::vector<float>& pixels) {
     return b;
 }
 
-class Hostile : public ::testing::Test {
+class Hostile : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("hostile");
-    void TearDown() override { fs::remove_all(dir); }
+    Hostile() : TempFolderTest("hostile") {}
     // Runs the CLI under a 300 MB virtual-memory ceiling (a shell command line:
     // `lidecm --version` first, then ulimit, then the command): a refusal must come
     // before any large allocation, which would fail as an internal error (70).
@@ -86,7 +83,7 @@ TEST_F(Hostile, HugeClaimsAreRefusedBeforeAllocation) {
 #ifdef LIDECM_SANITIZED
     GTEST_SKIP() << "AddressSanitizer reserves terabytes of address space: no virtual-memory ceiling";
 #endif
-    write(dir + "/huge.png", png_claiming(100000, 100000));
+    write("huge.png", png_claiming(100000, 100000));
     auto r = capped("denoise " + dir + "/huge.png -o " + dir + "/out.png");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_NE(r.err.find("over the limit"), std::string::npos) << r.err;
@@ -102,32 +99,32 @@ TEST_F(Hostile, HugeClaimsAreRefusedBeforeAllocation) {
     Bytes model;
     put_le(model, std::uint64_t(1) << 40, 8);  // a 1 TiB JSON header
     model.insert(model.end(), {'{', '}'});
-    write(dir + "/huge.lidecm", model);
+    write("huge.lidecm", model);
     r = capped("info " + dir + "/huge.lidecm");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_NE(r.err.find("huge.lidecm"), std::string::npos) << r.err;
 
     Bytes tokens = {'L', 'D', 'C', 'M', 'T', 'O', 'K', 0};
     for (std::uint32_t v : {1u, 1u << 20, 1u << 20, 3u, 8u, 512u, 0u, 1u << 17, 1u << 17}) put_le(tokens, v, 4);
-    write(dir + "/huge.tok", tokens);
+    write("huge.tok", tokens);
     r = capped("info " + dir + "/huge.tok");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_NE(r.err.find("huge.tok"), std::string::npos) << r.err;
 }
 
 TEST_F(Hostile, NonFinitePixelsAreRefusedFiniteFloatsAreRead) {
-    write(dir + "/ok.tif", float_tiff(2, 2, {0.0f, 0.25f, 0.5f, 1.0f}));
+    write("ok.tif", float_tiff(2, 2, {0.0f, 0.25f, 0.5f, 1.0f}));
     const Image ok = load_image(dir + "/ok.tif");
     EXPECT_EQ(ok.width, 2);
     EXPECT_FLOAT_EQ(ok.data[1], 0.25f);
-    write(dir + "/nan.tif", float_tiff(2, 2, {0.0f, std::nanf(""), 0.5f, 1.0f}));
+    write("nan.tif", float_tiff(2, 2, {0.0f, std::nanf(""), 0.5f, 1.0f}));
     try {
         load_image(dir + "/nan.tif");
         FAIL() << "a NaN pixel was accepted";
     } catch (const IoError& e) {
         EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
     }
-    write(dir + "/inf.tif", float_tiff(2, 2, {0.0f, INFINITY, 0.5f, 1.0f}));
+    write("inf.tif", float_tiff(2, 2, {0.0f, INFINITY, 0.5f, 1.0f}));
     EXPECT_THROW(load_image(dir + "/inf.tif"), IoError);
 }
 

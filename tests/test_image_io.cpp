@@ -10,20 +10,15 @@
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/image.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-class ImageIo : public ::testing::Test {
+class ImageIo : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("io");
-    void TearDown() override { fs::remove_all(dir); }
-    std::string path(const std::string& name) const { return dir + "/" + name; }
-    void write(const std::string& name, const std::vector<unsigned char>& bytes) const {
-        std::ofstream(path(name), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                          std::streamsize(bytes.size()));
-    }
+    ImageIo() : TempFolderTest("io") {}
 };
 
 TEST_F(ImageIo, LosslessFormatsRoundTripAt8Bits) {

@@ -10,6 +10,7 @@
 #include "lidecm/report/report.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {

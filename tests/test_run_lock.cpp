@@ -10,18 +10,17 @@
 #include <gtest/gtest.h>
 
 #include "lidecm/core/error.hpp"
-#include "synthetic.hpp"
 #include "train/run_lock.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 using detail::RunLock;
 
-class RunLockTest : public ::testing::Test {
+class RunLockTest : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("run_lock");
-    void TearDown() override { fs::remove_all(dir); }
+    RunLockTest() : TempFolderTest("run_lock") {}
     [[nodiscard]] std::string lock_file() const { return dir + "/" + RunLock::kFileName; }
 };
 

@@ -19,6 +19,7 @@
 #include "lidecm/core/error.hpp"
 #include "lidecm/formats/tensor_file.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
@@ -387,11 +388,9 @@ TEST(TensorFile, FormatVersionAndChecksumAreChecked) {
     EXPECT_EQ(parse_error(assemble(plain, data)), "model.lidecm: not a lidecm file (no format in the header metadata)");
 }
 
-class TensorFileOnDisk : public ::testing::Test {
+class TensorFileOnDisk : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("tensor_file");
-    void TearDown() override { fs::remove_all(dir); }
-    std::string path(const std::string& name) const { return dir + "/" + name; }
+    TensorFileOnDisk() : TempFolderTest("tensor_file") {}
     std::vector<std::string> listing() const {
         std::vector<std::string> names;
         for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());

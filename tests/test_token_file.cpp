@@ -8,6 +8,7 @@
 #include "lidecm/core/error.hpp"
 #include "lidecm/formats/token_file.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
@@ -180,11 +181,9 @@ TEST(TokenFile, BitsPerPixelIsTheFixedLengthCodeSize) {
     EXPECT_DOUBLE_EQ(bits_per_pixel(g), 0.125);
 }
 
-class TokenFileOnDisk : public ::testing::Test {
+class TokenFileOnDisk : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("token_file");
-    void TearDown() override { fs::remove_all(dir); }
-    std::string path(const std::string& name) const { return dir + "/" + name; }
+    TokenFileOnDisk() : TempFolderTest("token_file") {}
 };
 
 TEST_F(TokenFileOnDisk, WritesReadsAndNamesThePathInErrors) {

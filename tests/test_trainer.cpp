@@ -13,17 +13,17 @@
 #include "lidecm/train/trainer.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
+#include "temp_folder.hpp"
 
 namespace lidecm {
 namespace {
 namespace fs = std::filesystem;
 
-class TrainerTest : public ::testing::Test {
+class TrainerTest : public test::TempFolderTest {
 protected:
-    std::string dir = test::temp_dir("trainer");
+    TrainerTest() : TempFolderTest("trainer") {}
     std::string data = dir + "/data";
     void SetUp() override { test::write_two_class_folder(data, 6, 40); }
-    void TearDown() override { fs::remove_all(dir); }
 
     TrainConfig config() const { return test::tiny_train_config(data); }
     static std::size_t lines(const fs::path& path, const std::string& type) {
@@ -170,15 +170,11 @@ TEST_F(TrainerTest, BadInputGetsClearErrors) {
 TEST_F(TrainerTest, AlteredOrTruncatedModelIsRefused) {
     train(config(), dir + "/run", {});
     auto bytes = test::read_file(dir + "/run/model.lidecm");
-    auto write = [&](const std::vector<unsigned char>& b) {
-        std::ofstream(dir + "/bad.lidecm", std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                                                  std::streamsize(b.size()));
-    };
     auto altered = bytes;
     altered[altered.size() - 10] ^= 0x40;
-    write(altered);
+    write("bad.lidecm", altered);
     EXPECT_THROW(load_model(dir + "/bad.lidecm"), IoError);
-    write(std::vector<unsigned char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(bytes.size() / 2)));
+    write("bad.lidecm", std::vector<unsigned char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(bytes.size() / 2)));
     EXPECT_THROW(load_model(dir + "/bad.lidecm"), IoError);
     EXPECT_THROW(load_model(dir + "/missing.lidecm"), IoError);
 }

@@ -118,7 +118,7 @@ Image keep_codewords(const Image& token, const Image& refined, const Codebook& c
 }  // namespace
 
 CollaborativeOptions refine_filter_defaults() {
-    // Measured on held-out photos (bench/refine_scan, BENCHMARKS.md), with keep_codewords:
+    // Measured on held-out photos (experiments/training_quality/refine_scan, BENCHMARKS.md), with keep_codewords:
     CollaborativeOptions o;
     o.lambda_hard = 5.0;    // 2.7 (Gaussian noise) gave 0.12–0.15 dB less at strengths 4–6: the error is not white
     o.search_radius = 8;    // 16 was no better (same or 0.01 dB worse) and matches 4× the candidates

@@ -7,7 +7,7 @@
 namespace lidecm::detail {
 
 /// Side of the square patches of the estimate. 5, 6, 7 and 8 measure within 0.05 of
-/// each other on the dev set (bench/noise_estimate.cpp); 7×7×3 = 147 dimensions
+/// each other on the dev set (experiments/blind_noise_estimate/noise_estimate.cpp); 7×7×3 = 147 dimensions
 /// leave enough eigenvalues that only noise fills, and cost ≈ 10 ms at 256×256 RGB.
 inline constexpr int kNoisePatch = 7;
 

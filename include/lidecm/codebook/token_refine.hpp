@@ -7,7 +7,7 @@
 // treats that error as the noise of collaborative_denoise (BM3D class):
 // σ = strength × quant_rms. The error is not white noise: it is the texture a
 // codeword leaves out plus steps at the tile borders. Measured on held-out
-// photos and on the demo's validation tiles (bench/refine_scan, BENCHMARKS.md):
+// photos and on the demo's validation tiles (experiments/training_quality/refine_scan, BENCHMARKS.md):
 //  - at strength 1 with the Gaussian-noise options the gain is small (+0.4 dB);
 //  - smooth photos gain most far above it (strength 5–6: +1.1 dB), while grass
 //    and text lose there what they gain at 1–1.5: no one strength serves both;

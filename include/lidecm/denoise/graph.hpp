@@ -33,7 +33,7 @@ struct GraphParams {
 };
 
 /// Graph parameters for denoising an image with noise std `noise_sigma` ([0,1]
-/// units), chosen by the quality harness (bench/denoise_quality; see BENCHMARKS.md).
+/// units), chosen by the quality harness (experiments/denoise_quality; see BENCHMARKS.md).
 /// Throws InvalidArgument unless noise_sigma is finite and >= 0.
 GraphParams recommended_params(double noise_sigma);
 

@@ -16,7 +16,7 @@ enum class NoiseEstimator {
     /// is estimated as grey. Images of more than 512×512 pixels are estimated on up to
     /// 16 tiles of 128×128 spread evenly over them.
     ///
-    /// Accuracy on the dev set (`build/bench/noise_estimate /work/shared/eval/dev`: 15
+    /// Accuracy on the dev set (`build/experiments/noise_estimate /work/shared/eval/dev`: 15
     /// photos 256×256, 8-bit, Gaussian noise clipped to [0, 255]), mean absolute / worst
     /// error against the noise actually present (std of noisy − clean), 0-255 scale:
     /// σ 10: 0.06 / 0.23, σ 25: 0.13 / 0.35, σ 50: 0.42 / 2.3 (HaarMad: 1.29 / 5.6,

@@ -3,11 +3,11 @@
 // across a group — and the whole collaborative_denoise, with the graph denoiser's
 // quality defaults on the same image in the same run as the baseline.
 //
-// Images (256×256, from the dev set in bench/data/dev): RGB = astronaut_s25.png
+// Images (256×256, from the dev set in experiments/data/dev): RGB = astronaut_s25.png
 // (σ 25 noise as the dev set made it); grey = the luminance of camera_clean.png plus
 // σ 25 noise (lidecm's seeded stream), rounded to 8 bits. Both filters are told σ 25.
 //
-//   ./build/bench/bench_collaborative --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   ./build/bench/perf/bench_collaborative --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Self-tuning on the dev set (issue #13): for every noisy file of bench/data/dev,
+// Self-tuning on the dev set (issue #13): for every noisy file of experiments/data/dev,
 //   table   collaborative_denoise at strength 1 with σ̂ (`lidecm denoise --no-adapt`)
 //   oracle  the best PSNR over --no-adapt --strength S, S in --grid, chosen with the clean image
 //   tuned   self_tuned_denoise (`lidecm denoise`, the default)

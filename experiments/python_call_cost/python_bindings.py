@@ -1,10 +1,10 @@
 """What the Python module costs per call, against the same C++ calls in the same run.
 
-    PYTHONPATH=build/python python3 bench/python/python_bindings.py build
+    PYTHONPATH=build/python python3 experiments/python_call_cost/python_bindings.py build
 
 Writes the inputs (a 1x1 image, a 256x256 RGB photo crop with noise, 2,500 patches) to a
 temporary folder, times the Python calls (median of --repeat runs of timeit), runs
-build/bench/bench_binding_baseline on the same files (Google Benchmark, median of 5
+build/bench/perf/bench_binding_baseline on the same files (Google Benchmark, median of 5
 repetitions), and prints one table: Python median, C++ median, overhead, ratio. It also
 times the seed learner's update written with numpy (numpy_learner.py) as the baseline a
 Python user would otherwise have.
@@ -50,7 +50,7 @@ def inputs(folder):
 
 
 def cpp_medians(build, folder):
-    out = subprocess.run([str(Path(build) / "bench" / "bench_binding_baseline"), "--benchmark_format=json",
+    out = subprocess.run([str(Path(build) / "bench" / "perf" / "bench_binding_baseline"), "--benchmark_format=json",
                           "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true"],
                          check=True, capture_output=True, text=True, env={"LIDECM_BENCH_INPUTS": str(folder)})
     scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -60,7 +60,7 @@ def cpp_medians(build, folder):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("build", help="CMake build folder (holds bench/bench_binding_baseline)")
+    parser.add_argument("build", help="CMake build folder (holds bench/perf/bench_binding_baseline)")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,7 @@
 // One collaborative_denoise of a large RGB image, for time and peak-heap figures
 // (issue #12: peak heap ≤ 150 MB at 1024²). Run it under heaptrack:
 //
-//   heaptrack -o /tmp/ht1024 ./build/bench/collaborative_memory --side 1024
+//   heaptrack -o /tmp/ht1024 ./build/experiments/collaborative_memory --side 1024
 //   heaptrack_print -f /tmp/ht1024.zst | grep -i peak
 //
 // The image: the astronaut sample (512×512) resized to side×side, Gaussian noise

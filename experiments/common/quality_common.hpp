@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the modes of bench/denoise_quality: scores, timing, number formatting
-// and the 8-bit rounding of a saved PNG.
+// Shared by the denoising experiments (and bench/perf/bench_collaborative): scores, timing,
+// number formatting and the 8-bit rounding of a saved PNG.
 #include <chrono>
 #include <cstdio>
 #include <string>

@@ -1,4 +1,4 @@
-// The dev-set mode of bench/denoise_quality; see dev_set.hpp and bench/data/dev/README.md.
+// The dev-set mode of experiments/denoise_quality; see dev_set.hpp and experiments/data/dev/README.md.
 //
 // For every row of bm3d.csv (image, sigma) that the filters select: load NAME_clean.png
 // and NAME_sS.png as `lidecm denoise` loads them, then

@@ -4,7 +4,7 @@
 //
 // Images (--set):
 //   heldout     every --holdout-every-th sample photo (sorted by name, as
-//               bench/train_quality holds them out), resized to 256 on its shorter
+//               experiments/training_quality/train_quality holds them out), resized to 256 on its shorter
 //               side and center-cropped to 256×256; use with the model that
 //               train_quality trains (SCRATCH/run/model.lidecm).
 //   validation  the model's own validation items (its config's data and split),

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The data-pipeline figures of BENCHMARKS.md (issue #15), one after another on an idle machine:
-#   bash bench/data_pipeline/measure.sh BUILD_DIR PHOTOS_DIR OUT_DIR
-# PHOTOS_DIR is made by BUILD_DIR/bench/make_photo_folders data/samples PHOTOS_DIR when missing.
+#   bash experiments/data_pipeline/measure.sh BUILD_DIR PHOTOS_DIR OUT_DIR
+# PHOTOS_DIR is made by BUILD_DIR/experiments/make_photo_folders data/samples PHOTOS_DIR when missing.
 set -euo pipefail
 build=$1 photos=$2 out=$3
 mkdir -p "$out"
-[[ -d $photos/large && -d $photos/small ]] || "$build/bench/make_photo_folders" data/samples "$photos"
+[[ -d $photos/large && -d $photos/small ]] || "$build/experiments/make_photo_folders" data/samples "$photos"
 summary() { /usr/bin/python3 "$(dirname "$0")/summarise_metrics.py" "$@"; }
 train() {  # NAME ARGS...: one training run under /usr/bin/time -v
   local name=$1; shift
@@ -24,12 +24,12 @@ for seed in 1234 1 2; do
 done
 for threads in 1 2; do
   echo "== pipeline alone, small, $threads decoding thread(s)"
-  "$build/bench/loader_rate" --data "$photos/small" --decode-threads "$threads" --epochs 2
+  "$build/experiments/loader_rate" --data "$photos/small" --decode-threads "$threads" --epochs 2
   echo "== pipeline alone, small, $threads decoding thread(s), --full-decode"
-  "$build/bench/loader_rate" --data "$photos/small" --decode-threads "$threads" --full-decode
+  "$build/experiments/loader_rate" --data "$photos/small" --decode-threads "$threads" --full-decode
   train "b_threads_$threads" --data "$photos/small" --epochs 1 --decode-threads "$threads"
 done
 echo "== reduced JPEG decoding against full, small, R = 64"
-"$build/bench/loader_rate" --data "$photos/small" --compare-reduced
+"$build/experiments/loader_rate" --data "$photos/small" --compare-reduced
 echo "== reduced JPEG decoding against full, large, R = 64"
-"$build/bench/loader_rate" --data "$photos/large" --compare-reduced
+"$build/experiments/loader_rate" --data "$photos/large" --compare-reduced

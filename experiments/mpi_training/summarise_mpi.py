@@ -1,4 +1,4 @@
-"""Figures of one run's metrics.jsonl for bench/mpi/measure.sh: step time, images/s of
+"""Figures of one run's metrics.jsonl for experiments/mpi_training/measure.sh: step time, images/s of
 the steps, the share of step time inside collectives and the payload per batch."""
 import json
 import statistics

@@ -1,4 +1,4 @@
-// The C++ calls that bench/python_bindings.py times through the Python module, on the
+// The C++ calls that experiments/python_call_cost/python_bindings.py times through the Python module, on the
 // same inputs (files the script writes into LIDECM_BENCH_INPUTS): the difference between
 // the two medians is what the binding costs per call.
 //   tiny.pgm      1x1 image: collaborative_denoise at sigma 0 (a copy: the call's floor)
@@ -20,7 +20,7 @@ namespace {
 
 std::string input(const char* name) {
     const char* dir = std::getenv("LIDECM_BENCH_INPUTS");
-    if (dir == nullptr) throw std::runtime_error("set LIDECM_BENCH_INPUTS (bench/python_bindings.py does)");
+    if (dir == nullptr) throw std::runtime_error("set LIDECM_BENCH_INPUTS (experiments/python_call_cost/python_bindings.py does)");
     return std::string(dir) + "/" + name;
 }
 

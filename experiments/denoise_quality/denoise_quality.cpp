@@ -1,6 +1,6 @@
 // Denoising quality harness, two modes.
 //
-// --dev [DIR]: the dev set of issue #12 (default bench/data/dev): the collaborative
+// --dev [DIR]: the dev set of issue #12 (default experiments/data/dev): the collaborative
 // filter and the graph denoiser on its noisy files beside BM3D's recorded figures,
 // see dev_set.hpp / dev_set.cpp.
 //

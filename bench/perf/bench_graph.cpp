@@ -6,8 +6,8 @@
 // are the training path. BM_OpenCVNlMeans is the baseline in the same run, so
 // ratios between rows are meaningful on a busy machine.
 //
-//   ./build/bench/bench_graph --benchmark_min_time=0.2
-//   ./build/bench/bench_graph --benchmark_filter='BM_GraphPart|BM_OpenCV'
+//   ./build/bench/perf/bench_graph --benchmark_min_time=0.2
+//   ./build/bench/perf/bench_graph --benchmark_filter='BM_GraphPart|BM_OpenCV'
 #include <benchmark/benchmark.h>
 
 #include <cmath>

@@ -2,8 +2,8 @@
 # Issue #16's figures on one machine: one process with 2 OpenMP threads against
 # 2 MPI ranks with 1 thread each, same data and flags; then the bytes per batch at a
 # large K. Run on an idle machine:
-#   bash bench/mpi/measure.sh BUILD_DIR DATA_DIR OUT_DIR
-# DATA_DIR: e.g. the 30 large photos of bench/data_pipeline (make_photo_folders .../large).
+#   bash experiments/mpi_training/measure.sh BUILD_DIR DATA_DIR OUT_DIR
+# DATA_DIR: e.g. the 30 large photos of experiments/common/make_photo_folders.cpp (OUT_DIR/large).
 set -euo pipefail
 build=$1 data=$2 out=$3
 mkdir -p "$out"

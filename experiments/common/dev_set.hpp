@@ -1,7 +1,7 @@
 #pragma once
-// The dev-set mode of bench/denoise_quality (issue #12): lidecm's collaborative
+// The dev-set mode of experiments/denoise_quality (issue #12): lidecm's collaborative
 // filter and graph denoiser on the dev set's noisy files beside BM3D's recorded
-// PSNR and seconds (bench/data/dev/bm3d.csv).
+// PSNR and seconds (experiments/data/dev/bm3d.csv).
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -4,8 +4,8 @@
 Usage (a build with -g, which leaves the generated code as it is, so that source
 lines can be named; the commands are in BENCHMARKS.md):
     perf record -F 2000 --call-graph dwarf,16384 -o /tmp/collab.data \
-        build-perf/bench/collaborative_memory --side 512
-    python3 bench/perf_breakdown.py /tmp/collab.data
+        build-perf/experiments/collaborative_memory --side 512
+    python3 experiments/collaborative_profile/perf_breakdown.py /tmp/collab.data
 
 Each sample goes to one part. The group search, the transform kernel and the
 Hadamard transform are functions of their own; the filter's loops are inlined into
@@ -23,7 +23,7 @@ import subprocess
 import sys
 from collections import Counter
 
-SOURCE = pathlib.Path(__file__).resolve().parent.parent / "src" / "denoise" / "collaborative.cpp"
+SOURCE = pathlib.Path(__file__).resolve().parents[2] / "src" / "denoise" / "collaborative.cpp"
 
 PARTS = {
     "search": "group search (match_patches, with its partial sort)",

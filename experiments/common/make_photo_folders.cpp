@@ -3,11 +3,7 @@
 // downloads): OUT_DIR/large (8-15 MP photos, PNG and JPEG alternating) and OUT_DIR/small
 // (ImageNet-sized JPEG crops). The output is a pure function of the samples and the counts.
 //
-// CMake (bench/CMakeLists.txt already finds LidecmOpenCV with core, imgcodecs and imgproc):
-//   add_executable(make_photo_folders data_pipeline/make_photo_folders.cpp)
-//   target_link_libraries(make_photo_folders PRIVATE lidecm_build_flags
-//     LidecmOpenCV::core LidecmOpenCV::imgcodecs LidecmOpenCV::imgproc)
-//   set_target_properties(make_photo_folders PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
+// Built by experiments/CMakeLists.txt; it links OpenCV (core, imgcodecs, imgproc), not lidecm.
 #include <algorithm>
 #include <cctype>
 #include <chrono>

@@ -13,8 +13,8 @@
 // (n × D times D × K, the library's threading), so the overhead of the argmin
 // and of the blocking can be read off against BM_Assign.
 //
-//   ./build/bench/bench_codebook --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-//   ./build/bench/bench_codebook --benchmark_filter=BM_TrainKMeans
+//   ./build/bench/perf/bench_codebook --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   ./build/bench/perf/bench_codebook --benchmark_filter=BM_TrainKMeans
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

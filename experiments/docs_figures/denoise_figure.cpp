@@ -3,7 +3,7 @@
 // filter (blind, defaults), clean; each row's label gives its mean PSNR over the
 // photos. Every input is made here from the built-in samples (shorter side 256, centre 256² crop,
 // Gaussian noise σ 25 seeded by --seed, rounded to 8 bits), so the figure is
-// reproducible: `build/bench/denoise_figure --out docs/denoise_example.png`.
+// reproducible: `build/experiments/denoise_figure --out docs/denoise_example.png`.
 #include <cmath>
 #include <exception>
 #include <cstdio>

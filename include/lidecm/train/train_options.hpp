@@ -4,7 +4,7 @@
 // arguments). `lidecm train` registers its flags from this table and lidecm.train()
 // takes its keywords from it, so both convert units and name options alike. The JSON
 // of model files is not built from it: that maps every TrainConfig member, including
-// those no option sets (test_train_options checks that every option survives it).
+// those no option sets.
 #include <functional>
 #include <optional>
 #include <span>

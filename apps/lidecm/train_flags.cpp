@@ -43,9 +43,6 @@ void TrainOptionFlags::add(CLI::App& cmd, std::string_view flag) {
         return;
     }
     f.cli = std::visit([&](auto& v) { return cmd.add_option(flag_name(o), v, o.help); }, f.value);
-    // A count whose bounds are written as integers (--refine-per-batch, parsed as an int
-    // before the table) keeps the INT its help has always shown; CLI11 would say UINT.
-    if (o.type == OptionType::count && o.range && o.range->type == OptionType::integer) f.cli->type_name("INT");
     if (o.show_default) std::visit([&](const auto& v) { f.cli->default_val(v); }, default_value(o));
     if (o.range) f.cli->check(range_check(*o.range));
     if (!o.choices.empty()) f.cli->check(choice_check(o));

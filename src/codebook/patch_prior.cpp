@@ -238,11 +238,11 @@ PatchPriorFit fit_patch_prior(const float* patches, std::size_t n, int patch_siz
     std::vector<GaussianComponent> comps{std::size_t(K)};
     std::vector<double> objective, mean_log_likelihood;
     for (int it = 0; it < options.iterations; ++it) {
-        const std::vector<GaussianComponent> previous = comps;
-        const bool have_previous = it > 0;
+        // m_step reads its component's previous mean (for an empty one) before the
+        // assignment replaces it, and each task touches only its own component: no copy.
         detail::parallel_for(std::size_t(K), [&](std::size_t k) {
             omp_set_num_threads(1);
-            comps[k] = m_step(x, post, int(k), have_previous ? &previous[k] : nullptr, options);
+            comps[k] = m_step(x, post, int(k), it > 0 ? &comps[k] : nullptr, options);
         });
         // (N_k + 1) / (n + K) sums to 1 up to rounding; make it exact for the constructor's check.
         double total = 0.0;

@@ -37,9 +37,10 @@ def words_of(names):
     return words
 
 
-def page(words, start, rng, size, colour):
-    """One page from words[start:]; returns the image, its description and the next word."""
-    font_name, font_size = rng.choice(FONTS), rng.choice(SIZES)
+def page(words, start, rng, size, colour, face=None):
+    """One page from words[start:] in `face` (font, size), or a random face when None;
+    returns the image, its description and the next word."""
+    font_name, font_size = face if face else (rng.choice(FONTS), rng.choice(SIZES))
     path = FONT_ROOT / font_name
     if not path.is_file():
         sys.exit(f"make_pages.py: {path} is missing (fonts-dejavu-core / fonts-liberation2)")
@@ -69,14 +70,18 @@ def page(words, start, rng, size, colour):
     return (img if colour else img.convert("L")), info, i
 
 
-def make(out, names, count, size, seed):
+def make(out, names, count, size, seed, cover):
+    """`count` pages; with `cover`, page n is set in face n mod 36, so any 36 consecutive
+    pages hold every font at every size (training pages cover the domain's faces)."""
     words = words_of(names)
+    faces = [(f, s) for f in FONTS for s in SIZES]
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     pages, at = [], 0
     for n in range(count):
-        colour = n % 2 == 1
-        img, info, at = page(words, at, rng, size, colour)
+        colour = (n + n // len(SIZES)) % 2 == 1 if cover else n % 2 == 1
+        face = faces[n % len(faces)] if cover else None
+        img, info, at = page(words, at, rng, size, colour, face)
         name = f"page_{n:03d}.png"
         img.save(out / name, optimize=False)
         pages.append({"file": name, "text": list(names), "colour": colour, **info})
@@ -86,13 +91,13 @@ def make(out, names, count, size, seed):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")
-    ap.add_argument("--train", type=int, default=24, help="training pages (default 24)")
+    ap.add_argument("--train", type=int, default=36, help="training pages (default 36: every font at every size)")
     ap.add_argument("--test", type=int, default=8, help="test pages (default 8)")
     ap.add_argument("--size", type=int, default=256, help="page width and height in pixels (default 256)")
     args = ap.parse_args()
     out = Path(args.out)
-    manifest = {"train": make(out / "train", TRAIN_TEXTS, args.train, args.size, 22),
-                "test": make(out / "test", TEST_TEXTS, args.test, args.size, 2022)}
+    manifest = {"train": make(out / "train", TRAIN_TEXTS, args.train, args.size, 22, cover=True),
+                "test": make(out / "test", TEST_TEXTS, args.test, args.size, 2022, cover=False)}
     (out / "pages.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"make_pages.py: {args.train} training and {args.test} test pages in {out}")
 

@@ -1,5 +1,7 @@
 #include "denoise/block_matching.hpp"
 
+#include "denoise/patch_index.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -51,6 +53,19 @@ void row_distances_fixed(const float* ref, const float* line, int stride, int sp
     }
 }
 
+/// Mean squared difference between the reference and the patch at (y, x).
+float patch_distance(const float* ref, PlaneView guide, int y, int x, int k) {
+    float acc = 0.0f;
+    for (int i = 0; i < k; ++i) {
+        const float* row = guide.data + std::size_t(y + i) * std::size_t(guide.width) + std::size_t(x);
+        for (int j = 0; j < k; ++j) {
+            const float d = ref[i * k + j] - row[j];
+            acc += d * d;
+        }
+    }
+    return acc / float(k * k);
+}
+
 }  // namespace
 
 void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::vector<PatchMatch>& out) {
@@ -76,6 +91,17 @@ void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::v
         for (int c = 0; c < span; ++c) {
             const float d = row_dist[std::size_t(c)] * scale;
             if (d <= p.max_distance && !(cy == ry && x0 + c == rx)) out.push_back({d, cy, x0 + c});
+        }
+    }
+    if (p.index != nullptr) {
+        // The window's candidates are all in `out` already; add the far ones.
+        thread_local std::vector<std::pair<int, int>> far;
+        far.clear();
+        p.index->nearest(ry, rx, p.index_candidates, far);
+        for (const auto& [cy, cx] : far) {
+            if (cy >= y0 && cy <= y1 && cx >= x0 && cx <= x1) continue;
+            const float d = patch_distance(ref, guide, cy, cx, k);
+            if (d <= p.max_distance) out.push_back({d, cy, cx});
         }
     }
     const auto nearer = [](const PatchMatch& a, const PatchMatch& b) {

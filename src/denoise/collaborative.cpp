@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "denoise/block_matching.hpp"
 #include "denoise/colour_planes.hpp"
 #include "denoise/group_transform.hpp"
+#include "denoise/patch_index.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/noise.hpp"
 
@@ -32,6 +34,7 @@ void CollaborativeOptions::validate() const {
     }
     require(step >= 1 && step <= 16, "step", "must be in [1, 16]");
     require(search_radius >= 0 && search_radius <= 64, "search_radius", "must be in [0, 64]");
+    require(global_candidates >= 0 && global_candidates <= 256, "global_candidates", "must be in [0, 256]");
     require(std::isfinite(lambda_hard) && lambda_hard >= 0.0, "lambda_hard", "must be a finite number >= 0");
     require(std::isfinite(kaiser_beta) && kaiser_beta >= 0.0, "kaiser_beta", "must be a finite number >= 0");
 }
@@ -75,6 +78,10 @@ struct Stripe {
     std::vector<float> num, den;  ///< channel-major, (y1 − y0) × width each
 };
 
+/// Principal components describing each patch in the whole-image index: 8 of 64 keep
+/// the glyph shapes and average the noise 8-fold.
+constexpr int kIndexDims = 8;
+
 /// Reference rows per stripe: large enough that the window overlap at its edges stays cheap.
 constexpr int kStripeRows = 8;
 
@@ -89,7 +96,8 @@ public:
     StageRunner(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o)
         : noisy_(noisy), guide_(guide), spec_(spec), dct_(spec.patch, spec.basis),
           window_(detail::kaiser_window(spec.patch, o.kaiser_beta)),
-          match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance},
+          index_(o.global_candidates > 0 ? std::make_unique<detail::PatchIndex>(guide, spec.patch, kIndexDims) : nullptr),
+          match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance, index_.get(), o.global_candidates},
           rows_(reference_corners(noisy.height, spec.patch, o.step)),
           cols_(reference_corners(noisy.width, spec.patch, o.step)) {}
 
@@ -100,8 +108,9 @@ public:
     void run_stripe(std::size_t s, Stripe& out) const {
         const std::size_t r0 = s * kStripeRows, r1 = std::min(rows_.size(), r0 + kStripeRows);
         const int k = spec_.patch, w = noisy_.width, ch = noisy_.channels;
-        out.y0 = std::max(0, rows_[r0] - match_.radius);
-        out.y1 = std::min(noisy_.height, rows_[r1 - 1] + match_.radius + k);
+        // A group from the index may hold patches from any row.
+        out.y0 = index_ ? 0 : std::max(0, rows_[r0] - match_.radius);
+        out.y1 = index_ ? noisy_.height : std::min(noisy_.height, rows_[r1 - 1] + match_.radius + k);
         const std::size_t plane = std::size_t(out.y1 - out.y0) * std::size_t(w);
         out.num.assign(plane * std::size_t(ch), 0.0f);
         out.den.assign(plane * std::size_t(ch), 0.0f);
@@ -205,6 +214,7 @@ private:
     StageSpec spec_;
     detail::Separable2d dct_;
     std::vector<float> window_;
+    std::unique_ptr<detail::PatchIndex> index_;
     detail::MatchParams match_;
     std::vector<int> rows_, cols_;
 };

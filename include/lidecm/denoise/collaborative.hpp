@@ -35,6 +35,11 @@ struct CollaborativeOptions {
     int group_hard = 16;         ///< most patches in a stage-1 group (power of 2)
     int group_wiener = 16;       ///< most patches in a stage-2 group (power of 2; Lebrun's 32 measured 0.01-0.05 dB worse here, and slower)
     int step = 3;                ///< distance between reference patches, px (≤ 3 as published)
+    /// Also gather each group from the whole image: this many nearest patches in a KD-tree
+    /// of the patches' principal components join the window's candidates (0 = the window
+    /// only). Documents repeat glyphs far beyond any window: +3 dB on text pages at σ 25
+    /// (BENCHMARKS.md); photos gain little, for more time.
+    int global_candidates = 0;
     int search_radius = 32;      ///< search window (2r+1)² around the reference, px (Lebrun: 16; 32 measured +0.1 to +0.2 dB on the dev set, most on repetitive images, for ~1.5x the time)
     double lambda_hard = 2.7;    ///< stage-1 threshold, in units of σ
     double kaiser_beta = 0.0;    ///< Kaiser window shape on aggregated patches (0 = flat; Lebrun's 2 measured 0.02 dB worse)

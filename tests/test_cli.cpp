@@ -194,6 +194,15 @@ TEST_F(Cli, GraphFlagsAreRefusedWithTheCollaborativeFilter) {
     }
 }
 
+TEST_F(Cli, GlobalCandidatesAreRefusedWithTheGraphAndOutOfRange) {
+    const std::string out = dir + "/out.png";
+    expect_refused("denoise " + noisy + " -o " + out + " --method graph --global-candidates 8", "--global-candidates", out);
+    expect_refused("denoise " + noisy + " -o " + out + " --global-candidates 257", "--global-candidates", out);
+    const CliRun r = run("denoise " + noisy + " -o " + out + " --global-candidates 8 --json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["global_candidates"].get<int>(), 8);
+}
+
 // The collaborative filter tunes its strength by SURE unless --no-adapt; --adapt says the same.
 TEST_F(Cli, CollaborativeSelfTunesByDefault) {
     const CliRun r = run("denoise " + noisy + " -o " + dir + "/t.png --json");

@@ -18,6 +18,7 @@ void check_method_flags(const DenoiseOptions& o, const GraphFlags& f) {
         // Only sigma depends on the noise level: a bad flag combination (--stride
         // larger than --patch-size) is refused before any file is read.
         chosen_params(o, f, 0.1);
+        require(f.global->count() == 0, f.global->get_name(), "only --method collaborative has this flag");
         return;
     }
     for (const CLI::Option* flag : {f.sigma, f.tau, f.radius, f.sigma_s, f.sigma_f, f.steps, f.patch, f.stride,
@@ -130,6 +131,12 @@ void add_denoise_command(CLI::App& app) {
            "--noise-sigma", [o](double v) { o->noise_sigma = v; },
            "Noise standard deviation on the 0-255 scale (default: estimated from each image)")
         ->check(finite_range(0.0, 255.0));
+    flags->global = cmd->add_option_function<int>(
+                            "--global-candidates", [o](int v) { o->global_candidates = v; },
+                            "collaborative: also gather each patch group from the whole image, this many nearest "
+                            "patches from a KD-tree of patch features (0 = the search window only, the default; "
+                            "pays on images that repeat themselves far apart, as text pages do)")
+                       ->check(CLI::Range(0, 256));
     cmd->add_flag("--adapt", o->adapt,
                   "Tune on each image: collaborative (the default there) its strength by SURE; graph sigma and tau "
                   "with the EM learner");

@@ -45,6 +45,7 @@ DenoiseRequest request_for(const DenoiseOptions& o, const GraphFlags& flags, con
     if (o.noise_sigma) request.noise_sigma = *o.noise_sigma / 255.0;
     if (o.method != "graph") {
         request.adapt = !o.no_adapt;
+        request.global_candidates = o.global_candidates.value_or(0);
         return request;
     }
     request.method = DenoiseMethod::Graph;
@@ -90,6 +91,7 @@ void summarise_graph(const DenoisedImage& d, nlohmann::json& summary) {
 // The summary says what self-tuning evaluated, or why it did not tune.
 void summarise_collaborative(const DenoisedImage& d, nlohmann::json& summary) {
     summary["adapt"] = d.self_tune.has_value();
+    summary["global_candidates"] = d.global_candidates;
     if (d.self_tune) {
         const SelfTuneResult& t = *d.self_tune;
         nlohmann::json evaluations = nlohmann::json::array();

@@ -25,6 +25,7 @@ struct DenoiseOptions {
     std::optional<double> noise_sigma;      // 0-255 scale
     bool adapt = false, no_adapt = false, perceptual = false, json = false;
     int iterations = DenoiseRequest{}.iterations;
+    std::optional<int> global_candidates;  // unset: 0, or the model's with --model
     std::int64_t max_pixels = LoadOptions{}.max_pixels;
 };
 
@@ -32,6 +33,7 @@ struct DenoiseOptions {
 struct GraphFlags {
     CLI::Option *sigma, *tau, *radius, *sigma_s, *sigma_f, *steps, *patch, *stride;
     CLI::Option *iterations, *perceptual;
+    CLI::Option* global;  ///< the one flag only the collaborative filter reads
 };
 
 /// recommended_params(noise_sigma) with the graph flags the user set; InvalidArgument naming the flag.

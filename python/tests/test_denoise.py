@@ -16,6 +16,7 @@ def to_u8(x):
     ([], {}),
     (["--no-adapt"], {"adapt": False}),
     (["--no-adapt", "--noise-sigma", "20", "--strength", "1.2"], {"adapt": False, "sigma": 20.0, "strength": 1.2}),
+    (["--global-candidates", "16"], {"global_candidates": 16}),
     (["--method", "graph"], {"method": "graph", "adapt": False}),
     (["--method", "graph", "--adapt"], {"method": "graph"}),
 ])

@@ -17,6 +17,7 @@ void DenoiseRequest::validate() const {
     require_strength(strength);
     require(iterations >= 1, "iterations", "must be >= 1, got " + std::to_string(iterations));
     self_tune.validate();
+    require(global_candidates >= 0 && global_candidates <= 256, "global_candidates", "must be in [0, 256]");
 }
 
 namespace {
@@ -45,6 +46,8 @@ void run_collaborative(ImageView noisy, const DenoiseRequest& request, DenoisedI
     CollaborativeOptions options;
     options.noise_sigma = out.noise_sigma;
     options.strength = request.strength;
+    options.global_candidates = request.global_candidates;
+    out.global_candidates = request.global_candidates;
     if (!request.adapt) {
         out.collaborative = collaborative_denoise(noisy, options);
     } else {

@@ -33,6 +33,9 @@ struct DenoiseRequest {
     /// --no-adapt) and off for graph (on with --adapt); Python's is on for both.
     bool adapt = true;
     SelfTuneOptions self_tune;  ///< collaborative with adapt
+    /// Collaborative: CollaborativeOptions::global_candidates, in [0, 256] (0 = the search
+    /// window only); a model's learned value with `--model` (ModelDenoising).
+    int global_candidates = 0;
     /// Graph: the start parameters for the noise std σ̂ · strength; empty: recommended_params.
     /// It may throw (the CLI refuses its flags here, naming them).
     std::function<GraphParams(double sigma)> graph_params;
@@ -54,6 +57,7 @@ struct DenoisedImage {
     /// The noise std the filter assumed: σ̂ · strength (collaborative with adapt: σ̂ · the tuned strength).
     double sigma_assumed = 0;
 
+    int global_candidates = 0;  ///< collaborative: the whole-image candidates per group it used
     /// Collaborative: the run that made `image`.
     CollaborativeResult collaborative;
     /// Collaborative with adapt: the SURE search (its `result` is `collaborative`, moved there).

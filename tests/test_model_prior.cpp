@@ -1,7 +1,10 @@
-// The patch prior in model files (issue 22): it round-trips bit for bit, files without
-// one still load, and a damaged one is refused naming the file.
+// The patch prior in model files and training (issue 22): it round-trips bit for bit, files
+// without one still load, a damaged one is refused naming the file, and a finished run
+// fits one of the asked size.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <limits>
 
@@ -11,7 +14,10 @@
 #include "lidecm/core/error.hpp"
 #include "lidecm/core/random.hpp"
 #include "lidecm/train/json.hpp"
+#include "lidecm/train/trainer.hpp"
 #include "model_files.hpp"
+#include "report_fixture.hpp"
+#include "synthetic.hpp"
 #include "temp_folder.hpp"
 
 namespace lidecm {
@@ -131,6 +137,50 @@ TEST_F(ModelPriorTest, ADamagedPriorIsRefusedNamingTheFile) {
             EXPECT_NE(std::string(e.what()).find(path("damaged.lidecm")), std::string::npos) << what << ": " << e.what();
         }
     }
+}
+
+TEST_F(ModelPriorTest, AFinishedRunFitsThePriorItWasAskedFor) {
+    test::write_two_class_folder(dir + "/data", 6, 40);
+    TrainConfig c = test::tiny_train_config(dir + "/data");
+    c.prior_components = 3;
+    c.prior_iterations = 10;
+    std::vector<std::string> lines;
+    TrainEvents events;
+    events.on_log = [&](const std::string& line) { lines.push_back(line); };
+    const TrainResult r = train(c, dir + "/run", events);
+    const Model m = load_model(dir + "/run/model.lidecm");
+    ASSERT_TRUE(m.prior.has_value());
+    EXPECT_EQ(m.prior->size(), 3);
+    EXPECT_EQ(m.prior->dim(), c.patch_size * c.patch_size * 3);
+    EXPECT_EQ(m.prior->patch_size(), c.patch_size);
+    ASSERT_TRUE(r.model.prior.has_value());
+    EXPECT_EQ(serialize_model(r.model), serialize_model(m));
+    // best.lidecm, saved at its own epoch, gets the same prior.
+    const Model best = load_model(dir + "/run/best.lidecm");
+    ASSERT_TRUE(best.prior.has_value());
+    EXPECT_EQ(best.prior->components()[0].eigenvectors, m.prior->components()[0].eigenvectors);
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("patch prior: 3 Gaussians"); }), 1)
+        << testing::PrintToString(lines);
+
+    c.prior_components = 0;
+    train(c, dir + "/none", {});
+    EXPECT_FALSE(load_model(dir + "/none/model.lidecm").prior.has_value());
+}
+
+// A run killed while fitting its prior left a finished checkpoint without one: --resume fits it.
+TEST_F(ModelPriorTest, ResumingAFinishedRunWithoutItsPriorFitsIt) {
+    test::write_two_class_folder(dir + "/data", 6, 40);
+    TrainConfig c = test::tiny_train_config(dir + "/data");
+    c.prior_components = 2;
+    c.prior_iterations = 5;
+    train(c, dir + "/run", {});
+    const std::vector<unsigned char> whole = test::read_file(dir + "/run/model.lidecm");
+    Model cut = load_model(dir + "/run/model.lidecm");
+    cut.prior.reset();
+    save_model(cut, dir + "/run/model.lidecm");
+    const TrainResult r = resume_training(dir + "/run", {});
+    EXPECT_FALSE(r.interrupted);
+    EXPECT_EQ(test::read_file(dir + "/run/model.lidecm"), whole);
 }
 
 }  // namespace

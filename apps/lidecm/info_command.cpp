@@ -45,7 +45,7 @@ void print_prior(const nlohmann::json& j) {
     } else if (!j["progress"]["finished"].get<bool>()) {
         std::printf("prior: none yet (%d Gaussians are fitted when the run finishes)\n", wanted);
     } else {
-        std::printf("prior: none (the training tiles were fewer than its %d Gaussians)\n", wanted);
+        std::printf("prior: none (the training patches were fewer than its %d Gaussians)\n", wanted);
     }
 }
 

@@ -143,7 +143,7 @@ void prior_section(Page& page, const Model& model) {
     if (!model.prior) {
         page.html("<p class=\"note\">No patch prior: " +
                   std::string(model.config.prior_components == 0 ? "trained with --prior-components 0 (or before priors)"
-                              : model.progress.finished          ? "the training tiles were fewer than its Gaussians"
+                              : model.progress.finished          ? "the training patches were fewer than its Gaussians"
                                                                  : "it is fitted when the run finishes") +
                   ".</p>\n");
         return;

@@ -70,13 +70,15 @@ std::optional<PatchPrior> training_prior(const TrainConfig& config, const Datase
     const int k = config.prior_components;
     if (sample.count < std::size_t(k)) {
         // The run itself succeeded: no prior is better than failing it at its very end.
-        log("no patch prior: " + std::to_string(sample.count) + " training tiles are fewer than its " +
+        log("no patch prior: " + std::to_string(sample.count) + " training patches are fewer than its " +
             std::to_string(k) + " components (lower --prior-components)");
         return std::nullopt;
     }
-    log("fitting the patch prior: " + std::to_string(k) + " Gaussians to " + std::to_string(sample.count) +
-        " tiles of " + std::to_string(sample.items) + " training images, " + std::to_string(config.prior_iterations) +
-        " EM iterations at most");
+    const std::string p = std::to_string(config.patch_size), r = std::to_string(config.dataset.resolution);
+    log("fitting the patch prior: " + std::to_string(k) + " Gaussians to " + std::to_string(sample.count) + " " + p +
+        "x" + p + " patches from " + std::to_string(sample.items) +
+        (config.dataset.tiles ? " training tiles of " + r + "x" + r : std::string(" training images")) + ", " +
+        std::to_string(config.prior_iterations) + " EM iterations at most");
     PatchPriorOptions options;
     options.components = k;
     options.iterations = config.prior_iterations;

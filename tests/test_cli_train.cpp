@@ -56,6 +56,8 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     ASSERT_EQ(info.status, 0) << info.err;
     EXPECT_NE(info.out.find("K = 16 codewords of 8 x 8 x 3"), std::string::npos) << info.out;
     EXPECT_NE(info.out.find("texture"), std::string::npos) << info.out;  // a class name
+    EXPECT_NE(info.out.find("prior: 20 Gaussians of 8 x 8 x 3 patches (dim 192, means removed)"), std::string::npos)
+        << info.out;  // the default, fitted when the run finished
     const auto info_json = run("info --json " + model);
     const auto j = nlohmann::json::parse(info_json.out);
     EXPECT_EQ(j["type"], "model");
@@ -272,6 +274,8 @@ TEST_F(CliTrain, BadInputIsRefusedWithOneLine) {
     refused(small_run() + " --epochs nan --out " + dir + "/r", 2, "--epochs");
     refused(small_run() + " --input-noise 30 --input-noise-max 10 --out " + dir + "/r", 2, "--input-noise-max");
     refused(small_run() + " --learner sed --out " + dir + "/r", 2, "--learner");
+    refused(small_run() + " --prior-components 513 --out " + dir + "/r", 2, "--prior-components");
+    refused(small_run() + " --prior-components -1 --out " + dir + "/r", 2, "--prior-components");
     fs::create_directories(dir + "/empty");
     refused("train -q --data " + dir + "/empty --out " + dir + "/r", 1, "empty");
     refused("train -q --data " + dir + "/empty --out " + dir + "/new/run", 1, "empty");

@@ -7,6 +7,7 @@
 
 #include "lidecm/core/error.hpp"
 #include "lidecm/train/metrics.hpp"
+#include "lidecm/train/model.hpp"
 #include "lidecm/report/report.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
@@ -80,6 +81,9 @@ TEST_F(Report, HasEveryChartTableAndTheEmbeddedGrid) {
     EXPECT_NE(html.find("noisy inputs"), std::string::npos);
     EXPECT_NE(html.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);  // a PNG signature
     EXPECT_NE(html.find("clamp range"), std::string::npos);
+    // The patch prior (the tiny run's default 20 Gaussians): its eigen-patches, embedded.
+    EXPECT_NE(html.find("20 Gaussians over 8×8×3 patches"), std::string::npos);
+    EXPECT_NE(html.find("alt=\"patch prior eigen-patches\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos);
     EXPECT_EQ(count_of(text, "http"), count_of(text, "http://www.w3.org/2000/svg"));  // only the SVG namespace
     EXPECT_EQ(html.find("<script src"), std::string::npos);  // nothing external
     EXPECT_EQ(html.find("<link"), std::string::npos);
@@ -99,6 +103,19 @@ TEST_F(Report, MalformedMetricsLinesAreSkippedAndCounted) {
     EXPECT_EQ(s.batches, 9u);
     EXPECT_NE(html.find("3 malformed line(s) skipped"), std::string::npos);
     EXPECT_EQ(html.find("Validation samples"), std::string::npos);  // no samples.png copied: no section, no crash
+}
+
+TEST_F(Report, WithoutAPriorItSaysWhy) {
+    const std::string copy = *dir + "/no_prior";
+    fs::create_directories(copy);
+    fs::copy_file(*run + "/metrics.jsonl", copy + "/metrics.jsonl");
+    Model m = load_model(*run + "/model.lidecm");
+    m.prior.reset();
+    m.config.prior_components = 0;
+    save_model(m, copy + "/model.lidecm");
+    const std::string html = run_report_html(copy);
+    EXPECT_NE(html.find("No patch prior: trained with --prior-components 0"), std::string::npos);
+    EXPECT_EQ(html.find("eigen-patches\""), std::string::npos);
 }
 
 TEST_F(Report, LongRunsAreDownsampledKeepingBothEnds) {

@@ -47,5 +47,32 @@ TEST(TrainOptions, ARangeViolationNamesTheOption) {
     }
 }
 
+// The table passes plain integers on; TrainConfig::validate() refuses them, and the
+// message is renamed to the flag (as `lidecm train` and lidecm.train() report it).
+TEST(TrainOptions, PriorComponentsOutOfRangeAreRefusedByFlag) {
+    for (const long long v : {513LL, -1LL}) {
+        TrainConfig c;
+        const OptionSetting s[] = {{&train_option("prior-components"), v}};
+        apply_options(c, s, flag_of);
+        try {
+            c.validate();
+            ADD_FAILURE() << v << " accepted";
+        } catch (const InvalidArgument& e) {
+            EXPECT_EQ(named_as_options(e.what(), flag_of),
+                      "--prior-components: must be in [0, 512] (0 = no prior), got " + std::to_string(v));
+        }
+    }
+    for (const int v : {0, 1, 512}) {
+        TrainConfig c;
+        c.prior_components = v;
+        EXPECT_NO_THROW(c.validate()) << v;
+    }
+    TrainConfig c;
+    c.prior_iterations = 0;
+    EXPECT_THROW(c.validate(), InvalidArgument);
+    EXPECT_EQ(std::get<long long>(default_value(train_option("prior-components"))), 20);
+    EXPECT_EQ(std::get<long long>(default_value(train_option("prior-iterations"))), 30);
+}
+
 }  // namespace
 }  // namespace lidecm

@@ -11,6 +11,7 @@
 #include "lidecm/formats/tensor_file.hpp"
 #include "lidecm/codebook/tokenizer.hpp"
 #include "lidecm/train/trainer.hpp"
+#include "model_files.hpp"
 #include "report_fixture.hpp"
 #include "synthetic.hpp"
 #include "temp_folder.hpp"
@@ -188,32 +189,18 @@ TEST_F(TrainerTest, UnwritableRunFolderIsAnError) {
 // A model file as lidecm wrote it before refinement was selectable: the same
 // tensors, but run.json without "quant_rms" and without config.refine.
 std::vector<unsigned char> as_written_before_refiners(std::vector<unsigned char> bytes) {
-    const TensorFile f = parse_tensor_file(std::move(bytes), "model");
-    TensorFileWriter w;
-    for (const std::string& name : f.names()) {
-        const TensorInfo& info = f.info(name);
-        if (name == "run.json") {
-            const auto text = f.get<std::uint8_t>(name);
-            nlohmann::json run = nlohmann::json::parse(text.begin(), text.end());
-            run.erase("quant_rms");
-            run["config"].erase("refine");
-            run["config"]["learner"]["initial"] = training_learner_options(Refiner::graph).initial;  // such a run's start
-            const std::string edited = run.dump();
-            w.add(name, std::vector<std::uint8_t>(edited.begin(), edited.end()));
-            continue;
-        }
-        switch (info.dtype) {
-            case DType::F32: w.add(name, f.get<float>(name), info.shape); break;
-            case DType::F64: w.add(name, f.get<double>(name), info.shape); break;
-            case DType::U8: w.add(name, f.get<std::uint8_t>(name), info.shape); break;
-            case DType::U64: w.add(name, f.get<std::uint64_t>(name), info.shape); break;
-            default: ADD_FAILURE() << name << " has a dtype this copy does not know";
-        }
-    }
-    for (const auto& [key, value] : f.all_metadata()) {
-        if (key != "format" && key != "format_version" && key != "checksum" && key != "quant_rms") w.set_metadata(key, value);
-    }
-    return w.serialize();
+    const auto edit = [](const TensorFile& f, const std::string& name, TensorFileWriter& w) {
+        if (name != "run.json") return false;
+        const auto text = f.get<std::uint8_t>(name);
+        nlohmann::json run = nlohmann::json::parse(text.begin(), text.end());
+        run.erase("quant_rms");
+        run["config"].erase("refine");
+        run["config"]["learner"]["initial"] = training_learner_options(Refiner::graph).initial;  // such a run's start
+        const std::string edited = run.dump();
+        w.add(name, std::vector<std::uint8_t>(edited.begin(), edited.end()));
+        return true;
+    };
+    return test::rewrite_tensor_file(std::move(bytes), edit, {"quant_rms"});
 }
 
 TEST_F(TrainerTest, ModelKeepsItsQuantisationLevel) {

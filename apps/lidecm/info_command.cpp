@@ -28,6 +28,27 @@ bool is_token_file(const std::vector<unsigned char>& bytes) {
     return bytes.size() >= 8 && std::string(bytes.begin(), bytes.begin() + 7) == "LDCMTOK";
 }
 
+void print_prior(const nlohmann::json& j) {
+    const auto& p = j["prior"];
+    if (!p.is_null()) {
+        const auto bytes = p["file_bytes"].get<std::size_t>();
+        std::printf("prior: %d Gaussians of %d x %d x %d patches (dim %d%s), %zu bytes of the file (%.1f MiB)\n",
+                    p["components"].get<int>(), p["patch_size"].get<int>(), p["patch_size"].get<int>(),
+                    p["channels"].get<int>(), p["dim"].get<int>(), p["mean_removed"].get<bool>() ? ", means removed" : "",
+                    bytes, double(bytes) / double(1 << 20));
+        return;
+    }
+    // Why there is none: the config (configs stored before priors read as 0) and the progress say.
+    const int wanted = j["config"]["prior_components"].get<int>();
+    if (wanted == 0) {
+        std::printf("prior: none (trained before priors, or with --prior-components 0)\n");
+    } else if (!j["progress"]["finished"].get<bool>()) {
+        std::printf("prior: none yet (%d Gaussians are fitted when the run finishes)\n", wanted);
+    } else {
+        std::printf("prior: none (the training patches were fewer than its %d Gaussians)\n", wanted);
+    }
+}
+
 void print_model(const nlohmann::json& j) {
     const auto& c = j["config"];
     const auto& p = j["progress"];
@@ -60,6 +81,7 @@ void print_model(const nlohmann::json& j) {
     const auto& cb = j["codebook"];
     std::printf("codebook: %.1f%% of codes used, perplexity %.1f, checksum %08x\n",
                 100 * cb["used_fraction"].get<double>(), cb["perplexity"].get<double>(), cb["checksum"].get<unsigned>());
+    print_prior(j);
     std::printf("%-5s %-20s %8s %8s %6s %8s\n", "class", "name", "sigma", "tau", "steps", "updates");
     for (const auto& k : j["classes"]) {
         std::printf("%-5d %-20s %8.4f %8.4f %6d %8zu\n", k["class"].get<int>(), k["name"].get<std::string>().c_str(),

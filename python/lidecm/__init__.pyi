@@ -67,7 +67,8 @@ def train(data: str, out: Path, *, resume: bool = False, overwrite: bool = False
           checkpoint_every: int = ..., validation_images: int = ..., cache_mb: int = ..., input_noise: float = ...,
           input_noise_max: float = ..., learner: Literal["attention", "plain", "seed", "fixed"] = ...,
           refiner: Literal["collaborative", "graph"] = ..., refine_per_batch: int = ..., shuffle_buffer: int = ...,
-          decode_threads: int = ..., full_decode: bool = ...) -> Model: ...
+          decode_threads: int = ..., full_decode: bool = ..., prior_components: int = ...,
+          prior_iterations: int = ...) -> Model: ...
 
 class EMParameterLearning:
     """The prototype's learner (drop-in), run by the C++ learner."""

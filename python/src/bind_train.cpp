@@ -141,7 +141,8 @@ patch_size=8, resolution=64, tiles=False, channels=3, val_fraction=0.1, seed=123
 augment=True, init_images, checkpoint_every=0, validation_images, cache_mb=256,
 shuffle_buffer=16384, decode_threads=0 (one per core), full_decode=False,
 input_noise=0 and input_noise_max (0-255 scale), learner="attention" (or plain, seed, fixed),
-refiner="collaborative" (or graph), refine_per_batch.
+refiner="collaborative" (or graph), refine_per_batch, prior_components=20 (0 = no patch
+prior), prior_iterations=30.
 resume=True continues the run in `out` (only epochs may be given: the new total);
 overwrite=True starts over in a folder that holds a model; report=False skips report.html.
 progress: called after every batch with a dict (epoch, epochs, batch, batches, loss,

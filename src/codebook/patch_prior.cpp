@@ -24,7 +24,6 @@ using Vector = Eigen::VectorXd;
 
 // Rows per block of the E-step: fixed, so results do not depend on the thread count.
 constexpr std::size_t kBlockRows = 256;
-constexpr int kMaxComponents = 512;
 
 std::string text(double v) {
     char buf[32];
@@ -157,10 +156,10 @@ double covariance_penalty(const std::vector<GaussianComponent>& comps, const Pat
 }  // namespace
 
 void validate(const PatchPriorOptions& o) {
-    require(o.components >= 1 && o.components <= kMaxComponents, "components",
-            "must be in [1, " + std::to_string(kMaxComponents) + "], got " + std::to_string(o.components));
-    require(o.iterations >= 1 && o.iterations <= 10'000, "iterations",
-            "must be in [1, 10000], got " + std::to_string(o.iterations));
+    require(o.components >= 1 && o.components <= kMaxPriorComponents, "components",
+            "must be in [1, " + std::to_string(kMaxPriorComponents) + "], got " + std::to_string(o.components));
+    require(o.iterations >= 1 && o.iterations <= kMaxPriorIterations, "iterations",
+            "must be in [1, " + std::to_string(kMaxPriorIterations) + "], got " + std::to_string(o.iterations));
     require(o.kmeans_iterations >= 0, "kmeans_iterations", "must be >= 0, got " + std::to_string(o.kmeans_iterations));
     require(o.variance_floor > 0.0 && o.variance_floor <= 1.0, "variance_floor",
             "must be in (0, 1], got " + text(o.variance_floor));

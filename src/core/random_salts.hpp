@@ -12,5 +12,6 @@ inline constexpr std::uint64_t kAugmentSalt = 3;     ///< augmentation of an ite
 inline constexpr std::uint64_t kInputNoiseSalt = 4;  ///< --input-noise of an item: {seed, salt, epoch, item}
 inline constexpr std::uint64_t kSureProbeSalt = 5;   ///< Monte-Carlo SURE probe: {seed, salt}
 inline constexpr std::uint64_t kPairedSalt = 6;      ///< paired learner perturbation signs: {seed, salt, update}
+inline constexpr std::uint64_t kPriorSampleSalt = 7;  ///< the patch prior's tiles of an item: {seed, salt, item}
 
 }  // namespace lidecm::detail

@@ -96,7 +96,7 @@ bool has_image_extension(const fs::path& path) { return format_of(path) != nullp
 
 SampleDepth deepest_depth_for(const fs::path& path) { return known_format(path).deepest; }
 
-void save_image(const Image& image, const fs::path& path, SampleDepth depth) {
+std::vector<unsigned char> encode_image(const Image& image, const fs::path& path, SampleDepth depth) {
     require(!image.empty(), path.string(), "cannot save an empty image");
     const Format& format = known_format(path);
     if (depth > format.deepest) {
@@ -122,7 +122,11 @@ void save_image(const Image& image, const fs::path& path, SampleDepth depth) {
         throw IoError(path.string() + ": cannot encode (" + e.err + ")");
     }
     if (!ok) throw IoError(path.string() + ": cannot encode as " + ext);
-    write_file_atomically(path, bytes);
+    return bytes;
+}
+
+void save_image(const Image& image, const fs::path& path, SampleDepth depth) {
+    write_file_atomically(path, encode_image(image, path, depth));
 }
 
 Image image_from_samples(const void* samples, SampleDepth depth, int height, int width, int channels) {

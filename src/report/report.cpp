@@ -14,6 +14,7 @@
 #include "lidecm/report/svg_chart.hpp"
 #include "lidecm/formats/tensor_file.hpp"
 #include "report/page.hpp"
+#include "report/prior_figure.hpp"
 
 namespace lidecm {
 namespace {
@@ -130,6 +131,35 @@ std::string refinement_note(const Model& model) {
     return text;
 }
 
+// A PNG in the page, as the other images: nothing is fetched, the file stands alone.
+std::string embedded_png(const std::string& alt, const std::vector<unsigned char>& png) {
+    return "<img class=\"grid\" alt=\"" + xml_escape(alt) + "\" src=\"data:image/png;base64," + base64(png) + "\">\n";
+}
+
+constexpr int kPriorRows = 8, kPriorColumns = 6;  // the strongest Gaussians, their first eigen-patches
+
+void prior_section(Page& page, const Model& model) {
+    page.heading("Patch prior");
+    if (!model.prior) {
+        page.html("<p class=\"note\">No patch prior: " +
+                  std::string(model.config.prior_components == 0 ? "trained with --prior-components 0 (or before priors)"
+                              : model.progress.finished          ? "the training patches were fewer than its Gaussians"
+                                                                 : "it is fitted when the run finishes") +
+                  ".</p>\n");
+        return;
+    }
+    const PatchPrior& prior = *model.prior;
+    const int p = prior.patch_size();
+    page.html("<p class=\"note\">" + std::to_string(prior.size()) + " Gaussians over " + std::to_string(p) + "×" +
+              std::to_string(p) + "×" + std::to_string(prior.channels()) + " patches" +
+              (prior.mean_removed() ? " minus their mean" : "") + ", fitted to the training tiles. Rows: the " +
+              std::to_string(std::min(kPriorRows, prior.size())) +
+              " heaviest (w: weight); columns: their first eigen-patches, largest variance first, each scaled to "
+              "[0, 255] symmetric around 0 (mid-grey = 0).</p>\n" +
+              embedded_png("patch prior eigen-patches",
+                           encode_image(detail::eigen_patch_grid(prior, kPriorRows, kPriorColumns), "eigen.png")));
+}
+
 }  // namespace
 
 std::string base64(const std::vector<unsigned char>& bytes) {
@@ -224,12 +254,14 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
                               chart("Perplexity", "batch", "perplexity", r)),
                "exp(entropy) of the assignment histogram; K = " + std::to_string(model.codebook->size()) + " is the most.");
 
+    prior_section(page, model);
+
     const auto samples = run_dir / "samples.png";
     if (std::filesystem::exists(samples)) {
         page.heading("Validation samples");
         page.html("<p class=\"note\">Rows: originals" + std::string(model.config.input_noise > 0 || model.config.input_noise_max > 0 ? ", noisy inputs" : "") +
-                  ", token reconstructions, refined reconstructions. " + refinement_note(model) + "</p>\n<img class=\"grid\" alt=\"validation samples\" "
-                  "src=\"data:image/png;base64," + base64(read_file_bytes(samples, kMaxEmbeddedBytes)) + "\">\n");
+                  ", token reconstructions, refined reconstructions. " + refinement_note(model) + "</p>\n" +
+                  embedded_png("validation samples", read_file_bytes(samples, kMaxEmbeddedBytes)));
     }
     if (summary) *summary = {b.size(), e.size(), log.skipped_lines, page.charts()};
     return page.str();

@@ -52,7 +52,8 @@ LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim
 // ones nlohmann's field macros expect.
 #define LIDECM_TRAIN_CONFIG_FIELDS                                                               \
     data, dataset, patch_size, epochs, batch_size, max_batches, seed, init_images, input_noise, input_noise_max, \
-        checkpoint_every, validation_images, sample_images, prefetch, decode_threads, refine, refine_per_batch, learner, learner_mode
+        checkpoint_every, validation_images, sample_images, prefetch, decode_threads, refine, refine_per_batch, learner, learner_mode, \
+        prior_components, prior_iterations
 
 void to_json(nlohmann::json& nlohmann_json_j, const TrainConfig& nlohmann_json_t) {
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, LIDECM_TRAIN_CONFIG_FIELDS))
@@ -64,6 +65,8 @@ void from_json(const nlohmann::json& nlohmann_json_j, TrainConfig& nlohmann_json
     // refiner and that refiner's learner start (train_config.hpp).
     TrainConfig defaults{};
     if (!nlohmann_json_j.contains("refine")) select_refiner(defaults, Refiner::graph);
+    // Nor one without "prior_components" a prior: such a run fitted none, and resumes without one.
+    if (!nlohmann_json_j.contains("prior_components")) defaults.prior_components = 0;
     const TrainConfig& nlohmann_json_default_obj = defaults;
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, LIDECM_TRAIN_CONFIG_FIELDS))
     nlohmann_json_t.codebook.num_codes =

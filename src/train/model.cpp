@@ -3,6 +3,7 @@
 // a few readable copies go into the metadata for other tools.
 #include "lidecm/train/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -136,6 +137,70 @@ LearnerState read_learner(const TensorFile& f) {
     return s;
 }
 
+// The prior as F64 tensors (a loaded prior is the fitted one bit for bit): per component
+// its weight, mean, eigenvalues and eigenvectors (dim × dim, row j the j-th eigen-patch).
+// Its patch layout is a tensor too, since the checksum covers tensors and not metadata;
+// the metadata holds readable copies for other tools.
+void add_prior(TensorFileWriter& w, const PatchPrior& prior) {
+    const auto k = std::int64_t(prior.size()), d = std::int64_t(prior.dim());
+    std::vector<double> weights, means, eigenvalues, eigenvectors;
+    for (const GaussianComponent& c : prior.components()) {
+        weights.push_back(c.weight);
+        means.insert(means.end(), c.mean.begin(), c.mean.end());
+        eigenvalues.insert(eigenvalues.end(), c.eigenvalues.begin(), c.eigenvalues.end());
+        eigenvectors.insert(eigenvectors.end(), c.eigenvectors.begin(), c.eigenvectors.end());
+    }
+    w.add("prior.weights", weights, {k});
+    w.add("prior.means", means, {k, d});
+    w.add("prior.eigenvalues", eigenvalues, {k, d});
+    w.add("prior.eigenvectors", eigenvectors, {k, d, d});
+    w.add("prior.layout", std::vector<std::int64_t>{prior.patch_size(), prior.channels(), std::int64_t(prior.mean_removed())});
+    w.set_metadata("prior_components", std::to_string(k));
+    w.set_metadata("prior_patch_size", std::to_string(prior.patch_size()));
+    w.set_metadata("prior_channels", std::to_string(prior.channels()));
+    w.set_metadata("prior_mean_removed", prior.mean_removed() ? "1" : "0");
+}
+
+constexpr const char* kPriorTensors[] = {"prior.weights", "prior.means", "prior.eigenvalues", "prior.eigenvectors",
+                                         "prior.layout"};
+
+// The prior of a file, checked against the model's channel count; none in files from
+// before priors. What PatchPrior's constructor refuses (weights not summing to 1, an
+// eigenvalue <= 0) is an InvalidArgument the caller names the file in.
+std::optional<PatchPrior> read_prior(const TensorFile& f, int channels) {
+    if (std::none_of(std::begin(kPriorTensors), std::end(kPriorTensors), [&](const char* t) { return f.has(t); })) {
+        return std::nullopt;
+    }
+    const auto layout = f.get<std::int64_t>("prior.layout", {3});
+    if (layout[0] < 1 || layout[0] > 64 || layout[1] != channels || (layout[2] != 0 && layout[2] != 1)) {
+        throw IoError(f.name() + ": prior.layout must be [patch size 1 … 64, the model's " + std::to_string(channels) +
+                      " channel(s), mean removed 0 or 1]");
+    }
+    const auto& shape = f.info("prior.weights").shape;
+    if (shape.size() != 1 || shape[0] < 1 || shape[0] > kMaxPriorComponents) {
+        throw IoError(f.name() + ": prior.weights must hold 1 … " + std::to_string(kMaxPriorComponents) + " weights");
+    }
+    const std::int64_t k = shape[0], d = layout[0] * layout[0] * layout[1];
+    const auto weights = f.get<double>("prior.weights");
+    const auto means = f.get<double>("prior.means", {k, d});
+    const auto eigenvalues = f.get<double>("prior.eigenvalues", {k, d});
+    const auto eigenvectors = f.get<double>("prior.eigenvectors", {k, d, d});
+    for (const auto* values : {&means, &eigenvectors}) {
+        if (!std::all_of(values->begin(), values->end(), [](double v) { return std::isfinite(v); })) {
+            throw IoError(f.name() + ": the prior's means or eigenvectors hold a non-finite value");
+        }
+    }
+    std::vector<GaussianComponent> components(static_cast<std::size_t>(k));
+    const auto slice = [](const std::vector<double>& v, std::size_t at, std::size_t n) {
+        return std::vector<double>(v.begin() + std::ptrdiff_t(at * n), v.begin() + std::ptrdiff_t((at + 1) * n));
+    };
+    for (std::size_t c = 0; c < components.size(); ++c) {
+        components[c] = {weights[c], slice(means, c, std::size_t(d)), slice(eigenvalues, c, std::size_t(d)),
+                         slice(eigenvectors, c, std::size_t(d * d))};
+    }
+    return PatchPrior(int(layout[0]), int(layout[1]), layout[2] == 1, std::move(components));
+}
+
 }  // namespace
 
 EMParameterLearner Model::make_learner() const {
@@ -160,6 +225,7 @@ std::vector<unsigned char> serialize_model(const Model& m) {
                                 {"quant_rms", m.quant_rms}};
     const std::string text = run.dump();
     w.add("run.json", std::vector<std::uint8_t>(text.begin(), text.end()));
+    if (m.prior) add_prior(w, *m.prior);
     w.set_metadata("num_codes", std::to_string(k));
     w.set_metadata("patch_size", std::to_string(m.config.patch_size));
     w.set_metadata("channels", std::to_string(m.config.dataset.channels));
@@ -167,6 +233,13 @@ std::vector<unsigned char> serialize_model(const Model& m) {
     w.set_metadata("step", std::to_string(m.progress.step));
     w.set_metadata("quant_rms", std::to_string(m.quant_rms));
     return w.serialize();
+}
+
+std::size_t prior_file_bytes(const Model& model) {
+    if (!model.prior) return 0;
+    Model without = model;
+    without.prior.reset();
+    return serialize_model(model).size() - serialize_model(without).size();
 }
 
 double refine_level(const Model& model) { return model.quant_rms > 0 ? model.quant_rms : kFallbackQuantRms; }
@@ -207,6 +280,7 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
         m.codebook = Codebook(k, d, f.get<float>("codebook"), f.get<std::uint64_t>("codebook.counts", {k}),
                               f.get<std::uint64_t>("codebook.epoch_usage", {k}));
         m.learner = read_learner(f);
+        m.prior = read_prior(f, channels);
         m.config.validate();
         (void)m.make_learner();  // the state must fit the options
     } catch (const InvalidArgument& e) {

@@ -18,6 +18,14 @@ nlohmann::json refinement_json(const Model& m, const GraphParams& learned) {
             {"keep_codewords", o.keep_codewords}};
 }
 
+// The patch prior, or null: not fitted yet, --prior-components 0, or a file from before priors.
+nlohmann::json prior_json(const Model& m) {
+    if (!m.prior) return nullptr;
+    const PatchPrior& p = *m.prior;
+    return {{"components", p.size()}, {"dim", p.dim()}, {"patch_size", p.patch_size()}, {"channels", p.channels()},
+            {"mean_removed", p.mean_removed()}, {"file_bytes", prior_file_bytes(m)}};
+}
+
 }  // namespace
 
 nlohmann::json model_summary(const Model& m) {
@@ -57,7 +65,8 @@ nlohmann::json model_summary(const Model& m) {
             {"codebook", {{"codes", m.codebook->size()}, {"dim", m.codebook->dim()},
                           {"used_fraction", used_fraction(counts)},
                           {"perplexity", total > 0 ? perplexity(counts) : 0.0},
-                          {"checksum", m.codebook->checksum()}}}};
+                          {"checksum", m.codebook->checksum()}}},
+            {"prior", prior_json(m)}};
 }
 
 }  // namespace lidecm

@@ -81,6 +81,11 @@ void TrainConfig::validate() const {
     require(prefetch >= 1, "prefetch", "must be >= 1");
     require(decode_threads >= 0 && decode_threads <= 256, "decode_threads",
             "must be in 0..256, got " + std::to_string(decode_threads));
+    require(prior_components >= 0 && prior_components <= kMaxPriorComponents, "prior components",
+            "must be in [0, " + std::to_string(kMaxPriorComponents) + "] (0 = no prior), got " +
+                std::to_string(prior_components));
+    require(prior_iterations >= 1 && prior_iterations <= kMaxPriorIterations, "prior iterations",
+            "must be in [1, " + std::to_string(kMaxPriorIterations) + "], got " + std::to_string(prior_iterations));
     learner.validate();
     refine.validate();
 }

@@ -2,7 +2,10 @@
 // Internal pieces of the training loop shared by the step, the validation and
 // the loop itself.
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/parallel.hpp"
@@ -54,6 +57,13 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics, Communicator&
 /// The grid of originals / [noisy inputs] / token and refined reconstructions
 /// of the first config.sample_images validation images.
 Image sample_grid(const TrainingRun& run);
+
+/// The patch prior of a finished run: config.prior_components Gaussians fitted (fit_patch_prior,
+/// config.prior_iterations, seeded from config.seed) to up to 20,000 clean training tiles drawn
+/// from (seed, item) alone. Empty, with a line to `log`, when the split gives fewer tiles than
+/// components. Progress and timing go to `log`.
+std::optional<PatchPrior> training_prior(const TrainConfig& config, const Dataset& dataset,
+                                         const std::function<void(const std::string&)>& log);
 
 /// PSNR capped at 100 dB so identical images give a finite figure in metrics.
 double capped_psnr(const Image& a, const Image& b);

@@ -159,6 +159,14 @@ const std::vector<TrainOption>& table() {
                                      .checked_as = nullptr, .range = ints(0, 1 << 20), .show_default = false,
                                      .help = "Images of each batch refined for the losses and the learner (0 = all; "
                                              "default: 4 for collaborative, all for graph)"}),
+        field<&C::prior_components>(
+            {.flag = "prior-components", .keyword = "prior_components", .checked_as = "prior components",
+             .range = ints(0, kMaxPriorComponents),
+             .help = "Gaussians of the patch prior fitted to a sample of the training tiles when the run finishes, "
+                     "stored in the model file (0 = no prior)"}),
+        field<&C::prior_iterations>({.flag = "prior-iterations", .keyword = "prior_iterations",
+                                     .checked_as = "prior iterations", .range = ints(1, kMaxPriorIterations),
+                                     .help = "EM iterations of the patch prior's fit"}),
     };
     return options;
 }

@@ -160,6 +160,23 @@ bool stop(Communicator& comm, const TrainEvents& events) {
     return detail::any_rank(comm, events.stop_requested && events.stop_requested());
 }
 
+// The patch prior, fitted once the run has finished: also when a run killed while fitting
+// it is resumed (its last checkpoint is finished, without a prior). It depends on the
+// training tiles alone, not on the epoch's codebook or learner, so best.lidecm, saved at
+// an earlier epoch, gets the same one. Rank 0 alone fits it (the others write nothing).
+// Returns the seconds it took.
+double add_prior(Model& model, const Dataset& dataset, const RunFiles& files, const TrainEvents& events) {
+    if (model.config.prior_components == 0 || model.prior) return 0.0;
+    const auto start = Clock::now();
+    model.prior = detail::training_prior(model.config, dataset, [&](const std::string& line) { log(events, line); });
+    if (model.prior && fs::exists(files.best())) {
+        Model best = load_model(files.best());
+        best.prior = model.prior;
+        save_model(best, files.best());
+    }
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 // Every rank runs the loop on its share of each batch and holds the same model; rank 0
 // alone writes the run's files and reports (`events` are rank 0's; the others get none).
 TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvents& events, bool fresh,
@@ -174,6 +191,7 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
     std::optional<LineAppender> metrics;
     if (writer) metrics.emplace(files.metrics(), fresh);
     std::uint64_t images_this_call = 0;
+    double prior_seconds = 0;
     FailureLog failures;
     DataWaitWarning slow_data;
     auto finish = [&](bool interrupted) {
@@ -185,7 +203,8 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         result.model = model;
         result.interrupted = interrupted;
         result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        result.images_per_second = result.seconds > 0 ? double(images_this_call) / result.seconds : 0.0;
+        const double training = result.seconds - prior_seconds;  // the prior's fit trains on no image
+        result.images_per_second = training > 0 ? double(images_this_call) / training : 0.0;
         return result;
     };
     for (int epoch = progress.epoch; epoch < config.epochs; ++epoch) {
@@ -290,6 +309,7 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         if (events.on_epoch) events.on_epoch(e);
         if (stop(comm, events) && !progress.finished) return finish(true);
     }
+    if (writer && progress.finished) prior_seconds = add_prior(model, run.dataset, files, events);
     return finish(false);
 }
 

@@ -15,10 +15,15 @@
 
 namespace lidecm {
 
+/// The bounds validate() puts on PatchPriorOptions' components and iterations (training's
+/// --prior-components and --prior-iterations take the same).
+inline constexpr int kMaxPriorComponents = 512;
+inline constexpr int kMaxPriorIterations = 10'000;
+
 /// Options of fit_patch_prior.
 struct PatchPriorOptions {
-    int components = 20;            ///< K Gaussians: 1 … 512, and at most the number of patches
-    int iterations = 30;            ///< EM iterations after the k-means start: 1 … 10,000
+    int components = 20;            ///< K Gaussians: 1 … kMaxPriorComponents, and at most the number of patches
+    int iterations = 30;            ///< EM iterations after the k-means start: 1 … kMaxPriorIterations
     int kmeans_iterations = 10;     ///< Lloyd iterations of the k-means start (≥ 0)
     double variance_floor = 1e-4;   ///< ε: the covariance prior's variance (pixel values in [0, 1]), in (0, 1]
     double floor_weight = 1.0;      ///< ν: its weight in patches' worth (≥ 0); 0 makes the fit plain ML

@@ -121,6 +121,10 @@ SampleDepth deepest_depth_for(const std::filesystem::path& path);
 /// is the nearest one that fits). Writes a temporary file next to the target and
 /// renames it, so a failure never leaves a partial file.
 void save_image(const Image& image, const std::filesystem::path& path, SampleDepth depth = SampleDepth::U8);
+/// The bytes save_image writes to `path` (the format from its extension, errors naming it),
+/// for images kept in memory: the report's embedded PNGs.
+std::vector<unsigned char> encode_image(const Image& image, const std::filesystem::path& path,
+                                        SampleDepth depth = SampleDepth::U8);
 
 /// An Image from samples in memory (HWC, `depth` 8-bit, 16-bit or float32), scaled as
 /// load_image scales a file's: integers by 1/255 or 1/65535, floats taken as they are.

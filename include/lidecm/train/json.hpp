@@ -36,7 +36,7 @@ LIDECM_DECLARE_JSON(BatchMetrics);
 LIDECM_DECLARE_JSON(EpochMetrics);
 
 /// What a model holds, as `lidecm info --json` prints it: config, progress, learner status
-/// and parameters, refinement, classes, attention and codebook usage.
+/// and parameters, refinement, classes, attention, codebook usage and the patch prior (null without one).
 nlohmann::json model_summary(const Model& model);
 
 }  // namespace lidecm

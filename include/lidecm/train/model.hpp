@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lidecm/codebook/codebook.hpp"
+#include "lidecm/codebook/patch_prior.hpp"
 #include "lidecm/learner/em_learner.hpp"
 #include "lidecm/image/image.hpp"
 #include "lidecm/train/metrics.hpp"
@@ -52,6 +53,10 @@ struct Model {
     /// epoch's mean training quant_mse. 0 = unknown (a model file written before
     /// the field existed); refinement then uses kFallbackQuantRms.
     double quant_rms = 0.0;
+    /// The Gaussian-mixture patch prior training fits to the training tiles when the run
+    /// finishes (config.prior_components of them). Empty before then, with
+    /// --prior-components 0, and in model files written before priors existed.
+    std::optional<PatchPrior> prior;
 
     /// A learner with the model's options and state.
     [[nodiscard]] EMParameterLearner make_learner() const;
@@ -64,6 +69,9 @@ inline constexpr double kFallbackQuantRms = 0.08;
 
 /// The model's quant_rms, or kFallbackQuantRms when it has none.
 double refine_level(const Model& model);
+
+/// Bytes the model's prior adds to its file (tensors, their header entries and metadata); 0 without one.
+std::size_t prior_file_bytes(const Model& model);
 
 /// Writes the model atomically (temporary file, fsync, rename).
 void save_model(const Model& model, const std::filesystem::path& path);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lidecm/codebook/codebook.hpp"
+#include "lidecm/codebook/patch_prior.hpp"  // kMaxPriorComponents, kMaxPriorIterations
 #include "lidecm/data/dataset.hpp"
 #include "lidecm/learner/em_learner.hpp"
 #include "lidecm/learner/training_rule.hpp"  // LearnerMode
@@ -56,6 +57,11 @@ struct TrainConfig {
     std::size_t refine_per_batch = 4;
     LearnerOptions learner = training_learner_options();  ///< start and bounds (num_classes is set from the data)
     LearnerMode learner_mode = LearnerMode::attention;    ///< the learner variant
+    /// Gaussians of the patch prior (patch_prior.hpp) fitted to the training tiles when the
+    /// run finishes: 0 … kMaxPriorComponents, 0 = no prior. A config stored before priors
+    /// existed reads as 0: its run fitted none.
+    int prior_components = 20;
+    int prior_iterations = 30;  ///< the prior's EM iterations: 1 … kMaxPriorIterations
 
     /// Throws InvalidArgument naming the first field out of range.
     void validate() const;
@@ -82,7 +88,8 @@ std::string learner_variant(const TrainConfig& config);
 /// throws IoError naming `name` for malformed JSON or missing/mistyped fields.
 /// A config without "refine" was written before refinement was selectable and
 /// reads as select_refiner(graph) with its stored learner options: such a model
-/// refines and resumes as it did when it was written.
+/// refines and resumes as it did when it was written. One without "prior_components"
+/// predates patch priors and reads as 0 (none), for the same reason.
 std::string to_json(const TrainConfig& config);
 TrainConfig train_config_from_json(const std::string& json, const std::string& name);
 

@@ -4,7 +4,9 @@
 // denoiser using the learner's parameters; losses), one update_global_params
 // with all the batch's patches and one update_class_params per image. A run
 // lives in a folder: model.lidecm (last checkpoint), best.lidecm, epoch_N.lidecm,
-// metrics.jsonl and samples.png. Library code does not print: progress and log
+// metrics.jsonl and samples.png. When the last epoch ends, the patch prior is fitted
+// to the training tiles and stored in model.lidecm and best.lidecm
+// (config.prior_components; issue 22). Library code does not print: progress and log
 // lines go to the callbacks.
 #include <filesystem>
 #include <functional>

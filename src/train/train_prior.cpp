@@ -1,0 +1,96 @@
+// The patch prior of a finished run (issue 22): a Gaussian mixture fitted to a sample of
+// the training split's tiles, cut as the tokenizer cuts them. The items are taken as
+// they are stored, without augmentation or --input-noise: the prior describes clean
+// image patches, whatever the codebook was trained on.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+
+#include "core/random_salts.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
+#include "lidecm/core/random.hpp"
+#include "train/train_internal.hpp"
+
+namespace lidecm::detail {
+namespace {
+
+// EM costs about n · K · dim² per iteration: 20,000 tiles fit 20 Gaussians of 8×8×3
+// in under a minute on two cores, and more tiles barely move the fit.
+constexpr std::size_t kPriorTiles = 20'000;
+// The sample spreads over at least this many training items (when there are as many),
+// taking a few random tiles of each, so large items do not fill it from a handful of photos.
+constexpr std::size_t kPriorItems = 1'000;
+// Items decoded at once: memory stays that of a few dozen images whatever the split's size.
+constexpr std::size_t kChunkItems = 64;
+
+struct TileSample {
+    std::vector<float> values;  ///< count × dim
+    std::size_t count = 0;
+    std::size_t items = 0;  ///< items the tiles come from
+};
+
+// `share` tiles of each of the first items of the uniform order (the codebook start's
+// order, so the sample is of all training images), chosen from (seed, item) alone, until
+// kPriorTiles are taken.
+TileSample sample_tiles(const TrainConfig& config, const Dataset& dataset) {
+    const std::vector<std::size_t> order = dataset.uniform_order(0);
+    const std::size_t side = std::size_t((config.dataset.resolution + config.patch_size - 1) / config.patch_size);
+    const std::size_t per_item = side * side;
+    const std::size_t items = std::min(order.size(), std::max(kPriorItems, (kPriorTiles + per_item - 1) / per_item));
+    const std::size_t share = items == 0 ? 0 : std::min(per_item, (kPriorTiles + items - 1) / items);
+    TileSample sample;
+    for (std::size_t first = 0; first < items && sample.count < kPriorTiles; first += kChunkItems) {
+        const std::vector<std::size_t> chunk(order.begin() + std::ptrdiff_t(first),
+                                             order.begin() + std::ptrdiff_t(std::min(items, first + kChunkItems)));
+        for (const Item& item : dataset.items(chunk)) {  // files that fail to decode are left out
+            const Tiles tiles = extract_tiles(item.image, config.patch_size);
+            std::vector<std::size_t> pick(tiles.size());
+            std::iota(pick.begin(), pick.end(), std::size_t(0));
+            RandomStream rng{config.seed, kPriorSampleSalt, item.index};
+            shuffle(pick, rng);
+            pick.resize(std::min({share, pick.size(), kPriorTiles - sample.count}));
+            for (const std::size_t t : pick) {
+                sample.values.insert(sample.values.end(), tiles.tile(t), tiles.tile(t) + tiles.dim());
+            }
+            sample.count += pick.size();
+            ++sample.items;
+            if (sample.count == kPriorTiles) break;
+        }
+    }
+    return sample;
+}
+
+}  // namespace
+
+std::optional<PatchPrior> training_prior(const TrainConfig& config, const Dataset& dataset,
+                                         const std::function<void(const std::string&)>& log) {
+    const auto start = std::chrono::steady_clock::now();
+    const TileSample sample = sample_tiles(config, dataset);
+    const int k = config.prior_components;
+    if (sample.count < std::size_t(k)) {
+        // The run itself succeeded: no prior is better than failing it at its very end.
+        log("no patch prior: " + std::to_string(sample.count) + " training patches are fewer than its " +
+            std::to_string(k) + " components (lower --prior-components)");
+        return std::nullopt;
+    }
+    const std::string p = std::to_string(config.patch_size), r = std::to_string(config.dataset.resolution);
+    log("fitting the patch prior: " + std::to_string(k) + " Gaussians to " + std::to_string(sample.count) + " " + p +
+        "x" + p + " patches from " + std::to_string(sample.items) +
+        (config.dataset.tiles ? " training tiles of " + r + "x" + r : std::string(" training images")) + ", " +
+        std::to_string(config.prior_iterations) + " EM iterations at most");
+    PatchPriorOptions options;
+    options.components = k;
+    options.iterations = config.prior_iterations;
+    options.seed = config.seed;
+    PatchPriorFit fit =
+        fit_patch_prior(sample.values.data(), sample.count, config.patch_size, config.dataset.channels, options);
+    char line[200];
+    std::snprintf(line, sizeof line, "patch prior: %d Gaussians of dim %d in %zu EM iterations, mean log-likelihood %.1f (%.1f s)",
+                  k, fit.prior.dim(), fit.log_likelihood.size(), fit.log_likelihood.back(),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    log(line);
+    return std::move(fit.prior);
+}
+
+}  // namespace lidecm::detail

@@ -1,0 +1,30 @@
+#include "model_files.hpp"
+
+#include <gtest/gtest.h>
+
+namespace lidecm::test {
+
+std::vector<unsigned char> rewrite_tensor_file(std::vector<unsigned char> bytes, const TensorEdit& edit,
+                                               const std::set<std::string>& drop_metadata) {
+    const TensorFile f = parse_tensor_file(std::move(bytes), "model");
+    TensorFileWriter w;
+    for (const std::string& name : f.names()) {
+        if (edit(f, name, w)) continue;
+        const TensorInfo& info = f.info(name);
+        switch (info.dtype) {
+            case DType::F32: w.add(name, f.get<float>(name), info.shape); break;
+            case DType::F64: w.add(name, f.get<double>(name), info.shape); break;
+            case DType::I64: w.add(name, f.get<std::int64_t>(name), info.shape); break;
+            case DType::U8: w.add(name, f.get<std::uint8_t>(name), info.shape); break;
+            case DType::U64: w.add(name, f.get<std::uint64_t>(name), info.shape); break;
+            default: ADD_FAILURE() << name << " has a dtype this copy does not know";
+        }
+    }
+    for (const auto& [key, value] : f.all_metadata()) {
+        const bool writers_own = key == "format" || key == "format_version" || key == "checksum";
+        if (!writers_own && drop_metadata.count(key) == 0) w.set_metadata(key, value);
+    }
+    return w.serialize();
+}
+
+}  // namespace lidecm::test

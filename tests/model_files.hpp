@@ -1,0 +1,21 @@
+#pragma once
+// Model files edited as an older lidecm or a damaged disk would have left them: the
+// tensors copied one by one into a new file (with a valid checksum), some replaced.
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lidecm/formats/tensor_file.hpp"
+
+namespace lidecm::test {
+
+/// Writes a tensor of its own in place of `name` (or nothing, to drop it) and returns
+/// true; false copies the tensor as it is.
+using TensorEdit = std::function<bool(const TensorFile& file, const std::string& name, TensorFileWriter& out)>;
+
+/// The tensor file `bytes` written again through `edit`, with its metadata but `drop_metadata`.
+std::vector<unsigned char> rewrite_tensor_file(std::vector<unsigned char> bytes, const TensorEdit& edit,
+                                               const std::set<std::string>& drop_metadata = {});
+
+}  // namespace lidecm::test

@@ -1,0 +1,187 @@
+// The patch prior in model files and training (issue 22): it round-trips bit for bit, files
+// without one still load, a damaged one is refused naming the file, and a finished run
+// fits one of the asked size.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <limits>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "lidecm/core/error.hpp"
+#include "lidecm/core/random.hpp"
+#include "lidecm/train/json.hpp"
+#include "lidecm/train/trainer.hpp"
+#include "model_files.hpp"
+#include "report_fixture.hpp"
+#include "synthetic.hpp"
+#include "temp_folder.hpp"
+
+namespace lidecm {
+namespace {
+
+class ModelPriorTest : public test::TempFolderTest {
+protected:
+    ModelPriorTest() : TempFolderTest("model_prior") {}
+};
+
+constexpr int kPatch = 2, kChannels = 3, kDim = kPatch * kPatch * kChannels;
+
+// A model of 2×2×3 tiles with a random codebook and a 3-Gaussian prior fitted to random
+// patches: what serialisation needs, without a training run.
+Model small_model() {
+    Model m;
+    m.config.patch_size = kPatch;
+    m.config.codebook.num_codes = 4;
+    m.learner = EMParameterLearner(m.config.learner).state();
+    RandomStream rng{7};
+    std::vector<float> values(std::size_t(4 * kDim)), patches(std::size_t(300 * kDim));
+    for (float& v : values) v = float(rng.uniform());
+    for (float& v : patches) v = float(rng.uniform());
+    m.codebook = Codebook(4, kDim, values);
+    PatchPriorOptions o;
+    o.components = 3;
+    o.iterations = 5;
+    m.prior = fit_patch_prior(patches.data(), 300, kPatch, kChannels, o).prior;
+    return m;
+}
+
+bool bit_equal(const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+// `bytes` with the F64 tensor `name`'s values changed by `change` (its shape kept).
+std::vector<unsigned char> with_prior_values(std::vector<unsigned char> bytes, const std::string& name,
+                                             const std::function<void(std::vector<double>&)>& change) {
+    return test::rewrite_tensor_file(std::move(bytes), [&](const TensorFile& f, const std::string& n, TensorFileWriter& w) {
+        if (n != name) return false;
+        std::vector<double> v = f.get<double>(n);
+        change(v);
+        w.add(n, v, f.info(n).shape);
+        return true;
+    });
+}
+
+TEST_F(ModelPriorTest, RoundTripKeepsThePriorBitForBit) {
+    const Model m = small_model();
+    save_model(m, path("m.lidecm"));
+    const Model back = load_model(path("m.lidecm"));
+    ASSERT_TRUE(back.prior.has_value());
+    EXPECT_EQ(back.prior->patch_size(), kPatch);
+    EXPECT_EQ(back.prior->channels(), kChannels);
+    EXPECT_EQ(back.prior->mean_removed(), m.prior->mean_removed());
+    ASSERT_EQ(back.prior->size(), 3);
+    for (int k = 0; k < 3; ++k) {
+        const GaussianComponent& a = m.prior->components()[std::size_t(k)];
+        const GaussianComponent& b = back.prior->components()[std::size_t(k)];
+        EXPECT_TRUE(bit_equal({a.weight}, {b.weight})) << k;
+        EXPECT_TRUE(bit_equal(a.mean, b.mean)) << k;
+        EXPECT_TRUE(bit_equal(a.eigenvalues, b.eigenvalues)) << k;
+        EXPECT_TRUE(bit_equal(a.eigenvectors, b.eigenvectors)) << k;
+    }
+    // Saving what was loaded writes the same file.
+    EXPECT_EQ(serialize_model(back), serialize_model(m));
+    // What the prior adds to the file: at least its values, 8 bytes each.
+    EXPECT_GE(prior_file_bytes(m), std::size_t(8 * 3 * (1 + 2 * kDim + kDim * kDim)));
+    EXPECT_EQ(model_summary(back)["prior"]["components"], 3);
+}
+
+TEST_F(ModelPriorTest, AFileWithoutAPriorLoadsWithNone) {
+    Model m = small_model();
+    m.prior.reset();
+    EXPECT_FALSE(parse_model(serialize_model(m), "none").prior.has_value());
+    EXPECT_EQ(prior_file_bytes(m), 0U);
+    EXPECT_TRUE(model_summary(m)["prior"].is_null());
+    // As written before priors existed: no prior tensors and no prior_components in the config.
+    const auto old = test::rewrite_tensor_file(
+        serialize_model(small_model()), [](const TensorFile& f, const std::string& name, TensorFileWriter& w) {
+            if (name.starts_with("prior.")) return true;  // dropped
+            if (name != "run.json") return false;
+            const auto text = f.get<std::uint8_t>(name);
+            nlohmann::json run = nlohmann::json::parse(text.begin(), text.end());
+            run["config"].erase("prior_components");
+            const std::string edited = run.dump();
+            w.add(name, std::vector<std::uint8_t>(edited.begin(), edited.end()));
+            return true;
+        });
+    const Model loaded = parse_model(old, "old");
+    EXPECT_FALSE(loaded.prior.has_value());
+    EXPECT_EQ(loaded.config.prior_components, 0);  // its run fitted none, and a resume fits none
+}
+
+TEST_F(ModelPriorTest, ADamagedPriorIsRefusedNamingTheFile) {
+    const std::vector<unsigned char> good = serialize_model(small_model());
+    const std::vector<std::pair<const char*, std::vector<unsigned char>>> damaged = {
+        {"negative eigenvalue", with_prior_values(good, "prior.eigenvalues", [](auto& v) { v[5] = -v[5]; })},
+        {"weights off 1", with_prior_values(good, "prior.weights", [](auto& v) { v[0] += 0.25; })},
+        {"NaN mean", with_prior_values(good, "prior.means", [](auto& v) { v[2] = std::numeric_limits<double>::quiet_NaN(); })},
+        {"a tensor missing",
+         test::rewrite_tensor_file(good, [](const TensorFile&, const std::string& n, TensorFileWriter&) {
+             return n == "prior.eigenvectors";
+         })},
+        {"wrong channels", test::rewrite_tensor_file(good, [](const TensorFile&, const std::string& n, TensorFileWriter& w) {
+             if (n != "prior.layout") return false;
+             w.add(n, std::vector<std::int64_t>{kPatch * 2, 1, 1});
+             return true;
+         })},
+    };
+    for (const auto& [what, bytes] : damaged) {
+        write("damaged.lidecm", bytes);
+        try {
+            (void)load_model(path("damaged.lidecm"));
+            ADD_FAILURE() << what << ": loaded";
+        } catch (const IoError& e) {
+            EXPECT_NE(std::string(e.what()).find(path("damaged.lidecm")), std::string::npos) << what << ": " << e.what();
+        }
+    }
+}
+
+TEST_F(ModelPriorTest, AFinishedRunFitsThePriorItWasAskedFor) {
+    test::write_two_class_folder(dir + "/data", 6, 40);
+    TrainConfig c = test::tiny_train_config(dir + "/data");
+    c.prior_components = 3;
+    c.prior_iterations = 10;
+    std::vector<std::string> lines;
+    TrainEvents events;
+    events.on_log = [&](const std::string& line) { lines.push_back(line); };
+    const TrainResult r = train(c, dir + "/run", events);
+    const Model m = load_model(dir + "/run/model.lidecm");
+    ASSERT_TRUE(m.prior.has_value());
+    EXPECT_EQ(m.prior->size(), 3);
+    EXPECT_EQ(m.prior->dim(), c.patch_size * c.patch_size * 3);
+    EXPECT_EQ(m.prior->patch_size(), c.patch_size);
+    ASSERT_TRUE(r.model.prior.has_value());
+    EXPECT_EQ(serialize_model(r.model), serialize_model(m));
+    // best.lidecm, saved at its own epoch, gets the same prior.
+    const Model best = load_model(dir + "/run/best.lidecm");
+    ASSERT_TRUE(best.prior.has_value());
+    EXPECT_EQ(best.prior->components()[0].eigenvectors, m.prior->components()[0].eigenvectors);
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("patch prior: 3 Gaussians"); }), 1)
+        << testing::PrintToString(lines);
+
+    c.prior_components = 0;
+    train(c, dir + "/none", {});
+    EXPECT_FALSE(load_model(dir + "/none/model.lidecm").prior.has_value());
+}
+
+// A run killed while fitting its prior left a finished checkpoint without one: --resume fits it.
+TEST_F(ModelPriorTest, ResumingAFinishedRunWithoutItsPriorFitsIt) {
+    test::write_two_class_folder(dir + "/data", 6, 40);
+    TrainConfig c = test::tiny_train_config(dir + "/data");
+    c.prior_components = 2;
+    c.prior_iterations = 5;
+    train(c, dir + "/run", {});
+    const std::vector<unsigned char> whole = test::read_file(dir + "/run/model.lidecm");
+    Model cut = load_model(dir + "/run/model.lidecm");
+    cut.prior.reset();
+    save_model(cut, dir + "/run/model.lidecm");
+    const TrainResult r = resume_training(dir + "/run", {});
+    EXPECT_FALSE(r.interrupted);
+    EXPECT_EQ(test::read_file(dir + "/run/model.lidecm"), whole);
+}
+
+}  // namespace
+}  // namespace lidecm

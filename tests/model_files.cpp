@@ -27,4 +27,22 @@ std::vector<unsigned char> rewrite_tensor_file(std::vector<unsigned char> bytes,
     return w.serialize();
 }
 
+Model small_prior_model(int channels, std::optional<LearnedDenoising> denoising) {
+    Model m;
+    m.config.patch_size = 2;
+    m.config.dataset.channels = channels;
+    m.config.codebook.num_codes = 2;
+    m.learner = EMParameterLearner(m.config.learner).state();
+    const int dim = 4 * channels;
+    m.codebook = Codebook(2, dim, std::vector<float>(std::size_t(2 * dim), 0.5f));
+    std::vector<float> patches(std::size_t(50 * dim));
+    for (std::size_t i = 0; i < patches.size(); ++i) patches[i] = float((i * 7919) % 101) / 100.0f;
+    PatchPriorOptions o;
+    o.components = 2;
+    o.iterations = 3;
+    m.prior = fit_patch_prior(patches.data(), 50, 2, channels, o).prior;
+    m.denoising = denoising;
+    return m;
+}
+
 }  // namespace lidecm::test

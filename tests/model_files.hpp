@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lidecm/formats/tensor_file.hpp"
+#include "lidecm/train/model.hpp"
 
 namespace lidecm::test {
 
@@ -17,5 +18,9 @@ using TensorEdit = std::function<bool(const TensorFile& file, const std::string&
 /// The tensor file `bytes` written again through `edit`, with its metadata but `drop_metadata`.
 std::vector<unsigned char> rewrite_tensor_file(std::vector<unsigned char> bytes, const TensorEdit& edit,
                                                const std::set<std::string>& drop_metadata = {});
+
+/// A 2-code model of 2×2 tiles with `channels` channels, a 2-Gaussian prior fitted to fixed
+/// patches and the given learned denoising: what model files and --model need, untrained.
+Model small_prior_model(int channels, std::optional<LearnedDenoising> denoising);
 
 }  // namespace lidecm::test

@@ -14,6 +14,7 @@
 #include "lidecm/denoise/graph.hpp"
 #include "lidecm/image/image.hpp"
 #include "cli_runner.hpp"
+#include "model_files.hpp"
 #include "synthetic.hpp"
 #include "temp_folder.hpp"
 
@@ -201,6 +202,21 @@ TEST_F(Cli, GlobalCandidatesAreRefusedWithTheGraphAndOutOfRange) {
     const CliRun r = run("denoise " + noisy + " -o " + out + " --global-candidates 8 --json");
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(nlohmann::json::parse(r.out)["global_candidates"].get<int>(), 8);
+}
+
+TEST_F(Cli, ModelsThatCannotDenoiseTheImageAreRefused) {
+    const std::string out = dir + "/out.png";
+    expect_refused("denoise " + noisy + " -o " + out + " --model " + noisy, noisy, out);  // not a model
+    Model old = test::small_prior_model(3, std::nullopt);
+    old.prior.reset();
+    save_model(old, dir + "/old.lidecm");
+    expect_refused("denoise " + noisy + " -o " + out + " --model " + dir + "/old.lidecm", "no patch prior", out);
+    save_model(test::small_prior_model(1, LearnedDenoising{32, 2.0, 8}), dir + "/grey.lidecm");
+    expect_refused("denoise " + noisy + " -o " + out + " --model " + dir + "/grey.lidecm", "1-channel", out);
+    save_model(test::small_prior_model(3, LearnedDenoising{32, 2.0, 8}), dir + "/colour.lidecm");
+    const CliRun r = run("denoise " + noisy + " -o " + out + " --model " + dir + "/colour.lidecm --json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["global_candidates"].get<int>(), 32);
 }
 
 // The collaborative filter tunes its strength by SURE unless --no-adapt; --adapt says the same.

@@ -161,10 +161,18 @@ TEST_F(ModelPriorTest, AFinishedRunFitsThePriorItWasAskedFor) {
     EXPECT_EQ(best.prior->components()[0].eigenvectors, m.prior->components()[0].eigenvectors);
     EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("patch prior: 3 Gaussians"); }), 1)
         << testing::PrintToString(lines);
+    // The denoising settings were measured on training images, and saved with the prior.
+    ASSERT_TRUE(m.denoising.has_value());
+    EXPECT_GT(m.denoising->images, 0);
+    EXPECT_TRUE(std::isfinite(m.denoising->gain_db));
+    EXPECT_EQ(m.denoising->global_candidates, m.denoising->gain_db > kLearnedGainThresholdDb ? kLearnedGlobalCandidates : 0);
+    ASSERT_TRUE(best.denoising.has_value());
+    EXPECT_EQ(best.denoising->gain_db, m.denoising->gain_db);
 
     c.prior_components = 0;
     train(c, dir + "/none", {});
     EXPECT_FALSE(load_model(dir + "/none/model.lidecm").prior.has_value());
+    EXPECT_FALSE(load_model(dir + "/none/model.lidecm").denoising.has_value());
 }
 
 // A run killed while fitting its prior left a finished checkpoint without one: --resume fits it.

@@ -68,9 +68,13 @@ void run_folder(const DenoisePlan& plan, const DenoiseOptions& o, const GraphFla
     if (!o.json) std::printf("%d file%s denoised -> %s\n", total, total == 1 ? "" : "s", o.output.c_str());
 }
 
-void run(const DenoiseOptions& o, const GraphFlags& flags) {
+void run(DenoiseOptions o, const GraphFlags& flags) {
     require(!(o.adapt && o.no_adapt), "--no-adapt", "contradicts --adapt");
     check_method_flags(o, flags);
+    if (!o.model_file.empty()) {
+        require(o.method == "collaborative", "--model", "only --method collaborative denoises with a model");
+        o.model = std::make_shared<const Model>(load_model(o.model_file));
+    }
     const DenoisePlan plan = plan_denoise(o.inputs, o.output);
     if (plan.jobs.size() > 1) {
         require(o.reference.empty(), "--reference", "needs a single input file");
@@ -137,6 +141,9 @@ void add_denoise_command(CLI::App& app) {
                             "patches from a KD-tree of patch features (0 = the search window only, the default; "
                             "pays on images that repeat themselves far apart, as text pages do)")
                        ->check(CLI::Range(0, 256));
+    cmd->add_option("--model", o->model_file,
+                    "A model from `lidecm train` (with its patch prior): denoise as its training measured best "
+                    "for its images (whole-image patch groups when they paid there); --global-candidates overrides");
     cmd->add_flag("--adapt", o->adapt,
                   "Tune on each image: collaborative (the default there) its strength by SURE; graph sigma and tau "
                   "with the EM learner");

@@ -8,6 +8,7 @@
 
 #include "cli_support.hpp"
 #include "denoise_job.hpp"
+#include "lidecm/train/model_denoising.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/core/file_io.hpp"
 #include "lidecm/data/samples.hpp"
@@ -129,6 +130,10 @@ nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, cons
                               {"depth", {{"input", to_string(loaded.depth)}, {"output", to_string(depth)}}}};
     const double load_seconds = seconds_since(t0);
     DenoiseRequest request = request_for(o, flags, noisy, job.input);
+    if (o.model) {
+        apply_model(*o.model, o.model_file, noisy, job.input, request, o.global_candidates.has_value());
+        summary["model"] = o.model_file;
+    }
     std::optional<ProgressBar> bar;
     if (progress && request.method == DenoiseMethod::Graph && request.adapt) {
         bar.emplace("denoise --adapt");

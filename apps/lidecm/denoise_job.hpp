@@ -3,6 +3,7 @@
 // (denoise_plan.cpp) and what is done to one file (denoise_file.cpp).
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "lidecm/denoise/graph.hpp"
 #include "lidecm/image/image.hpp"
 #include "lidecm/learner/denoise_image.hpp"
+#include "lidecm/train/model.hpp"
 
 namespace lidecm::cli {
 
@@ -26,6 +28,8 @@ struct DenoiseOptions {
     bool adapt = false, no_adapt = false, perceptual = false, json = false;
     int iterations = DenoiseRequest{}.iterations;
     std::optional<int> global_candidates;  // unset: 0, or the model's with --model
+    std::string model_file;                 // --model
+    std::shared_ptr<const Model> model;     // read from model_file before any image
     std::int64_t max_pixels = LoadOptions{}.max_pixels;
 };
 

@@ -11,7 +11,9 @@ default (blind, self-tuned) in the same run.
                      [--config NAME=FLAGS ...] [--out DIR]
 
 FLAGS are extra `lidecm denoise` flags ("" = the default); {sigma} is replaced by the
-sigma. Without --config: told, default and global (--global-candidates 32)."""
+sigma, {model} by --model-grey or --model-colour, whichever has the page's channel count
+(a model refuses images of another). Without --config: told, default, global
+(--global-candidates 32), and model (--model {model}) when both models are given."""
 import argparse
 import json
 import subprocess
@@ -53,8 +55,11 @@ def main():
     ap.add_argument("--sigmas", default="10,25,50")
     ap.add_argument("--config", action="append", help="NAME=FLAGS (repeatable)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/lidecm-pages"))
+    ap.add_argument("--model-grey", help="a model trained with --channels 1 (for grey pages)")
+    ap.add_argument("--model-colour", help="a model trained with --channels 3 (for colour pages)")
     a = ap.parse_args()
-    configs = [c.split("=", 1) for c in (a.config or DEFAULT_CONFIGS)]
+    defaults = DEFAULT_CONFIGS + (["model=--model {model}"] if a.model_grey and a.model_colour else [])
+    configs = [c.split("=", 1) for c in (a.config or defaults)]
     names = [n for n, _ in configs]
     if REFERENCE not in names or "default" not in names:
         sys.exit(f"denoise_pages: the configurations must include {REFERENCE} and default")
@@ -70,7 +75,9 @@ def main():
             noisy = noisy_copy(page, sigma, 1000 * sigma + i, a.out)
             for name, flags in configs:
                 out = a.out / f"{page.stem}_s{sigma}_{name}.png"
-                p, s = run(a.lidecm, noisy, page, out, flags.replace("{sigma}", str(sigma)).split())
+                model = a.model_grey if Image.open(page).mode == "L" else a.model_colour
+                flags = flags.replace("{sigma}", str(sigma)).replace("{model}", str(model))
+                p, s = run(a.lidecm, noisy, page, out, flags.split())
                 psnr[name].append(p)
                 secs[name].append(s)
         ref = np.array(psnr[REFERENCE])

@@ -12,7 +12,8 @@ ImageArray = Union[npt.NDArray[np.float32], npt.NDArray[np.float64], npt.NDArray
 Path = Union[str, "PathLike[str]"]
 
 def denoise(image: ImageArray, sigma: Optional[float] = None, *, strength: float = 1.0, adapt: bool = True,
-            method: Literal["collaborative", "graph"] = "collaborative") -> ImageArray:
+            method: Literal["collaborative", "graph"] = "collaborative", global_candidates: Optional[int] = None,
+            model: Optional[str] = None) -> ImageArray:
     """Removes Gaussian noise (sigma in the image's units, None = estimated); same dtype and shape back."""
 def estimate_noise(image: ImageArray) -> float:
     """The noise's standard deviation in the image's units (patch PCA)."""

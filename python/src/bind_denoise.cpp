@@ -9,6 +9,7 @@
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/noise.hpp"
 #include "lidecm/learner/denoise_image.hpp"
+#include "lidecm/train/model_denoising.hpp"
 
 namespace lidecm::python {
 namespace {
@@ -38,9 +39,16 @@ DenoiseRequest request_for(std::optional<double> sigma, double strength, bool ad
 }
 
 py::array denoise_array(const py::object& image, std::optional<double> sigma, double strength, bool adapt,
-                        const std::string& method, int global_candidates) {
-    DenoiseRequest request = request_for(sigma, strength, adapt, method, global_candidates);
+                        const std::string& method, std::optional<int> global_candidates,
+                        const std::optional<std::string>& model) {
+    DenoiseRequest request = request_for(sigma, strength, adapt, method, global_candidates.value_or(0));
+    std::optional<Model> loaded;
+    if (model) {
+        if (method != "collaborative") throw py::value_error("model: only method 'collaborative' denoises with a model");
+        loaded = load_model(*model);
+    }
     const InputImage in(image, "image");
+    if (loaded) apply_model(*loaded, *model, in.view(), "image", request, global_candidates.has_value());
     if (sigma) request.noise_sigma = *sigma * in.format().unit();
     Image out;
     {
@@ -65,7 +73,8 @@ double estimate_noise_array(const py::object& image) {
 void bind_denoise(py::module_& m) {
     m.def("denoise", &denoise_array, py::arg("image"), py::arg("sigma") = py::none(), py::kw_only(),
           py::arg("strength") = DenoiseRequest{}.strength, py::arg("adapt") = DenoiseRequest{}.adapt,
-          py::arg("method") = "collaborative", py::arg("global_candidates") = DenoiseRequest{}.global_candidates,
+          py::arg("method") = "collaborative", py::arg("global_candidates") = py::none(),
+          py::arg("model") = py::none(),
           R"(Removes Gaussian noise from an image, as `lidecm denoise` does.
 
 image: H x W or H x W x C (C = 1 or 3) array, float32/float64 in [0, 1] or uint8/uint16.
@@ -80,6 +89,10 @@ method: "collaborative" (BM3D-style patch groups, the default) or "graph" (the s
 global_candidates: collaborative: also gather each patch group from the whole image, this
     many nearest patches from a KD-tree of patch features (0 = the search window only).
     Images that repeat themselves far apart gain most: +3 dB on text pages at sigma 25.
+    None: 0, or the model's learned value with `model`.
+model: path of a model from `lidecm train` with its patch prior: denoise as its training
+    measured best for its images (`lidecm denoise --model`). A model without a prior, or of
+    another channel count than the image, raises naming the file.
 
 Returns a new array of the input's dtype, shape and range (floats clamped to [0, 1]).
 The GIL is released while the filter runs.)");

@@ -31,6 +31,20 @@ def test_denoise_equals_the_cli_on_uint8(cli, tmp_path, flags, kwargs):
     assert np.abs(got.astype(int) - noisy.astype(int)).mean() > 2  # it did filter
 
 
+def test_denoise_with_a_model_equals_the_cli_and_refuses_what_it_cannot(cli, tmp_path):
+    noisy = to_u8(noisy_rgb(72, 96, sigma=0.1, seed=5)[0])
+    write_pnm(tmp_path / "in.ppm", noisy)
+    cli("train", "--data", "samples", "--epochs", "1", "--resolution", "32", "--codes", "16",
+        "--prior-components", "2", "--prior-iterations", "2", "--out", tmp_path / "run")
+    model = str(tmp_path / "run" / "model.lidecm")
+    cli("denoise", tmp_path / "in.ppm", "-o", tmp_path / "out.ppm", "--model", model)
+    np.testing.assert_array_equal(lidecm.denoise(noisy, model=model), read_pnm(tmp_path / "out.ppm"))
+    with pytest.raises(Exception, match="model.lidecm"):
+        lidecm.denoise(noisy[..., 0], model=model)  # a grey image, a colour model
+    with pytest.raises(Exception, match="in.ppm"):
+        lidecm.denoise(noisy, model=str(tmp_path / "in.ppm"))  # not a model
+
+
 def test_denoise_equals_the_cli_on_uint16_grey(cli, tmp_path):
     noisy = (noisy_rgb(64, 64, sigma=0.05, seed=4)[0][..., 1] * 65535).round().astype(np.uint16)
     write_pnm(tmp_path / "in.pgm", noisy)

@@ -219,10 +219,15 @@ std::vector<unsigned char> serialize_model(const Model& m) {
     w.add("reseed.tiles", m.reseed_pool.tiles, {std::int64_t(m.reseed_pool.errors.size()), d});
     w.add("reseed.errors", m.reseed_pool.errors);
     add_learner(w, m.learner);
-    const nlohmann::json run = {{"config", m.config},
+    nlohmann::json run = {{"config", m.config},
                                 {"class_names", m.class_names},
                                 {"progress", m.progress},
                                 {"quant_rms", m.quant_rms}};
+    if (m.denoising) {
+        run["denoising"] = {{"global_candidates", m.denoising->global_candidates},
+                                 {"gain_db", m.denoising->gain_db},
+                                 {"images", m.denoising->images}};
+    }
     const std::string text = run.dump();
     w.add("run.json", std::vector<std::uint8_t>(text.begin(), text.end()));
     if (m.prior) add_prior(w, *m.prior);
@@ -265,6 +270,15 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
         m.class_names = run.value("class_names", std::vector<std::string>{});
         m.progress = run["progress"].get<TrainProgress>();
         m.quant_rms = run.value("quant_rms", 0.0);  // absent in files written before it was stored
+        if (run.contains("denoising")) {  // absent in files written before issue 22
+            const nlohmann::json& d = run["denoising"];
+            m.denoising = LearnedDenoising{d.at("global_candidates").get<int>(), d.at("gain_db").get<double>(),
+                                           d.at("images").get<int>()};
+            if (m.denoising->global_candidates < 0 || m.denoising->global_candidates > 256 ||
+                !std::isfinite(m.denoising->gain_db) || m.denoising->images < 0) {
+                throw IoError(f.name() + ": run.json's denoising is out of range");
+            }
+        }
     } catch (const nlohmann::json::exception& e) {
         throw IoError(f.name() + ": run.json has a field of the wrong type (" + std::string(e.what()) + ")");
     }

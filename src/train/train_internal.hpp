@@ -65,6 +65,13 @@ Image sample_grid(const TrainingRun& run);
 std::optional<PatchPrior> training_prior(const TrainConfig& config, const Dataset& dataset,
                                          const std::function<void(const std::string&)>& log);
 
+/// Whether whole-image patch groups pay on the domain: measured on up to 8 training items
+/// (as stored, uniform order) with Gaussian noise σ 25 from (seed, item), the filter told σ
+/// with and without kLearnedGlobalCandidates; kept above kLearnedGainThresholdDb. The
+/// result and its time go to `log`.
+LearnedDenoising learn_denoising(const TrainConfig& config, const Dataset& dataset,
+                                 const std::function<void(const std::string&)>& log);
+
 /// PSNR capped at 100 dB so identical images give a finite figure in metrics.
 double capped_psnr(const Image& a, const Image& b);
 

@@ -168,10 +168,13 @@ bool stop(Communicator& comm, const TrainEvents& events) {
 double add_prior(Model& model, const Dataset& dataset, const RunFiles& files, const TrainEvents& events) {
     if (model.config.prior_components == 0 || model.prior) return 0.0;
     const auto start = Clock::now();
-    model.prior = detail::training_prior(model.config, dataset, [&](const std::string& line) { log(events, line); });
+    const auto to_log = [&](const std::string& line) { log(events, line); };
+    model.prior = detail::training_prior(model.config, dataset, to_log);
+    if (model.prior) model.denoising = detail::learn_denoising(model.config, dataset, to_log);
     if (model.prior && fs::exists(files.best())) {
         Model best = load_model(files.best());
         best.prior = model.prior;
+        best.denoising = model.denoising;
         save_model(best, files.best());
     }
     return std::chrono::duration<double>(Clock::now() - start).count();

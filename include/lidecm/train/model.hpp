@@ -38,6 +38,21 @@ struct ReseedPool {
     std::vector<float> errors;  ///< squared quantisation error of each tile
 };
 
+/// How to denoise images of the training domain, measured on training images when the run
+/// finishes (issue 22): the filter told σ 25 with and without whole-image groups, on the
+/// same noisy copies. `lidecm denoise --model` uses it.
+struct LearnedDenoising {
+    int global_candidates = 0;  ///< CollaborativeOptions::global_candidates that won (0 or kLearnedGlobalCandidates)
+    double gain_db = 0.0;       ///< mean PSNR of whole-image groups minus the window's alone, dB
+    int images = 0;             ///< training images it was measured on
+};
+
+/// The whole-image candidates per group training tries (32: +3.1 dB on text pages at
+/// σ 25, 64 only 0.1 dB more for 1.3x the time; BENCHMARKS.md).
+inline constexpr int kLearnedGlobalCandidates = 32;
+/// Whole-image groups are kept when they gain more than this on the training images.
+inline constexpr double kLearnedGainThresholdDb = 0.1;
+
 struct Model {
     TrainConfig config;
     std::vector<std::string> class_names;
@@ -57,6 +72,8 @@ struct Model {
     /// finishes (config.prior_components of them). Empty before then, with
     /// --prior-components 0, and in model files written before priors existed.
     std::optional<PatchPrior> prior;
+    /// Measured with the prior when the run finishes; empty before then and in older files.
+    std::optional<LearnedDenoising> denoising;
 
     /// A learner with the model's options and state.
     [[nodiscard]] EMParameterLearner make_learner() const;

@@ -1,0 +1,66 @@
+// Denoising with a model (issue 22): the learned settings round-trip in the model file,
+// apply_model uses them unless the caller chose, and refuses models without a prior or of
+// another channel count, naming the files.
+#include <gtest/gtest.h>
+
+#include "lidecm/core/error.hpp"
+#include "lidecm/train/model_denoising.hpp"
+#include "model_files.hpp"
+#include "synthetic.hpp"
+
+namespace lidecm {
+namespace {
+
+TEST(ModelDenoising, LearnedSettingsRoundTripAndOlderFilesHaveNone) {
+    const Model m = test::small_prior_model(3, LearnedDenoising{32, 2.5, 8});
+    const Model back = parse_model(serialize_model(m), "m.lidecm");
+    ASSERT_TRUE(back.denoising.has_value());
+    EXPECT_EQ(back.denoising->global_candidates, 32);
+    EXPECT_EQ(back.denoising->gain_db, 2.5);
+    EXPECT_EQ(back.denoising->images, 8);
+    EXPECT_FALSE(parse_model(serialize_model(test::small_prior_model(3, std::nullopt)), "m.lidecm").denoising.has_value());
+}
+
+TEST(ModelDenoising, TheModelsSettingUnlessTheCallerChose) {
+    const Model m = test::small_prior_model(3, LearnedDenoising{32, 2.5, 8});
+    const Image image = test::constant(16, 16, 3, 0.5f);
+    DenoiseRequest request;
+    apply_model(m, "docs.lidecm", image, "page.png", request);
+    EXPECT_EQ(request.global_candidates, 32);
+    request.global_candidates = 4;
+    apply_model(m, "docs.lidecm", image, "page.png", request, true);
+    EXPECT_EQ(request.global_candidates, 4);
+    DenoiseRequest local;
+    apply_model(test::small_prior_model(3, LearnedDenoising{0, -0.1, 8}), "photos.lidecm", image, "p.png", local);
+    EXPECT_EQ(local.global_candidates, 0);
+}
+
+TEST(ModelDenoising, AModelWithoutAPriorIsRefusedByName) {
+    Model m = test::small_prior_model(3, LearnedDenoising{32, 2.5, 8});
+    m.prior.reset();
+    m.denoising.reset();
+    DenoiseRequest request;
+    try {
+        apply_model(m, "old.lidecm", test::constant(16, 16, 3, 0.5f), "page.png", request);
+        FAIL() << "accepted";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("old.lidecm"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("no patch prior"), std::string::npos) << e.what();
+    }
+}
+
+TEST(ModelDenoising, AnotherChannelCountIsRefusedNamingBothFiles) {
+    DenoiseRequest request;
+    try {
+        apply_model(test::small_prior_model(1, LearnedDenoising{32, 2.5, 8}), "grey.lidecm", test::constant(16, 16, 3, 0.5f),
+                    "colour.png", request);
+        FAIL() << "accepted";
+    } catch (const InvalidArgument& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("grey.lidecm"), std::string::npos) << m;
+        EXPECT_NE(m.find("colour.png"), std::string::npos) << m;
+    }
+}
+
+}  // namespace
+}  // namespace lidecm

@@ -58,6 +58,7 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     EXPECT_NE(info.out.find("texture"), std::string::npos) << info.out;  // a class name
     EXPECT_NE(info.out.find("prior: 20 Gaussians of 8 x 8 x 3 patches (dim 192, means removed)"), std::string::npos)
         << info.out;  // the default, fitted when the run finished
+    EXPECT_NE(info.out.find("denoise --model: whole-image patch groups "), std::string::npos) << info.out;
     const auto info_json = run("info --json " + model);
     const auto j = nlohmann::json::parse(info_json.out);
     EXPECT_EQ(j["type"], "model");

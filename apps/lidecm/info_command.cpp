@@ -36,6 +36,11 @@ void print_prior(const nlohmann::json& j) {
                     p["components"].get<int>(), p["patch_size"].get<int>(), p["patch_size"].get<int>(),
                     p["channels"].get<int>(), p["dim"].get<int>(), p["mean_removed"].get<bool>() ? ", means removed" : "",
                     bytes, double(bytes) / double(1 << 20));
+        if (const auto& d = j["denoising"]; !d.is_null()) {
+            std::printf("denoise --model: whole-image patch groups %s (%+.2f dB on %d training images at sigma 25)\n",
+                        d["global_candidates"].get<int>() > 0 ? "on" : "off", d["gain_db"].get<double>(),
+                        d["images"].get<int>());
+        }
         return;
     }
     // Why there is none: the config (configs stored before priors read as 0) and the progress say.

@@ -5,6 +5,7 @@
 
 #include "lidecm/core/error.hpp"
 #include "lidecm/denoise/collaborative.hpp"
+#include "lidecm/denoise/self_tune.hpp"
 #include "lidecm/image/image.hpp"
 #include "lidecm/image/noise.hpp"
 #include "synthetic.hpp"
@@ -69,6 +70,33 @@ TEST(GlobalMatching, CandidateCountOutOfRangeIsRefusedByName) {
             EXPECT_NE(std::string(e.what()).find("global_candidates"), std::string::npos) << e.what();
         }
     }
+}
+
+TEST(GlobalMatching, SelfTuningEvaluationCandidatesOutOfRangeAreRefusedByName) {
+    SelfTuneOptions o;
+    o.eval_global_candidates = 257;
+    EXPECT_THROW(
+        {
+            try {
+                o.validate();
+            } catch (const InvalidArgument& e) {
+                EXPECT_NE(std::string(e.what()).find("eval_global_candidates"), std::string::npos) << e.what();
+                throw;
+            }
+        },
+        InvalidArgument);
+}
+
+// Self-tuning with whole-image groups keeps their gain on far repeats (its evaluations
+// rank strengths with the window alone, the final run uses them).
+TEST(GlobalMatching, SelfTunedKeepsTheGainOfFarRepeats) {
+    const Image clean = stamped_page();
+    const Image noisy = add_gaussian_noise(clean, 25.0 / 255.0, 6, false);
+    CollaborativeOptions global = window_only(25);
+    global.global_candidates = 32;
+    const double local_db = psnr(self_tuned_denoise(noisy, window_only(25)).result.image, clean);
+    const double global_db = psnr(self_tuned_denoise(noisy, global).result.image, clean);
+    EXPECT_GT(global_db, local_db + 1.0) << "window " << local_db << " dB, global " << global_db << " dB";
 }
 
 }  // namespace

@@ -78,10 +78,6 @@ struct Stripe {
     std::vector<float> num, den;  ///< channel-major, (y1 − y0) × width each
 };
 
-/// Principal components describing each patch in the whole-image index: 8 of 64 keep
-/// the glyph shapes and average the noise 8-fold.
-constexpr int kIndexDims = 8;
-
 /// Reference rows per stripe: large enough that the window overlap at its edges stays cheap.
 constexpr int kStripeRows = 8;
 
@@ -96,7 +92,7 @@ public:
     StageRunner(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o)
         : noisy_(noisy), guide_(guide), spec_(spec), dct_(spec.patch, spec.basis),
           window_(detail::kaiser_window(spec.patch, o.kaiser_beta)),
-          index_(o.global_candidates > 0 ? std::make_unique<detail::PatchIndex>(guide, spec.patch, kIndexDims) : nullptr),
+          index_(o.global_candidates > 0 ? std::make_unique<detail::PatchIndex>(guide, spec.patch) : nullptr),
           match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance, index_.get(), o.global_candidates},
           rows_(reference_corners(noisy.height, spec.patch, o.step)),
           cols_(reference_corners(noisy.width, spec.patch, o.step)) {}

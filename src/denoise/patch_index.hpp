@@ -4,7 +4,7 @@
 // Text repeats each glyph across the page, far outside any window the exhaustive
 // search can afford; the index finds those instances at the cost of a KD-tree query.
 //
-// Every patch is described by its first `dims` principal components (of the guide's own
+// Every patch is described by its first kDims principal components (of the guide's own
 // patches): the projection keeps the structure and averages the noise over the patch,
 // so neighbours in that space are good candidates. match_patches then ranks them by the
 // exact distance, like the window's own candidates.
@@ -17,8 +17,14 @@ namespace lidecm::detail {
 
 class PatchIndex {
 public:
+    /// Principal components describing each patch: 8 of 64 keep the glyph shapes and
+    /// average the noise 8-fold.
+    static constexpr int kDims = 8;
+    /// Relative error the KD-tree search may make (nanoflann's eps).
+    static constexpr float kSearchEps = 1.0f;
+
     /// Indexes every patch × patch corner of `guide` (which must outlive the index).
-    PatchIndex(PlaneView guide, int patch, int dims);
+    PatchIndex(PlaneView guide, int patch);
     ~PatchIndex();
     PatchIndex(const PatchIndex&) = delete;
     PatchIndex& operator=(const PatchIndex&) = delete;
@@ -30,8 +36,7 @@ public:
 private:
     struct Tree;
     int cols_;  ///< corners per row
-    int dims_;
-    std::vector<float> features_;  ///< corners × dims, row-major by corner
+    std::vector<float> features_;  ///< corners × kDims, row-major by corner
     std::unique_ptr<Tree> tree_;
 };
 

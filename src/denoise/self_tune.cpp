@@ -18,6 +18,7 @@ void SelfTuneOptions::validate() const {
     require(max_evaluations >= int(strengths.size()), "max_evaluations", "must be >= the number of strengths");
     require(eval_step >= 1 && eval_step <= 16, "eval_step", "must be in [1, 16]");
     require(eval_search_radius >= 0 && eval_search_radius <= 64, "eval_search_radius", "must be in [0, 64]");
+    require(eval_global_candidates >= 0 && eval_global_candidates <= 256, "eval_global_candidates", "must be in [0, 256]");
     require(max_eval_pixels >= 64 * 64, "max_eval_pixels", "must be >= 4096");
     require(crop_side >= 16, "crop_side", "must be >= 16");
     require(std::isfinite(min_sigma) && min_sigma >= 0, "min_sigma", "must be a finite number >= 0");
@@ -121,6 +122,7 @@ SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& b
     CollaborativeOptions eval = base;
     eval.step = std::max(base.step, options.eval_step);
     eval.search_radius = std::min(base.search_radius, options.eval_search_radius);
+    eval.global_candidates = std::min(base.global_candidates, options.eval_global_candidates);
     const Evaluator evaluate(noisy, eval, options);
     r.eval_pixels = evaluate.pixels();
     auto run = [&](double strength) {

@@ -27,6 +27,11 @@ struct SelfTuneOptions {
     int max_evaluations = 5;          ///< candidates plus the steps outward
     int eval_step = 6;                ///< reference step of the evaluation runs
     int eval_search_radius = 16;      ///< search radius of the evaluation runs
+    /// Whole-image candidates per group of the evaluation runs, at most the base's
+    /// (CollaborativeOptions::global_candidates). 0: SURE ranks the strengths with the
+    /// window alone; on the document pages, against 8: −0.35 / −0.27 / +0.04 dB at σ 10 /
+    /// 25 / 50 for half the time (1.4–1.6× the default's instead of 3.0–3.1×, BENCHMARKS.md).
+    int eval_global_candidates = 0;
     std::size_t max_eval_pixels = std::size_t(1) << 18;  ///< larger images are evaluated on crops of this many pixels in all
     int crop_side = 128;              ///< side of those crops, px
     /// σ̂ below this (in [0,1] units; 0.5/255) counts as a clean image: no tuning, strength 1.

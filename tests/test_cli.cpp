@@ -1,6 +1,7 @@
 // The CLI as a user runs it: exit status, one-line errors, no partial output.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -199,9 +200,20 @@ TEST_F(Cli, GlobalCandidatesAreRefusedWithTheGraphAndOutOfRange) {
     const std::string out = dir + "/out.png";
     expect_refused("denoise " + noisy + " -o " + out + " --method graph --global-candidates 8", "--global-candidates", out);
     expect_refused("denoise " + noisy + " -o " + out + " --global-candidates 257", "--global-candidates", out);
-    const CliRun r = run("denoise " + noisy + " -o " + out + " --global-candidates 8 --json");
-    ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(nlohmann::json::parse(r.out)["global_candidates"].get<int>(), 8);
+    const CliRun fixed = run("denoise " + noisy + " -o " + out + " --global-candidates 8 --no-adapt --json");
+    ASSERT_EQ(fixed.status, 0) << fixed.err;
+    EXPECT_EQ(nlohmann::json::parse(fixed.out)["global_candidates"].get<int>(), 8);
+    // Self-tuned, SURE decides whether they pay on the image, and the summary says what it found.
+    const CliRun tuned = run("denoise " + noisy + " -o " + out + " --global-candidates 8 --json");
+    ASSERT_EQ(tuned.status, 0) << tuned.err;
+    const auto j = nlohmann::json::parse(tuned.out);
+    const auto& check = j["self_tune"]["global_check"];
+    ASSERT_TRUE(check.is_object()) << tuned.out;
+    const auto& evaluations = j["self_tune"]["evaluations"];
+    const bool pays = std::any_of(evaluations.begin(), evaluations.end(), [&](const auto& e) {
+        return e["strength"] == check["strength"] && check["sure_mse"].template get<double>() < e["sure_mse"].template get<double>();
+    });
+    EXPECT_EQ(j["global_candidates"].get<int>(), pays ? 8 : 0) << tuned.out;
 }
 
 TEST_F(Cli, ModelsThatCannotDenoiseTheImageAreRefused) {
@@ -214,7 +226,7 @@ TEST_F(Cli, ModelsThatCannotDenoiseTheImageAreRefused) {
     save_model(test::small_prior_model(1, LearnedDenoising{32, 2.0, 8}), dir + "/grey.lidecm");
     expect_refused("denoise " + noisy + " -o " + out + " --model " + dir + "/grey.lidecm", "1-channel", out);
     save_model(test::small_prior_model(3, LearnedDenoising{32, 2.0, 8}), dir + "/colour.lidecm");
-    const CliRun r = run("denoise " + noisy + " -o " + out + " --model " + dir + "/colour.lidecm --json");
+    const CliRun r = run("denoise " + noisy + " -o " + out + " --model " + dir + "/colour.lidecm --no-adapt --json");
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(nlohmann::json::parse(r.out)["global_candidates"].get<int>(), 32);
 }

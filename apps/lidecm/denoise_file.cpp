@@ -96,12 +96,14 @@ void summarise_collaborative(const DenoisedImage& d, nlohmann::json& summary) {
     if (d.self_tune) {
         const SelfTuneResult& t = *d.self_tune;
         nlohmann::json evaluations = nlohmann::json::array();
-        for (const SureEvaluation& e : t.evaluations) {
-            evaluations.push_back({{"strength", e.strength}, {"sure_mse", e.sure.risk}, {"divergence", e.sure.divergence}});
-        }
+        const auto as_json = [](const SureEvaluation& e) {
+            return nlohmann::json{{"strength", e.strength}, {"sure_mse", e.sure.risk}, {"divergence", e.sure.divergence}};
+        };
+        for (const SureEvaluation& e : t.evaluations) evaluations.push_back(as_json(e));
         summary["self_tune"] = {{"tuned", t.tuned}, {"strength", t.strength}, {"evaluations", evaluations},
                                 {"eval_pixels", t.eval_pixels}, {"seconds", t.tune_seconds}};
         if (!t.tuned) summary["self_tune"]["skipped_because"] = t.skipped_because;
+        if (t.global_check) summary["self_tune"]["global_check"] = as_json(*t.global_check);
     }
     summary["groups"] = d.collaborative.groups;
     const CollaborativeTimings& t = d.collaborative.timings;

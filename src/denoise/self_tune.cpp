@@ -65,9 +65,13 @@ public:
 
     [[nodiscard]] std::size_t pixels() const { return pixels_; }
 
-    SureEstimate operator()(double strength) const {
+    SureEstimate operator()(double strength) const { return (*this)(strength, eval_.global_candidates); }
+
+    /// The estimate at `strength` with `global_candidates` whole-image candidates per group.
+    SureEstimate operator()(double strength, int global_candidates) const {
         CollaborativeOptions o = eval_;
         o.strength = strength;
+        o.global_candidates = global_candidates;
         SureEstimate pooled;
         for (const Crop& c : crops_) {
             const SureEstimate e = sure_from_runs(c.noisy, collaborative_denoise(c.noisy, o).image,
@@ -112,6 +116,7 @@ SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& b
     require(!noisy.empty(), "self_tuned_denoise", "the image is empty");
     SelfTuneResult r;
     r.strength = base.strength;
+    r.global_candidates = base.global_candidates;
     if (base.noise_sigma < options.min_sigma) {
         r.skipped_because = "the estimated noise is below " + std::to_string(options.min_sigma * 255.0) +
                             " (0-255): the image looks clean";
@@ -159,6 +164,17 @@ SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& b
     r.strength = strength;
     CollaborativeOptions final_options = base;
     final_options.strength = strength;
+    if (base.global_candidates > eval.global_candidates) {
+        // The strengths were ranked with fewer whole-image candidates than the final run would
+        // use: SURE at the best evaluated strength, with and without them, says whether they
+        // pay on this image (text: by dB; some photos lose 0.3 dB to them), so an image unlike
+        // the model's domain falls back to the window.
+        const SureEvaluation& at = points[best];
+        r.global_check = SureEvaluation{at.strength, evaluate(at.strength, base.global_candidates)};
+        if (!(r.global_check->sure.risk < at.sure.risk)) final_options.global_candidates = eval.global_candidates;
+        r.tune_seconds += clock.lap();
+    }
+    r.global_candidates = final_options.global_candidates;
     r.result = collaborative_denoise(noisy, final_options);
     return r;
 }

@@ -52,6 +52,7 @@ void run_collaborative(ImageView noisy, const DenoiseRequest& request, DenoisedI
         out.collaborative = collaborative_denoise(noisy, options);
     } else {
         SelfTuneResult t = self_tuned_denoise(noisy, options, request.self_tune);
+        out.global_candidates = t.global_candidates;
         out.collaborative = std::move(t.result);
         out.self_tune = std::move(t);
     }

@@ -9,10 +9,15 @@
 // parabola through the best and its two neighbours in log strength, its vertex kept
 // inside them. Every evaluation uses the same probe, so their differences are precise.
 //
+// Whole-image groups (CollaborativeOptions::global_candidates): the evaluations rank the
+// strengths without them (eval_global_candidates), then one more evaluation at the best
+// strength with them decides whether the final run uses them.
+//
 // Cost: the evaluations run a cheaper configuration of the filter (eval_step and
 // eval_search_radius; SURE ranks strengths the same way, BENCHMARKS.md) on the whole
 // image when it has at most max_eval_pixels pixels, else on crops spread evenly
 // over it; then one full run at the chosen strength.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +59,11 @@ struct SelfTuneResult {
     bool tuned = false;          ///< false: skipped (see skipped_because), strength is the base's
     std::string skipped_because;
     std::vector<SureEvaluation> evaluations;  ///< in the order they ran
+    /// When the base asks for more whole-image candidates than the evaluations used: SURE at
+    /// the best evaluated strength with the base's; the final run uses them only if it is
+    /// lower there than the evaluation's own.
+    std::optional<SureEvaluation> global_check;
+    int global_candidates = 0;    ///< whole-image candidates per group of the final run
     std::size_t eval_pixels = 0;  ///< pixels each evaluation filtered
     double tune_seconds = 0;      ///< the evaluations (the full run's time is in result.timings)
 };

@@ -140,7 +140,7 @@ void add_denoise_command(CLI::App& app) {
                             "collaborative: also gather each patch group from the whole image, this many nearest "
                             "patches from a KD-tree of patch features (0 = the search window only, the default; "
                             "pays on images that repeat themselves far apart, as text pages do)")
-                       ->check(CLI::Range(0, 256));
+                       ->check(CLI::Range(0, kMaxGlobalCandidates));
     cmd->add_option("--model", o->model_file,
                     "A model from `lidecm train` (with its patch prior): denoise as its training measured best "
                     "for its images (whole-image patch groups when they paid there); --global-candidates overrides");

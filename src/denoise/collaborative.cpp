@@ -23,6 +23,10 @@ void require_strength(double strength, const std::string& name) {
     require(std::isfinite(strength) && strength > 0.0 && strength <= 10.0, name, "must be in (0, 10]");
 }
 
+void require_global_candidates(int count, const std::string& name) {
+    require(count >= 0 && count <= kMaxGlobalCandidates, name, "must be in [0, " + std::to_string(kMaxGlobalCandidates) + "]");
+}
+
 void CollaborativeOptions::validate() const {
     require(std::isfinite(noise_sigma) && noise_sigma >= 0.0, "noise_sigma", "must be a finite number >= 0");
     require_strength(strength);
@@ -34,7 +38,7 @@ void CollaborativeOptions::validate() const {
     }
     require(step >= 1 && step <= 16, "step", "must be in [1, 16]");
     require(search_radius >= 0 && search_radius <= 64, "search_radius", "must be in [0, 64]");
-    require(global_candidates >= 0 && global_candidates <= 256, "global_candidates", "must be in [0, 256]");
+    require_global_candidates(global_candidates, "global_candidates");
     require(std::isfinite(lambda_hard) && lambda_hard >= 0.0, "lambda_hard", "must be a finite number >= 0");
     require(std::isfinite(kaiser_beta) && kaiser_beta >= 0.0, "kaiser_beta", "must be a finite number >= 0");
 }

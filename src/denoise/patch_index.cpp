@@ -12,10 +12,11 @@ namespace lidecm::detail {
 namespace {
 
 /// The patch at (y, x) of `guide` as k² values.
-void read_patch(PlaneView guide, int y, int x, int k, double* out) {
+template <class T>
+void read_patch(PlaneView guide, int y, int x, int k, T* out) {
     for (int i = 0; i < k; ++i) {
         const float* row = guide.data + std::size_t(y + i) * std::size_t(guide.width) + std::size_t(x);
-        for (int j = 0; j < k; ++j) out[i * k + j] = row[j];
+        std::copy(row, row + k, out + i * k);
     }
 }
 
@@ -67,20 +68,15 @@ struct PatchIndex::Tree {
 };
 
 PatchIndex::PatchIndex(PlaneView guide, int patch) : cols_(guide.width - patch + 1) {
-    constexpr int dims = kDims;
     const int rows = guide.height - patch + 1;
-    const Eigen::MatrixXd basis = principal_directions(guide, patch, dims);
-    const Eigen::MatrixXf b = basis.cast<float>();
-    features_.resize(std::size_t(rows) * std::size_t(cols_) * std::size_t(dims));
+    const Eigen::MatrixXf basis = principal_directions(guide, patch, kDims).cast<float>();
+    features_.resize(std::size_t(rows) * std::size_t(cols_) * std::size_t(kDims));
 #pragma omp parallel for schedule(static)
     for (int y = 0; y < rows; ++y) {
         Eigen::VectorXf p(patch * patch);
         for (int x = 0; x < cols_; ++x) {
-            for (int i = 0; i < patch; ++i) {
-                const float* row = guide.data + std::size_t(y + i) * std::size_t(guide.width) + std::size_t(x);
-                std::copy(row, row + patch, p.data() + i * patch);
-            }
-            Eigen::Map<Eigen::VectorXf>(features_.data() + (std::size_t(y) * std::size_t(cols_) + std::size_t(x)) * std::size_t(dims), dims) = b * p;
+            read_patch(guide, y, x, patch, p.data());
+            Eigen::Map<Eigen::VectorXf>(features_.data() + (std::size_t(y) * std::size_t(cols_) + std::size_t(x)) * std::size_t(kDims), kDims) = basis * p;
         }
     }
     tree_ = std::make_unique<Tree>(this);

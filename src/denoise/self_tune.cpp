@@ -18,7 +18,7 @@ void SelfTuneOptions::validate() const {
     require(max_evaluations >= int(strengths.size()), "max_evaluations", "must be >= the number of strengths");
     require(eval_step >= 1 && eval_step <= 16, "eval_step", "must be in [1, 16]");
     require(eval_search_radius >= 0 && eval_search_radius <= 64, "eval_search_radius", "must be in [0, 64]");
-    require(eval_global_candidates >= 0 && eval_global_candidates <= 256, "eval_global_candidates", "must be in [0, 256]");
+    require_global_candidates(eval_global_candidates, "eval_global_candidates");
     require(max_eval_pixels >= 64 * 64, "max_eval_pixels", "must be >= 4096");
     require(crop_side >= 16, "crop_side", "must be >= 16");
     require(std::isfinite(min_sigma) && min_sigma >= 0, "min_sigma", "must be a finite number >= 0");

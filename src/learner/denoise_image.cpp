@@ -17,7 +17,7 @@ void DenoiseRequest::validate() const {
     require_strength(strength);
     require(iterations >= 1, "iterations", "must be >= 1, got " + std::to_string(iterations));
     self_tune.validate();
-    require(global_candidates >= 0 && global_candidates <= 256, "global_candidates", "must be in [0, 256]");
+    require_global_candidates(global_candidates, "global_candidates");
 }
 
 namespace {

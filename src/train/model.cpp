@@ -220,14 +220,10 @@ std::vector<unsigned char> serialize_model(const Model& m) {
     w.add("reseed.errors", m.reseed_pool.errors);
     add_learner(w, m.learner);
     nlohmann::json run = {{"config", m.config},
-                                {"class_names", m.class_names},
-                                {"progress", m.progress},
-                                {"quant_rms", m.quant_rms}};
-    if (m.denoising) {
-        run["denoising"] = {{"global_candidates", m.denoising->global_candidates},
-                                 {"gain_db", m.denoising->gain_db},
-                                 {"images", m.denoising->images}};
-    }
+                          {"class_names", m.class_names},
+                          {"progress", m.progress},
+                          {"quant_rms", m.quant_rms}};
+    if (m.denoising) run["denoising"] = *m.denoising;
     const std::string text = run.dump();
     w.add("run.json", std::vector<std::uint8_t>(text.begin(), text.end()));
     if (m.prior) add_prior(w, *m.prior);
@@ -271,10 +267,8 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
         m.progress = run["progress"].get<TrainProgress>();
         m.quant_rms = run.value("quant_rms", 0.0);  // absent in files written before it was stored
         if (run.contains("denoising")) {  // absent in files written before issue 22
-            const nlohmann::json& d = run["denoising"];
-            m.denoising = LearnedDenoising{d.at("global_candidates").get<int>(), d.at("gain_db").get<double>(),
-                                           d.at("images").get<int>()};
-            if (m.denoising->global_candidates < 0 || m.denoising->global_candidates > 256 ||
+            m.denoising = run["denoising"].get<LearnedDenoising>();
+            if (m.denoising->global_candidates < 0 || m.denoising->global_candidates > kMaxGlobalCandidates ||
                 !std::isfinite(m.denoising->gain_db) || m.denoising->images < 0) {
                 throw IoError(f.name() + ": run.json's denoising is out of range");
             }

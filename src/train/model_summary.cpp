@@ -67,10 +67,7 @@ nlohmann::json model_summary(const Model& m) {
                           {"perplexity", total > 0 ? perplexity(counts) : 0.0},
                           {"checksum", m.codebook->checksum()}}},
             {"prior", prior_json(m)},
-            {"denoising", m.denoising ? nlohmann::json{{"global_candidates", m.denoising->global_candidates},
-                                                       {"gain_db", m.denoising->gain_db},
-                                                       {"images", m.denoising->images}}
-                                      : nlohmann::json(nullptr)}};
+            {"denoising", m.denoising ? nlohmann::json(*m.denoising) : nlohmann::json(nullptr)}};
 }
 
 }  // namespace lidecm

@@ -26,6 +26,13 @@ namespace lidecm {
 /// of every multiplier on an assumed noise σ (here, in self-tuning and in denoise_image).
 void require_strength(double strength, const std::string& name = "strength");
 
+/// Most whole-image candidates per group (CollaborativeOptions::global_candidates).
+inline constexpr int kMaxGlobalCandidates = 256;
+
+/// Throws InvalidArgument("<name>: must be in [0, 256]") unless 0 <= count <= kMaxGlobalCandidates:
+/// the range of every whole-image candidate count (the filter's, self-tuning's, a request's).
+void require_global_candidates(int count, const std::string& name);
+
 /// Options of collaborative_denoise.
 struct CollaborativeOptions {
     double noise_sigma = 0.0;    ///< std of the noise, [0,1] units (required; ≥ 0)

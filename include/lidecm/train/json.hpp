@@ -30,6 +30,7 @@ LIDECM_DECLARE_JSON(TrainConfig);
 /// An array of 11 numbers in the order of the struct's fields.
 LIDECM_DECLARE_JSON(EpochSums);
 LIDECM_DECLARE_JSON(TrainProgress);
+LIDECM_DECLARE_JSON(LearnedDenoising);
 
 LIDECM_DECLARE_JSON(StepTimings);
 LIDECM_DECLARE_JSON(BatchMetrics);

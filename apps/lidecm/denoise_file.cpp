@@ -132,10 +132,7 @@ nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, cons
                               {"depth", {{"input", to_string(loaded.depth)}, {"output", to_string(depth)}}}};
     const double load_seconds = seconds_since(t0);
     DenoiseRequest request = request_for(o, flags, noisy, job.input);
-    if (o.model) {
-        apply_model(*o.model, o.model_file, noisy, job.input, request, o.global_candidates.has_value());
-        summary["model"] = o.model_file;
-    }
+    if (o.model) summary["model"] = o.model_file;
     std::optional<ProgressBar> bar;
     if (progress && request.method == DenoiseMethod::Graph && request.adapt) {
         bar.emplace("denoise --adapt");
@@ -143,7 +140,15 @@ nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, cons
     }
     DenoisedImage d;
     try {
-        d = denoise_image(noisy, request);
+        if (o.model) {
+            ModelDenoised m = denoise_with_model(noisy, *o.model, o.model_file, job.input, request,
+                                                 o.global_candidates.has_value());
+            summary["prior"] = {{"blend", m.prior.blend}, {"candidates", m.prior.candidates},
+                                {"sure_mse", m.prior.sure_mse}, {"seconds", m.prior.seconds}};
+            d = std::move(m.denoised);
+        } else {
+            d = denoise_image(noisy, request);
+        }
     } catch (const InvalidArgument& e) {  // the estimator's and filters' messages name the image's size, not its file
         const std::string message = e.what();
         if (message.find(job.input) != std::string::npos) throw;

@@ -8,7 +8,10 @@ package), the worst page's difference, and the mean wall time per page against t
 default (blind, self-tuned) in the same run.
 
     denoise_pages.py PAGES_DIR --lidecm build/lidecm [--sigmas 10,25,50]
-                     [--config NAME=FLAGS ...] [--out DIR]
+                     [--config NAME=FLAGS ...] [--out DIR] [--glob 'page_*.png']
+
+Other folders of PAGES_DIR/test/ images work too (the texture set of
+experiments/texture_set/make_texture_set.py with --glob 'brick_*.png').
 
 FLAGS are extra `lidecm denoise` flags ("" = the default); {sigma} is replaced by the
 sigma, {model} by --model-grey or --model-colour, whichever has the page's channel count
@@ -55,6 +58,7 @@ def main():
     ap.add_argument("--sigmas", default="10,25,50")
     ap.add_argument("--config", action="append", help="NAME=FLAGS (repeatable)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/lidecm-pages"))
+    ap.add_argument("--glob", default="page_*.png", help="test images of PAGES_DIR/test to denoise")
     ap.add_argument("--model-grey", help="a model trained with --channels 1 (for grey pages)")
     ap.add_argument("--model-colour", help="a model trained with --channels 3 (for colour pages)")
     a = ap.parse_args()
@@ -63,7 +67,7 @@ def main():
     names = [n for n, _ in configs]
     if REFERENCE not in names or "default" not in names:
         sys.exit(f"denoise_pages: the configurations must include {REFERENCE} and default")
-    pages = sorted((a.pages / "test").glob("page_*.png"))
+    pages = sorted((a.pages / "test").glob(a.glob))
     if not pages:
         sys.exit(f"denoise_pages: no test pages in {a.pages / 'test'} (make them with make_pages.py)")
     a.out.mkdir(parents=True, exist_ok=True)

@@ -48,10 +48,14 @@ py::array denoise_array(const py::object& image, std::optional<double> sigma, do
         loaded = load_model(*model);
     }
     const InputImage in(image, "image");
-    if (loaded) apply_model(*loaded, *model, in.view(), "image", request, global_candidates.has_value());
     if (sigma) request.noise_sigma = *sigma * in.format().unit();
     Image out;
-    {
+    if (loaded) {
+        // Refusals (no prior, another channel count) before the GIL is released.
+        apply_model(*loaded, *model, in.view(), "image", request, global_candidates.has_value());
+        py::gil_scoped_release release;
+        out = denoise_with_model(in.view(), *loaded, *model, "image", request, true).denoised.image;
+    } else {
         py::gil_scoped_release release;
         out = denoise_image(in.view(), request).image;
     }

@@ -1,5 +1,10 @@
 #include "lidecm/train/model_denoising.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <utility>
+
 #include "lidecm/core/error.hpp"
 
 namespace lidecm {
@@ -16,6 +21,83 @@ void apply_model(const Model& model, const std::string& model_name, ImageView im
             "is a model of " + std::to_string(channels) + "-channel images, " + image_name + " has " +
                 std::to_string(image.channels));
     if (!keep_global) request.global_candidates = model.denoising->global_candidates;
+}
+
+void PriorStepOptions::validate() const {
+    for (double b : blends) require(b > 0.0 && b <= 1.0, "blends", "each must be in (0, 1]");
+    require(eval_step >= 1 && eval_step <= 64, "eval_step", "must be in [1, 64], got " + std::to_string(eval_step));
+    wiener.validate();
+    sure.validate();
+}
+
+namespace {
+
+Image blend(const Image& filter, const Image& prior, double alpha) {
+    Image out = filter;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        out.data[i] = float((1.0 - alpha) * filter.data[i] + alpha * prior.data[i]);
+    }
+    return out;
+}
+
+// The region SURE is evaluated on: the image, or its centre square of max_pixels.
+Image evaluation_region(ImageView noisy, std::size_t max_pixels) {
+    if (noisy.pixels() <= max_pixels) return to_image(noisy);
+    const int side = int(std::sqrt(double(max_pixels)));
+    const int h = std::min(noisy.height, side), w = std::min(noisy.width, side);
+    return crop(noisy, (noisy.height - h) / 2, (noisy.width - w) / 2, h, w);
+}
+
+// SURE of every α (0 first) for the cheap filter followed by the prior.
+PriorStep rank_blends(ImageView noisy, const PatchPrior& prior, const CollaborativeOptions& filter_options,
+                      const SelfTuneOptions& tune, double sigma, const PriorStepOptions& o) {
+    PriorStep step;
+    const Image y = evaluation_region(noisy, tune.max_eval_pixels);
+    CollaborativeOptions cheap = filter_options;
+    cheap.step = tune.eval_step;
+    cheap.search_radius = tune.eval_search_radius;
+    const Image probe = sure_probe(y.height, y.width, y.channels, o.sure.seed);
+    const double epsilon = o.sure.step(sigma);
+    const Image y2 = perturb(y, probe, epsilon);
+    const Image f = collaborative_denoise(y, cheap).image, f2 = collaborative_denoise(y2, cheap).image;
+    PriorWienerOptions w = o.wiener;
+    w.step = o.eval_step;
+    const Image e = prior_wiener(y, f, prior, sigma, w), e2 = prior_wiener(y2, f2, prior, sigma, w);
+    step.candidates.push_back(0.0);
+    step.candidates.insert(step.candidates.end(), o.blends.begin(), o.blends.end());
+    for (double a : step.candidates) {
+        step.sure_mse.push_back(sure_from_runs(y, blend(f, e, a), blend(f2, e2, a), probe, epsilon, sigma).risk);
+    }
+    const auto best = std::min_element(step.sure_mse.begin(), step.sure_mse.end()) - step.sure_mse.begin();
+    step.blend = step.candidates[std::size_t(best)];
+    return step;
+}
+
+}  // namespace
+
+ModelDenoised denoise_with_model(ImageView noisy, const Model& model, const std::string& model_name,
+                                 const std::string& image_name, DenoiseRequest request, bool keep_global,
+                                 const PriorStepOptions& options) {
+    options.validate();
+    require(request.method == DenoiseMethod::Collaborative, "method", "only the collaborative filter denoises with a model");
+    apply_model(model, model_name, noisy, image_name, request, keep_global);
+    ModelDenoised out;
+    out.denoised = denoise_image(noisy, request);
+    const double sigma = out.denoised.noise_sigma;
+    // A clean image has nothing for the prior to remove (and SURE needs σ > 0).
+    if (!options.enabled || !(sigma >= request.self_tune.min_sigma)) return out;
+    const auto start = std::chrono::steady_clock::now();
+    CollaborativeOptions filter;
+    filter.noise_sigma = sigma;
+    filter.strength = out.denoised.sigma_assumed / sigma;
+    filter.global_candidates = out.denoised.global_candidates;
+    out.prior = rank_blends(noisy, *model.prior, filter, request.self_tune, sigma, options);
+    if (out.prior.blend > 0.0) {
+        const Image e = prior_wiener(noisy, out.denoised.image, *model.prior, sigma, options.wiener);
+        out.denoised.image = blend(out.denoised.image, e, out.prior.blend);
+    }
+    out.prior.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
 }
 
 }  // namespace lidecm

@@ -1,5 +1,7 @@
 // The patch prior of a finished run (issue 22): a Gaussian mixture fitted to a sample of
-// the training split's tiles, cut as the tokenizer cuts them. The items are taken as
+// the training split's patches, the tokenizer's tiles when there are enough of them, else
+// patches at a smaller step (a folder of a few images has too few tiles: 8 tiles of 128²
+// give 2,048, and 20 Gaussians of 64 values fitted to them lost 0.3 dB on brick). The items are taken as
 // they are stored, without augmentation or --input-noise: the prior describes clean
 // image patches, whatever the codebook was trained on.
 #include <algorithm>
@@ -8,7 +10,7 @@
 #include <numeric>
 
 #include "core/random_salts.hpp"
-#include "lidecm/codebook/tokenizer.hpp"
+#include "lidecm/denoise/patches.hpp"
 #include "lidecm/core/random.hpp"
 #include "train/train_internal.hpp"
 
@@ -35,8 +37,12 @@ struct TileSample {
 // kPriorTiles are taken.
 TileSample sample_tiles(const TrainConfig& config, const Dataset& dataset) {
     const std::vector<std::size_t> order = dataset.uniform_order(0);
-    const std::size_t side = std::size_t((config.dataset.resolution + config.patch_size - 1) / config.patch_size);
-    const std::size_t per_item = side * side;
+    const int R = config.dataset.resolution, P = config.patch_size;
+    // The largest step from P down whose patches, over all items, fill the sample.
+    int step = P;
+    const auto per_item_at = [&](int s) { return patch_corners(R, P, s).size() * patch_corners(R, P, s).size(); };
+    while (step > 1 && per_item_at(step) * order.size() < kPriorTiles) --step;
+    const std::size_t per_item = per_item_at(step);
     const std::size_t items = std::min(order.size(), std::max(kPriorItems, (kPriorTiles + per_item - 1) / per_item));
     const std::size_t share = items == 0 ? 0 : std::min(per_item, (kPriorTiles + items - 1) / items);
     TileSample sample;
@@ -44,14 +50,14 @@ TileSample sample_tiles(const TrainConfig& config, const Dataset& dataset) {
         const std::vector<std::size_t> chunk(order.begin() + std::ptrdiff_t(first),
                                              order.begin() + std::ptrdiff_t(std::min(items, first + kChunkItems)));
         for (const Item& item : dataset.items(chunk)) {  // files that fail to decode are left out
-            const Tiles tiles = extract_tiles(item.image, config.patch_size);
+            const PatchSet tiles = extract_patches(item.image, P, step);
             std::vector<std::size_t> pick(tiles.size());
             std::iota(pick.begin(), pick.end(), std::size_t(0));
             RandomStream rng{config.seed, kPriorSampleSalt, item.index};
             shuffle(pick, rng);
             pick.resize(std::min({share, pick.size(), kPriorTiles - sample.count}));
             for (const std::size_t t : pick) {
-                sample.values.insert(sample.values.end(), tiles.tile(t), tiles.tile(t) + tiles.dim());
+                sample.values.insert(sample.values.end(), tiles.patch(t), tiles.patch(t) + tiles.dim());
             }
             sample.count += pick.size();
             ++sample.items;

@@ -252,6 +252,28 @@ std::vector<int> PatchPrior::most_likely(const float* patches, std::size_t n) co
     return out;
 }
 
+PatchPrior mix_priors(const std::vector<const PatchPrior*>& priors, const std::vector<double>& weights) {
+    require(!priors.empty() && priors.size() == weights.size(), "priors", "need one weight per prior, and a prior");
+    double total = 0.0;
+    for (std::size_t p = 0; p < priors.size(); ++p) {
+        require(std::isfinite(weights[p]) && weights[p] >= 0.0, "weights", "must be finite and >= 0");
+        require(priors[p]->patch_size() == priors[0]->patch_size() && priors[p]->channels() == priors[0]->channels() &&
+                    priors[p]->mean_removed() == priors[0]->mean_removed(),
+                "priors", "must share patch size, channels and mean removal");
+        total += weights[p];
+    }
+    require(total > 0.0, "weights", "must not all be 0");
+    std::vector<GaussianComponent> comps;
+    for (std::size_t p = 0; p < priors.size(); ++p) {
+        if (weights[p] <= 0.0) continue;
+        for (GaussianComponent c : priors[p]->components()) {
+            c.weight *= weights[p] / total;
+            if (c.weight > 0.0) comps.push_back(std::move(c));  // a weight so small that it underflows
+        }
+    }
+    return PatchPrior(priors[0]->patch_size(), priors[0]->channels(), priors[0]->mean_removed(), std::move(comps));
+}
+
 PatchPriorFit fit_patch_prior(const float* patches, std::size_t n, int patch_size, int channels,
                               const PatchPriorOptions& options) {
     validate(options);

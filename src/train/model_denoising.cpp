@@ -75,6 +75,26 @@ PriorStep rank_blends(ImageView noisy, const PatchPrior& prior, const Collaborat
 
 }  // namespace
 
+PriorStep blend_with_prior(ImageView noisy, DenoisedImage& d, const PatchPrior& prior, const SelfTuneOptions& tune,
+                           const PriorStepOptions& options) {
+    options.validate();
+    const double sigma = d.noise_sigma;
+    // A clean image has nothing for the prior to remove (and SURE needs σ > 0).
+    if (!options.enabled || !(sigma >= tune.min_sigma)) return {};
+    const auto start = std::chrono::steady_clock::now();
+    CollaborativeOptions filter;
+    filter.noise_sigma = sigma;
+    filter.strength = d.sigma_assumed / sigma;
+    filter.global_candidates = d.global_candidates;
+    PriorStep step = rank_blends(noisy, prior, filter, tune, sigma, options);
+    if (step.blend > 0.0) {
+        const Image e = prior_wiener(noisy, d.image, prior, sigma, options.wiener);
+        d.image = blend(d.image, e, step.blend);
+    }
+    step.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return step;
+}
+
 ModelDenoised denoise_with_model(ImageView noisy, const Model& model, const std::string& model_name,
                                  const std::string& image_name, DenoiseRequest request, bool keep_global,
                                  const PriorStepOptions& options) {
@@ -83,20 +103,7 @@ ModelDenoised denoise_with_model(ImageView noisy, const Model& model, const std:
     apply_model(model, model_name, noisy, image_name, request, keep_global);
     ModelDenoised out;
     out.denoised = denoise_image(noisy, request);
-    const double sigma = out.denoised.noise_sigma;
-    // A clean image has nothing for the prior to remove (and SURE needs σ > 0).
-    if (!options.enabled || !(sigma >= request.self_tune.min_sigma)) return out;
-    const auto start = std::chrono::steady_clock::now();
-    CollaborativeOptions filter;
-    filter.noise_sigma = sigma;
-    filter.strength = out.denoised.sigma_assumed / sigma;
-    filter.global_candidates = out.denoised.global_candidates;
-    out.prior = rank_blends(noisy, *model.prior, filter, request.self_tune, sigma, options);
-    if (out.prior.blend > 0.0) {
-        const Image e = prior_wiener(noisy, out.denoised.image, *model.prior, sigma, options.wiener);
-        out.denoised.image = blend(out.denoised.image, e, out.prior.blend);
-    }
-    out.prior.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.prior = blend_with_prior(noisy, out.denoised, *model.prior, request.self_tune, options);
     return out;
 }
 

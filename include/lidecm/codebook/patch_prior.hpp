@@ -81,6 +81,12 @@ private:
     [[nodiscard]] std::vector<double> joint_log_density(const float* patches, std::size_t n) const;
 };
 
+/// One prior holding the components of several (same patch size, channels and mean
+/// removal), prior p's weights scaled by weights[p] and the whole renormalised: a mixture
+/// of the priors with those weights. Priors of weight 0 are left out. Throws
+/// InvalidArgument for no priors, shapes that differ, or weights negative, non-finite or all 0.
+PatchPrior mix_priors(const std::vector<const PatchPrior*>& priors, const std::vector<double>& weights);
+
 /// A fitted prior and how EM went.
 struct PatchPriorFit {
     PatchPrior prior;

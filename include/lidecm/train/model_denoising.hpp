@@ -59,6 +59,12 @@ struct ModelDenoised {
     PriorStep prior;
 };
 
+/// The prior step on a filter's result `d` for `noisy` (d.image is replaced by the blend):
+/// what denoise_with_model does after the filter, for any prior of the image's channels.
+/// `tune` supplies the cheaper evaluation filter and max_eval_pixels.
+PriorStep blend_with_prior(ImageView noisy, DenoisedImage& d, const PatchPrior& prior, const SelfTuneOptions& tune,
+                           const PriorStepOptions& options = {});
+
 /// apply_model, denoise_image (collaborative) and the prior step. Throws as apply_model
 /// and denoise_image do, and InvalidArgument for bad options.
 ModelDenoised denoise_with_model(ImageView noisy, const Model& model, const std::string& model_name,

@@ -200,6 +200,14 @@ void print_summary_text(const nlohmann::json& s) {
             std::printf("not tuned: %s\n", t["skipped_because"].get<std::string>().c_str());
         }
     }
+    if (s.contains("prior")) {
+        const double blend = s["prior"]["blend"].get<double>();
+        if (blend > 0) {
+            std::printf("model prior: weight %.2f by SURE (%.3f s)\n", blend, s["prior"]["seconds"].get<double>());
+        } else {
+            std::printf("model prior: not used, SURE preferred the filter alone (%.3f s)\n", s["prior"]["seconds"].get<double>());
+        }
+    }
     if (s["method"] == "graph" && s.value("adapt", false)) {
         const auto& w = s["attention"];
         std::printf("attention: texture %.3f structure %.3f color %.3f spatial %.3f; best iteration %d of %zu\n",

@@ -95,8 +95,10 @@ global_candidates: collaborative: also gather each patch group from the whole im
     Images that repeat themselves far apart gain most: +3 dB on text pages at sigma 25.
     None: 0, or the model's learned value with `model`.
 model: path of a model from `lidecm train` with its patch prior: denoise as its training
-    measured best for its images (`lidecm denoise --model`). A model without a prior, or of
-    another channel count than the image, raises naming the file.
+    measured best for its images, then blend in the estimate of its patch prior by the
+    weight SURE finds best for this image, 0 when the prior does not fit it
+    (`lidecm denoise --model`). A model without a prior, or of another channel count than
+    the image, raises naming the file.
 
 Returns a new array of the input's dtype, shape and range (floats clamped to [0, 1]).
 The GIL is released while the filter runs.)");

@@ -7,10 +7,10 @@
 // the result is (1 − α) · filter + α · prior estimate with α chosen per image by
 // Monte-Carlo SURE among PriorStepOptions::blends and 0. α = 0, the filter alone, is the
 // fallback for images the prior does not describe: SURE estimates every candidate's MSE
-// from the noisy image, so a prior that hurts is not used. SURE runs a cheaper filter
-// (the self-tuning's evaluation step and radius) and the prior at a coarser step on the
-// image, or on its centre when it is larger than the self-tuning's max_eval_pixels; the
-// chosen α is then applied to the full run.
+// from the noisy image, so a prior that hurts is not used. SURE needs one more run of the
+// filter (on the perturbed image) and two of the prior at a coarser step, on the image or
+// on its centre when it is larger than the self-tuning's max_eval_pixels; the chosen α is
+// then applied to the full run.
 #include <string>
 #include <vector>
 
@@ -61,7 +61,7 @@ struct ModelDenoised {
 
 /// The prior step on a filter's result `d` for `noisy` (d.image is replaced by the blend):
 /// what denoise_with_model does after the filter, for any prior of the image's channels.
-/// `tune` supplies the cheaper evaluation filter and max_eval_pixels.
+/// `tune` supplies max_eval_pixels and min_sigma.
 PriorStep blend_with_prior(ImageView noisy, DenoisedImage& d, const PatchPrior& prior, const SelfTuneOptions& tune,
                            const PriorStepOptions& options = {});
 

@@ -145,6 +145,7 @@ nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, cons
                                                  o.global_candidates.has_value());
             summary["prior"] = {{"blend", m.prior.blend}, {"candidates", m.prior.candidates},
                                 {"sure_mse", m.prior.sure_mse}, {"seconds", m.prior.seconds}};
+            if (!m.prior.skipped_because.empty()) summary["prior"]["skipped_because"] = m.prior.skipped_because;
             d = std::move(m.denoised);
         } else {
             d = denoise_image(noisy, request);
@@ -202,7 +203,9 @@ void print_summary_text(const nlohmann::json& s) {
     }
     if (s.contains("prior")) {
         const double blend = s["prior"]["blend"].get<double>();
-        if (blend > 0) {
+        if (s["prior"].contains("skipped_because")) {
+            std::printf("model prior: not used, %s\n", s["prior"]["skipped_because"].get<std::string>().c_str());
+        } else if (blend > 0) {
             std::printf("model prior: weight %.2f by SURE (%.3f s)\n", blend, s["prior"]["seconds"].get<double>());
         } else {
             std::printf("model prior: not used, SURE preferred the filter alone (%.3f s)\n", s["prior"]["seconds"].get<double>());

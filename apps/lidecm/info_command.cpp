@@ -37,9 +37,11 @@ void print_prior(const nlohmann::json& j) {
                     p["channels"].get<int>(), p["dim"].get<int>(), p["mean_removed"].get<bool>() ? ", means removed" : "",
                     bytes, double(bytes) / double(1 << 20));
         if (const auto& d = j["denoising"]; !d.is_null()) {
-            std::printf("denoise --model: whole-image patch groups %s (%+.2f dB on %d training images at sigma 25)\n",
+            std::printf("denoise --model: whole-image patch groups %s (%+.2f dB on %d training images at sigma 25), "
+                        "the prior %s (%+.2f dB)\n",
                         d["global_candidates"].get<int>() > 0 ? "on" : "off", d["gain_db"].get<double>(),
-                        d["images"].get<int>());
+                        d["images"].get<int>(), d.value("use_prior", true) ? "on" : "off",
+                        d.value("prior_gain_db", 0.0));
         }
         return;
     }

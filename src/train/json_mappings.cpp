@@ -37,7 +37,7 @@ void from_json(const nlohmann::json& j, EpochSums& s) {
     }
 }
 
-LIDECM_JSON_FIELDS(LearnedDenoising, global_candidates, gain_db, images)
+LIDECM_JSON_FIELDS(LearnedDenoising, global_candidates, gain_db, images, prior_gain_db, use_prior)
 LIDECM_JSON_FIELDS(TrainProgress, epoch, batch, step, images, best_validation_psnr, best_epoch, finished, epoch_sums)
 LIDECM_JSON_FIELDS(StepTimings, data_wait, e_step, m_step, decode, refine, losses, learner, communication, total)
 LIDECM_JSON_FIELDS(BatchMetrics, epoch, batch, step, images, loss, mse, one_minus_ssim, quant_mse, smoothness,

@@ -77,8 +77,15 @@ PriorStep blend_with_prior(ImageView noisy, DenoisedImage& d, const PatchPrior& 
                            const PriorStepOptions& options) {
     options.validate();
     const double sigma = d.noise_sigma;
-    // A clean image has nothing for the prior to remove (and SURE needs σ > 0).
-    if (!options.enabled || !(sigma >= tune.min_sigma)) return {};
+    PriorStep skipped;
+    if (!options.enabled) {
+        skipped.skipped_because = "the prior step is off";
+        return skipped;
+    }
+    if (!(sigma >= tune.min_sigma)) {  // nothing for the prior to remove (and SURE needs σ > 0)
+        skipped.skipped_because = "the image is clean";
+        return skipped;
+    }
     const auto start = std::chrono::steady_clock::now();
     CollaborativeOptions filter;
     filter.noise_sigma = sigma;
@@ -101,6 +108,10 @@ ModelDenoised denoise_with_model(ImageView noisy, const Model& model, const std:
     apply_model(model, model_name, noisy, image_name, request, keep_global);
     ModelDenoised out;
     out.denoised = denoise_image(noisy, request);
+    if (!model.denoising->use_prior) {  // skip its cost
+        out.prior.skipped_because = "its training images gained nothing from the prior";
+        return out;
+    }
     out.prior = blend_with_prior(noisy, out.denoised, *model.prior, request.self_tune, options);
     return out;
 }

@@ -65,11 +65,12 @@ Image sample_grid(const TrainingRun& run);
 std::optional<PatchPrior> training_prior(const TrainConfig& config, const Dataset& dataset,
                                          const std::function<void(const std::string&)>& log);
 
-/// Whether whole-image patch groups pay on the domain: measured on up to 8 training items
-/// (as stored, uniform order) with Gaussian noise σ 25 from (seed, item), the filter told σ
-/// with and without kLearnedGlobalCandidates; kept above kLearnedGainThresholdDb. The
-/// result and its time go to `log`.
-LearnedDenoising learn_denoising(const TrainConfig& config, const Dataset& dataset,
+/// Whether whole-image patch groups and the prior step pay on the domain: measured on up to
+/// 8 training items (as stored, uniform order) with Gaussian noise σ 25 from (seed, item),
+/// the filter told σ with and without kLearnedGlobalCandidates (kept above
+/// kLearnedGainThresholdDb), then with and without the prior step of `prior` (kept above
+/// kLearnedPriorGainThresholdDb). The result and its time go to `log`.
+LearnedDenoising learn_denoising(const TrainConfig& config, const Dataset& dataset, const PatchPrior& prior,
                                  const std::function<void(const std::string&)>& log);
 
 /// PSNR capped at 100 dB so identical images give a finite figure in metrics.

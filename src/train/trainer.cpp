@@ -170,7 +170,7 @@ double add_prior(Model& model, const Dataset& dataset, const RunFiles& files, co
     const auto start = Clock::now();
     const auto to_log = [&](const std::string& line) { log(events, line); };
     model.prior = detail::training_prior(model.config, dataset, to_log);
-    if (model.prior) model.denoising = detail::learn_denoising(model.config, dataset, to_log);
+    if (model.prior) model.denoising = detail::learn_denoising(model.config, dataset, *model.prior, to_log);
     if (model.prior && fs::exists(files.best())) {
         Model best = load_model(files.best());
         best.prior = model.prior;

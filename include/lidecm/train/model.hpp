@@ -39,12 +39,19 @@ struct ReseedPool {
 };
 
 /// How to denoise images of the training domain, measured on training images when the run
-/// finishes (issue 22): the filter told σ 25 with and without whole-image groups, on the
-/// same noisy copies. `lidecm denoise --model` uses it.
+/// finishes (issue 22): the filter told σ 25 with and without whole-image groups, then with
+/// and without the prior step (model_denoising.hpp), on the same noisy copies.
+/// `lidecm denoise --model` uses it.
 struct LearnedDenoising {
     int global_candidates = 0;  ///< CollaborativeOptions::global_candidates that won (0 or kLearnedGlobalCandidates)
     double gain_db = 0.0;       ///< mean PSNR of whole-image groups minus the window's alone, dB
     int images = 0;             ///< training images it was measured on
+    /// Mean PSNR of the prior step minus the filter alone (with the groups chosen above), dB.
+    /// The prior saw these images, so this leans high; it only decides whether the step runs.
+    double prior_gain_db = 0.0;
+    /// Whether `--model` runs the prior step: prior_gain_db > kLearnedPriorGainThresholdDb.
+    /// Files from before the step was measured read true (SURE still decides per image).
+    bool use_prior = true;
 };
 
 /// The whole-image candidates per group training tries (32: +3.1 dB on text pages at
@@ -52,6 +59,9 @@ struct LearnedDenoising {
 inline constexpr int kLearnedGlobalCandidates = 32;
 /// Whole-image groups are kept when they gain more than this on the training images.
 inline constexpr double kLearnedGainThresholdDb = 0.1;
+/// The prior step runs when it gains more than this on the training images: where it gains
+/// nothing (document pages: +0.00 dB) it would only cost time (a filter run and three of the prior).
+inline constexpr double kLearnedPriorGainThresholdDb = 0.02;
 
 struct Model {
     TrainConfig config;

@@ -51,6 +51,7 @@ struct PriorStep {
     std::vector<double> candidates;
     std::vector<double> sure_mse;
     double seconds = 0.0;  ///< the step's wall time, the SURE evaluations included
+    std::string skipped_because;  ///< why the step did not run (then blend is 0 and candidates empty)
 };
 
 /// denoise_image with the model, then its prior step.

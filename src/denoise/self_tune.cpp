@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/stopwatch.hpp"
@@ -22,6 +23,7 @@ void SelfTuneOptions::validate() const {
     require(max_eval_pixels >= 64 * 64, "max_eval_pixels", "must be >= 4096");
     require(crop_side >= 16, "crop_side", "must be >= 16");
     require(std::isfinite(min_sigma) && min_sigma >= 0, "min_sigma", "must be a finite number >= 0");
+    require(max_sigma > min_sigma, "max_sigma", "must be > min_sigma (infinity: tune at any noise level)");
     sure.validate();
 }
 
@@ -99,6 +101,26 @@ private:
     std::size_t pixels_ = 0;
 };
 
+/// σ in 0-255 units, as the messages give it.
+std::string on_8bit_scale(double sigma) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", sigma * 255.0);
+    return text;
+}
+
+/// Why σ̂ = `sigma` is not tuned; empty when it is.
+std::string reason_not_to_tune(double sigma, const SelfTuneOptions& o) {
+    if (sigma < o.min_sigma) {
+        return "the estimated noise is below " + on_8bit_scale(o.min_sigma) + " (0-255): the image looks clean";
+    }
+    if (sigma >= o.max_sigma) {
+        return "the estimated noise is " + on_8bit_scale(o.max_sigma) +
+               " (0-255) or more: noise that strong is clipped at black and white, SURE misjudges the strengths "
+               "there, so the noise level's table is used";
+    }
+    return {};
+}
+
 /// The vertex of the parabola through three points (u, r), u increasing, kept within [u0, u2].
 double parabola_vertex(double u0, double r0, double u1, double r1, double u2, double r2) {
     const double d0 = (r1 - r0) / (u1 - u0), d1 = (r2 - r1) / (u2 - u1);
@@ -117,9 +139,8 @@ SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& b
     SelfTuneResult r;
     r.strength = base.strength;
     r.global_candidates = base.global_candidates;
-    if (base.noise_sigma < options.min_sigma) {
-        r.skipped_because = "the estimated noise is below " + std::to_string(options.min_sigma * 255.0) +
-                            " (0-255): the image looks clean";
+    r.skipped_because = reason_not_to_tune(base.noise_sigma, options);
+    if (!r.skipped_because.empty()) {
         r.result = collaborative_denoise(noisy, base);
         return r;
     }

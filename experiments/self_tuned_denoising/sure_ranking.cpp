@@ -1,16 +1,16 @@
 // Does SURE rank the strengths as the true error does (issue #26)? For every noisy file of a
 // photo set (as self_tune_quality lists them) and every strength S of --grid, one CSV row:
-//   psnr            PSNR of the full filter at S (σ̂ · S, rounded to 8 bits as saved)
+//   psnr, mse_full  PSNR (rounded to 8 bits as saved) and true MSE of the full filter at S (σ̂ · S)
 //   sure_cheap      SURE of the evaluation filter self_tuned_denoise runs (eval_step,
 //                   eval_search_radius), σ̂ in the formula: what the tuning minimises
 //   sure_full       SURE of the full filter, σ̂ in the formula
 //   sure_cheap_present  the evaluation filter's runs, the formula given the σ present
 //                   (std(noisy − clean), below the nominal where clipping cut the noise)
 //   mse_cheap       true MSE of the evaluation filter's output
-// SURE and MSE per value in [0,1]² units; the probe and step are SelfTuneOptions{}'s, so
-// sure_cheap equals the tuning's own evaluations on images of at most max_eval_pixels.
+// SURE and MSE per value in [0,1]² units; the probe, step and evaluation filter are
+// SelfTuneOptions{}'s, as the tuning's own on images of at most max_eval_pixels.
 //
-//   sure_ranking --dev DIR --csv FILE [--sigmas 50] [--grid 0.5,...]
+//   sure_ranking --dev DIR --csv FILE [--sigmas 25 50] [--grid 0.7 0.85 1 1.18 1.4]
 #include <algorithm>
 #include <cmath>
 #include <fstream>

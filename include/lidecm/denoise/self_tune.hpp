@@ -48,9 +48,9 @@ struct SelfTuneOptions {
     /// σ̂ below this (in [0,1] units; 0.5/255) counts as a clean image: no tuning, strength 1.
     double min_sigma = 0.5 / 255.0;
     /// σ̂ at or above this (in [0,1] units; 25/255) is not tuned either: the table's strength
-    /// (the header says why). Below it SURE gained over the table on the dev set and on photos
-    /// never used for tuning; from σ̂ ≈ 25 up it lost on those photos, more the stronger the
-    /// noise (−0.07 dB at σ 30, −0.20 at σ 50; BENCHMARKS.md, issue #26).
+    /// (the header says why). Below it SURE gained over the table on the dev set and on the
+    /// nature photos (experiments/photo_sets); from σ̂ ≈ 25 up it lost, most on the nature
+    /// photos and the more the stronger the noise (−0.07 dB at σ 30, −0.20 at σ 50; BENCHMARKS.md).
     double max_sigma = 25.0 / 255.0;
     SureOptions sure;
 

@@ -84,6 +84,20 @@ TEST(SelfTune, StrongNoiseFallsBackToTheTable) {
         EXPECT_NE(r.skipped_because.find("table"), std::string::npos) << r.skipped_because;
         EXPECT_EQ(r.result.image.data, collaborative_denoise(noisy, base).image.data);
     }
+    // With whole-image groups SURE still decides whether they pay, at the base's strength.
+    CollaborativeOptions global = assuming(sigma);
+    global.global_candidates = 8;
+    const SelfTuneResult r = self_tuned_denoise(noisy, global);
+    EXPECT_FALSE(r.tuned);
+    EXPECT_EQ(r.strength, 1.0);
+    ASSERT_EQ(r.evaluations.size(), 1u);
+    EXPECT_EQ(r.evaluations[0].strength, 1.0);
+    ASSERT_TRUE(r.global_check.has_value());
+    EXPECT_EQ(r.global_check->strength, 1.0);
+    const bool pays = r.global_check->sure.risk < r.evaluations[0].sure.risk;
+    EXPECT_EQ(r.global_candidates, pays ? 8 : 0);
+    global.global_candidates = r.global_candidates;
+    EXPECT_EQ(r.result.image.data, collaborative_denoise(noisy, global).image.data);
 }
 
 TEST(SelfTune, NoiseJustBelowTheLimitIsTunedAndTheLimitCanBeLifted) {

@@ -130,36 +130,20 @@ double parabola_vertex(double u0, double r0, double u1, double r1, double u2, do
     return std::clamp((u0 + u1) / 2 - d0 / (2 * curvature), u0, u2);
 }
 
-}  // namespace
+struct StrengthSearch {
+    double strength = 1.0;  ///< the parabola's vertex, or the best evaluated
+    SureEvaluation best;    ///< the best evaluated
+};
 
-SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& base, const SelfTuneOptions& options) {
-    base.validate();
-    options.validate();
-    require(!noisy.empty(), "self_tuned_denoise", "the image is empty");
-    SelfTuneResult r;
-    r.strength = base.strength;
-    r.global_candidates = base.global_candidates;
-    r.skipped_because = reason_not_to_tune(base.noise_sigma, options);
-    if (!r.skipped_because.empty()) {
-        r.result = collaborative_denoise(noisy, base);
-        return r;
-    }
-    detail::Stopwatch clock;
-    CollaborativeOptions eval = base;
-    eval.step = std::max(base.step, options.eval_step);
-    eval.search_radius = std::min(base.search_radius, options.eval_search_radius);
-    eval.global_candidates = std::min(base.global_candidates, options.eval_global_candidates);
-    const Evaluator evaluate(noisy, eval, options);
-    r.eval_pixels = evaluate.pixels();
-    auto run = [&](double strength) {
-        r.evaluations.push_back({strength, evaluate(strength)});
-        return r.evaluations.back();
-    };
+/// SURE at the candidates (× base_strength), outward while the best is at an end, then the
+/// parabola through the best and its neighbours. `run(strength)` evaluates and logs.
+template <class Run>
+StrengthSearch search_strength(Run&& run, double base_strength, const SelfTuneOptions& options) {
     std::vector<SureEvaluation> points;  // kept sorted by strength
     auto lower_risk = [](const SureEvaluation& a, const SureEvaluation& b) { return a.sure.risk < b.sure.risk; };
-    for (const double s : options.strengths) points.push_back(run(std::min(10.0, s * base.strength)));
+    for (const double s : options.strengths) points.push_back(run(std::min(10.0, s * base_strength)));
     // Step outward while the best is at an end, by the ratio of the nearest two candidates.
-    while (int(r.evaluations.size()) < options.max_evaluations && points.size() >= 2) {
+    while (int(points.size()) < options.max_evaluations && points.size() >= 2) {
         const auto best = std::min_element(points.begin(), points.end(), lower_risk);
         if (best == points.begin()) {
             const double next = points[0].strength * points[0].strength / points[1].strength;
@@ -174,23 +158,60 @@ SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& b
     }
     const std::size_t best = std::size_t(
         std::min_element(points.begin(), points.end(), lower_risk) - points.begin());
-    double strength = points[best].strength;
+    StrengthSearch result{points[best].strength, points[best]};
     if (best > 0 && best + 1 < points.size()) {
         const SureEvaluation &a = points[best - 1], &b = points[best], &c = points[best + 1];
-        strength = std::exp(parabola_vertex(std::log(a.strength), a.sure.risk, std::log(b.strength), b.sure.risk,
-                                            std::log(c.strength), c.sure.risk));
+        result.strength = std::exp(parabola_vertex(std::log(a.strength), a.sure.risk, std::log(b.strength),
+                                                   b.sure.risk, std::log(c.strength), c.sure.risk));
+    }
+    return result;
+}
+
+}  // namespace
+
+SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& base, const SelfTuneOptions& options) {
+    base.validate();
+    options.validate();
+    require(!noisy.empty(), "self_tuned_denoise", "the image is empty");
+    SelfTuneResult r;
+    r.strength = base.strength;
+    r.global_candidates = base.global_candidates;
+    r.skipped_because = reason_not_to_tune(base.noise_sigma, options);
+    CollaborativeOptions eval = base;
+    eval.step = std::max(base.step, options.eval_step);
+    eval.search_radius = std::min(base.search_radius, options.eval_search_radius);
+    eval.global_candidates = std::min(base.global_candidates, options.eval_global_candidates);
+    // Strong noise keeps the base's strength but still asks SURE whether whole-image groups pay:
+    // that check kept photos unlike a model's domain within 0.2 dB up to σ 50 (issue #22).
+    const bool check_global = base.global_candidates > eval.global_candidates && base.noise_sigma >= options.min_sigma;
+    if (!r.skipped_because.empty() && !check_global) {
+        r.result = collaborative_denoise(noisy, base);
+        return r;
+    }
+    detail::Stopwatch clock;
+    const Evaluator evaluate(noisy, eval, options);
+    r.eval_pixels = evaluate.pixels();
+    auto run = [&](double strength) {
+        r.evaluations.push_back({strength, evaluate(strength)});
+        return r.evaluations.back();
+    };
+    SureEvaluation at;  // the best evaluated strength (the base's when not tuned)
+    if (r.skipped_because.empty()) {
+        const StrengthSearch search = search_strength(run, base.strength, options);
+        r.tuned = true;
+        r.strength = search.strength;
+        at = search.best;
+    } else {
+        at = run(base.strength);
     }
     r.tune_seconds = clock.lap();
-    r.tuned = true;
-    r.strength = strength;
     CollaborativeOptions final_options = base;
-    final_options.strength = strength;
-    if (base.global_candidates > eval.global_candidates) {
+    final_options.strength = r.strength;
+    if (check_global) {
         // The strengths were ranked with fewer whole-image candidates than the final run would
         // use: SURE at the best evaluated strength, with and without them, says whether they
         // pay on this image (text: by dB; some photos lose 0.3 dB to them), so an image unlike
         // the model's domain falls back to the window.
-        const SureEvaluation& at = points[best];
         r.global_check = SureEvaluation{at.strength, evaluate(at.strength, base.global_candidates)};
         if (!(r.global_check->sure.risk < at.sure.risk)) final_options.global_candidates = eval.global_candidates;
         r.tune_seconds += clock.lap();

@@ -13,8 +13,9 @@
 // strengths without them (eval_global_candidates), then one more evaluation at the best
 // strength with them decides whether the final run uses them.
 //
-// Strong noise falls back to the table: at σ̂ ≥ max_sigma nothing is evaluated and the
-// strength stays the base's (SelfTuneResult::skipped_because says so). SURE assumes Gaussian
+// Strong noise falls back to the table: at σ̂ ≥ max_sigma no strength is evaluated and the
+// strength stays the base's (SelfTuneResult::skipped_because says so); the whole-image check
+// still runs, at that strength (one evaluation without the groups, one with). SURE assumes Gaussian
 // noise of a known σ; 8-bit noise that strong is clipped at 0 and 255 on many values, which
 // also makes σ̂ read low, and SURE's error then differs between strengths by more than the
 // differences it must rank (issue #26, BENCHMARKS.md).

@@ -33,6 +33,9 @@ protected:
         clean = dir + "/clean.png";
         save_image(test::colour_blobs(48, 40), clean);
         save_image(add_gaussian_noise(test::colour_blobs(48, 40), 0.1, 1), noisy);
+        // Below SelfTuneOptions::max_sigma (25/255), where self-tuning runs; `noisy` is above it.
+        tunable = dir + "/tunable.png";
+        save_image(add_gaussian_noise(test::colour_blobs(48, 40), 0.06, 1), tunable);
     }
 
     CliRun run(const std::string& args) const { return test::run_cli(args, dir); }
@@ -50,7 +53,7 @@ protected:
         }
     }
 
-    std::string noisy, clean;
+    std::string noisy, clean, tunable;
 };
 
 TEST_F(Cli, HelpDocumentsEveryGraphFlag) {
@@ -204,7 +207,7 @@ TEST_F(Cli, GlobalCandidatesAreRefusedWithTheGraphAndOutOfRange) {
     ASSERT_EQ(fixed.status, 0) << fixed.err;
     EXPECT_EQ(nlohmann::json::parse(fixed.out)["global_candidates"].get<int>(), 8);
     // Self-tuned, SURE decides whether they pay on the image, and the summary says what it found.
-    const CliRun tuned = run("denoise " + noisy + " -o " + out + " --global-candidates 8 --json");
+    const CliRun tuned = run("denoise " + tunable + " -o " + out + " --global-candidates 8 --json");
     ASSERT_EQ(tuned.status, 0) << tuned.err;
     const auto j = nlohmann::json::parse(tuned.out);
     const auto& check = j["self_tune"]["global_check"];
@@ -233,7 +236,7 @@ TEST_F(Cli, ModelsThatCannotDenoiseTheImageAreRefused) {
 
 // The collaborative filter tunes its strength by SURE unless --no-adapt; --adapt says the same.
 TEST_F(Cli, CollaborativeSelfTunesByDefault) {
-    const CliRun r = run("denoise " + noisy + " -o " + dir + "/t.png --json");
+    const CliRun r = run("denoise " + tunable + " -o " + dir + "/t.png --json");
     ASSERT_EQ(r.status, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_TRUE(j["adapt"].get<bool>());
@@ -242,7 +245,7 @@ TEST_F(Cli, CollaborativeSelfTunesByDefault) {
     EXPECT_GE(t["evaluations"].size(), 3u);
     for (const auto& e : t["evaluations"]) EXPECT_TRUE(std::isfinite(e["sure_mse"].get<double>()));
     EXPECT_NEAR(j["noise_sigma_assumed"].get<double>(), t["strength"].get<double>() * j["noise_sigma"].get<double>(), 1e-9);
-    const CliRun text = run("denoise " + noisy + " -o " + dir + "/a.png --adapt");
+    const CliRun text = run("denoise " + tunable + " -o " + dir + "/a.png --adapt");
     ASSERT_EQ(text.status, 0) << text.err;
     EXPECT_NE(text.out.find("self-tuned: strength"), std::string::npos) << text.out;
     EXPECT_EQ(test::read_file(dir + "/t.png"), test::read_file(dir + "/a.png"));
@@ -259,6 +262,16 @@ TEST_F(Cli, CollaborativeSelfTunesByDefault) {
     EXPECT_NE(cj["self_tune"]["skipped_because"].get<std::string>().find("clean"), std::string::npos);
     const CliRun clean_text = run("denoise " + dir + "/flat.png -o " + dir + "/flat_out.png");
     EXPECT_NE(clean_text.out.find("not tuned:"), std::string::npos) << clean_text.out;
+    // Nor is strong noise (σ̂ >= 25/255, issue #26): the table's strength, and the summaries say why.
+    save_image(add_gaussian_noise(test::colour_blobs(48, 40), 0.2, 2), dir + "/strong.png");
+    const CliRun strong = run("denoise " + dir + "/strong.png -o " + dir + "/s.png --json");
+    ASSERT_EQ(strong.status, 0) << strong.err;
+    const auto sj = nlohmann::json::parse(strong.out);
+    EXPECT_FALSE(sj["self_tune"]["tuned"].get<bool>()) << strong.out;
+    EXPECT_EQ(sj["self_tune"]["strength"].get<double>(), 1.0);
+    EXPECT_NE(sj["self_tune"]["skipped_because"].get<std::string>().find("table"), std::string::npos) << strong.out;
+    ASSERT_EQ(run("denoise " + dir + "/strong.png -o " + dir + "/s_table.png --no-adapt").status, 0);
+    EXPECT_EQ(test::read_file(dir + "/s.png"), test::read_file(dir + "/s_table.png"));
 }
 
 // A 16-bit PNG comes back 16-bit, a float TIFF float, an 8-bit PNG 8-bit (read by OpenCV, not by lidecm).

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <string>
 
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/image.hpp"
@@ -21,7 +23,7 @@ CollaborativeOptions assuming(double sigma) {
 // high) is corrected: SURE uses the noise level itself, not the strength.
 TEST(SelfTune, CorrectsAStrengthThatIsTooWeak) {
     const Image clean = test::textured(96, 96, 3);
-    const double sigma = 30 / 255.0;
+    const double sigma = 20 / 255.0;  // below SelfTuneOptions::max_sigma: tuned
     const Image noisy = add_gaussian_noise(clean, sigma, 21, false);
     CollaborativeOptions weak = assuming(sigma);
     weak.strength = 1 / 1.6;
@@ -45,8 +47,8 @@ TEST(SelfTune, CorrectsAStrengthThatIsTooStrong) {
 }
 
 TEST(SelfTune, ChosenStrengthIsInsideTheEvaluatedRange) {
-    const Image noisy = add_gaussian_noise(test::textured(64, 64, 3), 25 / 255.0, 23, false);
-    const SelfTuneResult r = self_tuned_denoise(noisy, assuming(25 / 255.0));
+    const Image noisy = add_gaussian_noise(test::textured(64, 64, 3), 20 / 255.0, 23, false);
+    const SelfTuneResult r = self_tuned_denoise(noisy, assuming(20 / 255.0));
     double lo = 1e9, hi = 0;
     for (const SureEvaluation& e : r.evaluations) {
         lo = std::min(lo, e.strength);
@@ -55,7 +57,7 @@ TEST(SelfTune, ChosenStrengthIsInsideTheEvaluatedRange) {
     }
     EXPECT_GE(r.strength, lo);
     EXPECT_LE(r.strength, hi);
-    EXPECT_DOUBLE_EQ(r.result.sigma_used, 25 / 255.0 * r.strength);
+    EXPECT_DOUBLE_EQ(r.result.sigma_used, 20 / 255.0 * r.strength);
 }
 
 TEST(SelfTune, CleanImageIsNotTuned) {
@@ -65,6 +67,49 @@ TEST(SelfTune, CleanImageIsNotTuned) {
     EXPECT_FALSE(r.skipped_because.empty());
     EXPECT_TRUE(r.evaluations.empty());
     EXPECT_EQ(r.strength, 1.0);
+}
+
+// Issue #26: at strong noise SURE misranks the strengths (clipping), so from max_sigma up
+// nothing is evaluated and the base's strength (the table's) is used, whatever it is.
+TEST(SelfTune, StrongNoiseFallsBackToTheTable) {
+    const double sigma = SelfTuneOptions{}.max_sigma;
+    const Image noisy = add_gaussian_noise(test::textured(64, 64, 3), sigma, 25, true);
+    for (const double strength : {1.0, 0.6}) {
+        CollaborativeOptions base = assuming(sigma);
+        base.strength = strength;
+        const SelfTuneResult r = self_tuned_denoise(noisy, base);
+        EXPECT_FALSE(r.tuned);
+        EXPECT_TRUE(r.evaluations.empty());
+        EXPECT_EQ(r.strength, strength);
+        EXPECT_NE(r.skipped_because.find("table"), std::string::npos) << r.skipped_because;
+        EXPECT_EQ(r.result.image.data, collaborative_denoise(noisy, base).image.data);
+    }
+    // With whole-image groups SURE still decides whether they pay, at the base's strength.
+    CollaborativeOptions global = assuming(sigma);
+    global.global_candidates = 8;
+    const SelfTuneResult r = self_tuned_denoise(noisy, global);
+    EXPECT_FALSE(r.tuned);
+    EXPECT_EQ(r.strength, 1.0);
+    ASSERT_EQ(r.evaluations.size(), 1u);
+    EXPECT_EQ(r.evaluations[0].strength, 1.0);
+    ASSERT_TRUE(r.global_check.has_value());
+    EXPECT_EQ(r.global_check->strength, 1.0);
+    const bool pays = r.global_check->sure.risk < r.evaluations[0].sure.risk;
+    EXPECT_EQ(r.global_candidates, pays ? 8 : 0);
+    global.global_candidates = r.global_candidates;
+    EXPECT_EQ(r.result.image.data, collaborative_denoise(noisy, global).image.data);
+}
+
+TEST(SelfTune, NoiseJustBelowTheLimitIsTunedAndTheLimitCanBeLifted) {
+    const double limit = SelfTuneOptions{}.max_sigma;
+    const Image noisy = add_gaussian_noise(test::textured(64, 64, 1), limit, 26, true);
+    const SelfTuneResult below = self_tuned_denoise(noisy, assuming(limit * 0.99));
+    EXPECT_TRUE(below.tuned);
+    EXPECT_TRUE(below.skipped_because.empty());
+    EXPECT_GE(below.evaluations.size(), SelfTuneOptions{}.strengths.size());
+    SelfTuneOptions lifted;
+    lifted.max_sigma = std::numeric_limits<double>::infinity();
+    EXPECT_TRUE(self_tuned_denoise(noisy, assuming(50 / 255.0), lifted).tuned);
 }
 
 TEST(SelfTune, LargeImagesAreEvaluatedOnCropsWithinTheBudget) {
@@ -104,6 +149,12 @@ TEST(SelfTune, BadOptionsNameTheField) {
     o = {};
     o.min_sigma = std::nan("");
     EXPECT_NE(message(o).find("min_sigma"), std::string::npos);
+    o = {};
+    o.max_sigma = std::nan("");
+    EXPECT_NE(message(o).find("max_sigma"), std::string::npos);
+    o = {};
+    o.max_sigma = o.min_sigma;
+    EXPECT_NE(message(o).find("max_sigma"), std::string::npos);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "dev_set.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -198,6 +199,26 @@ std::vector<Bm3dRow> read_bm3d_csv(const fs::path& file) {
         r.seconds = std::stod(seconds);
         rows.push_back(r);
     }
+    return rows;
+}
+
+std::vector<Bm3dRow> list_noisy_files(const fs::path& dir) {
+    if (fs::exists(dir / "bm3d.csv")) return read_bm3d_csv(dir / "bm3d.csv");
+    std::vector<Bm3dRow> rows;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        const std::string stem = entry.path().stem().string();
+        const auto cut = stem.rfind("_s");
+        if (entry.path().extension() != ".png" || cut == std::string::npos || cut + 2 == stem.size()) continue;
+        const std::string digits = stem.substr(cut + 2);
+        if (!std::all_of(digits.begin(), digits.end(), [](unsigned char ch) { return std::isdigit(ch); })) continue;
+        Bm3dRow r;
+        r.image = stem.substr(0, cut);
+        r.sigma = std::stoi(digits);
+        if (fs::exists(dir / (r.image + "_clean.png"))) rows.push_back(r);
+    }
+    if (rows.empty()) throw IoError(dir.string() + ": neither bm3d.csv nor NAME_sS.png files with a NAME_clean.png");
+    std::sort(rows.begin(), rows.end(),
+              [](const Bm3dRow& a, const Bm3dRow& b) { return std::pair(a.sigma, a.image) < std::pair(b.sigma, b.image); });
     return rows;
 }
 

@@ -18,6 +18,12 @@ struct Bm3dRow {
 /// The rows of bm3d.csv (header image,sigma,psnr_noisy,psnr_bm3d,seconds_bm3d); IoError when malformed.
 std::vector<Bm3dRow> read_bm3d_csv(const std::filesystem::path& file);
 
+/// The noisy files of a photo set: bm3d.csv's rows when the folder has one, else one row
+/// (image, sigma; no BM3D figures) per NAME_sS.png with a NAME_clean.png beside it, sorted by
+/// sigma then name — so a set made elsewhere (experiments/photo_sets/) needs no csv.
+/// IoError when the folder holds neither.
+std::vector<Bm3dRow> list_noisy_files(const std::filesystem::path& dir);
+
 struct DevOptions {
     std::filesystem::path dir;         ///< NAME_clean.png, NAME_sS.png and bm3d.csv
     std::vector<double> sigmas;        ///< empty = every sigma of the csv

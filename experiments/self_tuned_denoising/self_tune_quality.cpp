@@ -1,4 +1,6 @@
-// Self-tuning on the dev set (issue #13): for every noisy file of experiments/data/dev,
+// Self-tuning on the dev set (issue #13) or another photo set (issue #26: any folder of
+// NAME_clean.png and NAME_sS.png, e.g. experiments/photo_sets/make_nature_set.py's): for
+// every noisy file of it,
 //   table   collaborative_denoise at strength 1 with σ̂ (`lidecm denoise --no-adapt`)
 //   oracle  the best PSNR over --no-adapt --strength S, S in --grid, chosen with the clean image
 //   tuned   self_tuned_denoise (`lidecm denoise`, the default)
@@ -134,9 +136,9 @@ int main(int argc, char** argv) {
     std::vector<double> grid = {0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0};
     std::string csv;
     SelfTuneOptions tune;
-    app.add_option("--dev", dir, "NAME_clean.png, NAME_sS.png and bm3d.csv")->capture_default_str();
-    app.add_option("--sigmas", sigmas, "Sigmas of the csv to run (default: all)");
-    app.add_option("--images", images, "Images of the csv to run (default: all)");
+    app.add_option("--dev", dir, "NAME_clean.png and NAME_sS.png (bm3d.csv, when there is one, lists them)")->capture_default_str();
+    app.add_option("--sigmas", sigmas, "Sigmas to run (default: all)");
+    app.add_option("--images", images, "Images to run (default: all)");
     app.add_option("--grid", grid, "Strengths of the oracle")->capture_default_str();
     app.add_option("--csv", csv, "Also write one row per file");
     app.add_option("--eval-step", tune.eval_step, "SelfTuneOptions::eval_step")->capture_default_str();
@@ -147,12 +149,12 @@ int main(int argc, char** argv) {
     try {
         tune.validate();
         std::vector<bench::Bm3dRow> files;
-        for (const bench::Bm3dRow& b : bench::read_bm3d_csv(dir / "bm3d.csv")) {
+        for (const bench::Bm3dRow& b : bench::list_noisy_files(dir)) {
             const bool s = sigmas.empty() || std::count(sigmas.begin(), sigmas.end(), b.sigma);
             const bool i = images.empty() || std::count(images.begin(), images.end(), b.image);
             if (s && i) files.push_back(b);
         }
-        require(!files.empty(), "--sigmas/--images", "select no file of the csv");
+        require(!files.empty(), "--sigmas/--images", "select no file of the folder");
         evaluate(files.front(), dir, {1.0}, tune);  // warm-up: OpenMP team, caches
         std::map<int, std::vector<Row>> by_sigma;
         for (const bench::Bm3dRow& b : files) by_sigma[b.sigma].push_back(evaluate(b, dir, grid, tune));

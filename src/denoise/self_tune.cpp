@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/stopwatch.hpp"
@@ -22,6 +23,7 @@ void SelfTuneOptions::validate() const {
     require(max_eval_pixels >= 64 * 64, "max_eval_pixels", "must be >= 4096");
     require(crop_side >= 16, "crop_side", "must be >= 16");
     require(std::isfinite(min_sigma) && min_sigma >= 0, "min_sigma", "must be a finite number >= 0");
+    require(max_sigma > min_sigma, "max_sigma", "must be > min_sigma (infinity: tune at any noise level)");
     sure.validate();
 }
 
@@ -99,6 +101,26 @@ private:
     std::size_t pixels_ = 0;
 };
 
+/// σ in 0-255 units, as the messages give it.
+std::string on_8bit_scale(double sigma) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", sigma * 255.0);
+    return text;
+}
+
+/// Why σ̂ = `sigma` is not tuned; empty when it is.
+std::string reason_not_to_tune(double sigma, const SelfTuneOptions& o) {
+    if (sigma < o.min_sigma) {
+        return "the estimated noise is below " + on_8bit_scale(o.min_sigma) + " (0-255): the image looks clean";
+    }
+    if (sigma >= o.max_sigma) {
+        return "the estimated noise is " + on_8bit_scale(o.max_sigma) +
+               " (0-255) or more: noise that strong is clipped at black and white, SURE misjudges the strengths "
+               "there, so the noise level's table is used";
+    }
+    return {};
+}
+
 /// The vertex of the parabola through three points (u, r), u increasing, kept within [u0, u2].
 double parabola_vertex(double u0, double r0, double u1, double r1, double u2, double r2) {
     const double d0 = (r1 - r0) / (u1 - u0), d1 = (r2 - r1) / (u2 - u1);
@@ -108,37 +130,20 @@ double parabola_vertex(double u0, double r0, double u1, double r1, double u2, do
     return std::clamp((u0 + u1) / 2 - d0 / (2 * curvature), u0, u2);
 }
 
-}  // namespace
+struct StrengthSearch {
+    double strength = 1.0;  ///< the parabola's vertex, or the best evaluated
+    SureEvaluation best;    ///< the best evaluated
+};
 
-SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& base, const SelfTuneOptions& options) {
-    base.validate();
-    options.validate();
-    require(!noisy.empty(), "self_tuned_denoise", "the image is empty");
-    SelfTuneResult r;
-    r.strength = base.strength;
-    r.global_candidates = base.global_candidates;
-    if (base.noise_sigma < options.min_sigma) {
-        r.skipped_because = "the estimated noise is below " + std::to_string(options.min_sigma * 255.0) +
-                            " (0-255): the image looks clean";
-        r.result = collaborative_denoise(noisy, base);
-        return r;
-    }
-    detail::Stopwatch clock;
-    CollaborativeOptions eval = base;
-    eval.step = std::max(base.step, options.eval_step);
-    eval.search_radius = std::min(base.search_radius, options.eval_search_radius);
-    eval.global_candidates = std::min(base.global_candidates, options.eval_global_candidates);
-    const Evaluator evaluate(noisy, eval, options);
-    r.eval_pixels = evaluate.pixels();
-    auto run = [&](double strength) {
-        r.evaluations.push_back({strength, evaluate(strength)});
-        return r.evaluations.back();
-    };
+/// SURE at the candidates (× base_strength), outward while the best is at an end, then the
+/// parabola through the best and its neighbours. `run(strength)` evaluates and logs.
+template <class Run>
+StrengthSearch search_strength(Run&& run, double base_strength, const SelfTuneOptions& options) {
     std::vector<SureEvaluation> points;  // kept sorted by strength
     auto lower_risk = [](const SureEvaluation& a, const SureEvaluation& b) { return a.sure.risk < b.sure.risk; };
-    for (const double s : options.strengths) points.push_back(run(std::min(10.0, s * base.strength)));
+    for (const double s : options.strengths) points.push_back(run(std::min(10.0, s * base_strength)));
     // Step outward while the best is at an end, by the ratio of the nearest two candidates.
-    while (int(r.evaluations.size()) < options.max_evaluations && points.size() >= 2) {
+    while (int(points.size()) < options.max_evaluations && points.size() >= 2) {
         const auto best = std::min_element(points.begin(), points.end(), lower_risk);
         if (best == points.begin()) {
             const double next = points[0].strength * points[0].strength / points[1].strength;
@@ -153,23 +158,60 @@ SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& b
     }
     const std::size_t best = std::size_t(
         std::min_element(points.begin(), points.end(), lower_risk) - points.begin());
-    double strength = points[best].strength;
+    StrengthSearch result{points[best].strength, points[best]};
     if (best > 0 && best + 1 < points.size()) {
         const SureEvaluation &a = points[best - 1], &b = points[best], &c = points[best + 1];
-        strength = std::exp(parabola_vertex(std::log(a.strength), a.sure.risk, std::log(b.strength), b.sure.risk,
-                                            std::log(c.strength), c.sure.risk));
+        result.strength = std::exp(parabola_vertex(std::log(a.strength), a.sure.risk, std::log(b.strength),
+                                                   b.sure.risk, std::log(c.strength), c.sure.risk));
+    }
+    return result;
+}
+
+}  // namespace
+
+SelfTuneResult self_tuned_denoise(ImageView noisy, const CollaborativeOptions& base, const SelfTuneOptions& options) {
+    base.validate();
+    options.validate();
+    require(!noisy.empty(), "self_tuned_denoise", "the image is empty");
+    SelfTuneResult r;
+    r.strength = base.strength;
+    r.global_candidates = base.global_candidates;
+    r.skipped_because = reason_not_to_tune(base.noise_sigma, options);
+    CollaborativeOptions eval = base;
+    eval.step = std::max(base.step, options.eval_step);
+    eval.search_radius = std::min(base.search_radius, options.eval_search_radius);
+    eval.global_candidates = std::min(base.global_candidates, options.eval_global_candidates);
+    // Strong noise keeps the base's strength but still asks SURE whether whole-image groups pay:
+    // that check kept photos unlike a model's domain within 0.2 dB up to σ 50 (issue #22).
+    const bool check_global = base.global_candidates > eval.global_candidates && base.noise_sigma >= options.min_sigma;
+    if (!r.skipped_because.empty() && !check_global) {
+        r.result = collaborative_denoise(noisy, base);
+        return r;
+    }
+    detail::Stopwatch clock;
+    const Evaluator evaluate(noisy, eval, options);
+    r.eval_pixels = evaluate.pixels();
+    auto run = [&](double strength) {
+        r.evaluations.push_back({strength, evaluate(strength)});
+        return r.evaluations.back();
+    };
+    SureEvaluation at;  // the best evaluated strength (the base's when not tuned)
+    if (r.skipped_because.empty()) {
+        const StrengthSearch search = search_strength(run, base.strength, options);
+        r.tuned = true;
+        r.strength = search.strength;
+        at = search.best;
+    } else {
+        at = run(base.strength);
     }
     r.tune_seconds = clock.lap();
-    r.tuned = true;
-    r.strength = strength;
     CollaborativeOptions final_options = base;
-    final_options.strength = strength;
-    if (base.global_candidates > eval.global_candidates) {
+    final_options.strength = r.strength;
+    if (check_global) {
         // The strengths were ranked with fewer whole-image candidates than the final run would
         // use: SURE at the best evaluated strength, with and without them, says whether they
         // pay on this image (text: by dB; some photos lose 0.3 dB to them), so an image unlike
         // the model's domain falls back to the window.
-        const SureEvaluation& at = points[best];
         r.global_check = SureEvaluation{at.strength, evaluate(at.strength, base.global_candidates)};
         if (!(r.global_check->sure.risk < at.sure.risk)) final_options.global_candidates = eval.global_candidates;
         r.tune_seconds += clock.lap();

@@ -13,6 +13,13 @@
 // strengths without them (eval_global_candidates), then one more evaluation at the best
 // strength with them decides whether the final run uses them.
 //
+// Strong noise falls back to the table: at σ̂ ≥ max_sigma no strength is evaluated and the
+// strength stays the base's (SelfTuneResult::skipped_because says so); the whole-image check
+// still runs, at that strength (one evaluation without the groups, one with). SURE assumes Gaussian
+// noise of a known σ; 8-bit noise that strong is clipped at 0 and 255 on many values, which
+// also makes σ̂ read low, and SURE's error then differs between strengths by more than the
+// differences it must rank (issue #26, BENCHMARKS.md).
+//
 // Cost: the evaluations run a cheaper configuration of the filter (eval_step and
 // eval_search_radius; SURE ranks strengths the same way, BENCHMARKS.md) on the whole
 // image when it has at most max_eval_pixels pixels, else on crops spread evenly
@@ -41,6 +48,11 @@ struct SelfTuneOptions {
     int crop_side = 128;              ///< side of those crops, px
     /// σ̂ below this (in [0,1] units; 0.5/255) counts as a clean image: no tuning, strength 1.
     double min_sigma = 0.5 / 255.0;
+    /// σ̂ at or above this (in [0,1] units; 25/255) is not tuned either: the table's strength
+    /// (the header says why). Below it SURE gained over the table on the dev set and on the
+    /// nature photos (experiments/photo_sets); from σ̂ ≈ 25 up it lost, most on the nature
+    /// photos and the more the stronger the noise (−0.07 dB at σ 30, −0.20 at σ 50; BENCHMARKS.md).
+    double max_sigma = 25.0 / 255.0;
     SureOptions sure;
 
     /// Throws InvalidArgument naming the field when a value is out of range.

@@ -3,7 +3,10 @@
 // another channel count, naming the files.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "lidecm/core/error.hpp"
+#include "lidecm/train/json.hpp"
 #include "lidecm/train/model_denoising.hpp"
 #include "model_files.hpp"
 #include "synthetic.hpp"
@@ -19,6 +22,31 @@ TEST(ModelDenoising, LearnedSettingsRoundTripAndOlderFilesHaveNone) {
     EXPECT_EQ(back.denoising->gain_db, 2.5);
     EXPECT_EQ(back.denoising->images, 8);
     EXPECT_FALSE(parse_model(serialize_model(test::small_prior_model(3, std::nullopt)), "m.lidecm").denoising.has_value());
+}
+
+TEST(ModelDenoising, ThePriorStepsMeasurementRoundTripsAndOlderFilesRunIt) {
+    LearnedDenoising learned{32, 2.5, 8};
+    learned.prior_gain_db = -0.01;
+    learned.use_prior = false;
+    const Model back = parse_model(serialize_model(test::small_prior_model(3, learned)), "m.lidecm");
+    EXPECT_EQ(back.denoising->prior_gain_db, -0.01);
+    EXPECT_FALSE(back.denoising->use_prior);
+    // run.json of a model trained before the step was measured: the fields are missing.
+    const nlohmann::json older = {{"global_candidates", 32}, {"gain_db", 2.5}, {"images", 8}};
+    const LearnedDenoising read = older.get<LearnedDenoising>();
+    EXPECT_TRUE(read.use_prior);
+    EXPECT_EQ(read.global_candidates, 32);
+}
+
+TEST(ModelDenoising, AModelWhoseTrainingMeasuredNoGainSkipsThePriorStep) {
+    LearnedDenoising learned{0, 0.0, 8};
+    learned.use_prior = false;
+    const Model m = test::small_prior_model(1, learned);
+    const Image noisy = test::noise_texture(32, 32, 1, 5);
+    const ModelDenoised d = denoise_with_model(noisy, m, "m.lidecm", "n.png", DenoiseRequest{});
+    EXPECT_NE(d.prior.skipped_because.find("gained nothing"), std::string::npos) << d.prior.skipped_because;
+    EXPECT_TRUE(d.prior.candidates.empty());
+    EXPECT_EQ(d.denoised.image.data, denoise_image(noisy, DenoiseRequest{}).image.data);
 }
 
 TEST(ModelDenoising, TheModelsSettingUnlessTheCallerChose) {

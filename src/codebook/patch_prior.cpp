@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -22,7 +21,6 @@ namespace {
 
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Vector = Eigen::VectorXd;
-using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Rows per block of the E-step: fixed, so results do not depend on the thread count.
 constexpr std::size_t kBlockRows = 256;
@@ -35,14 +33,12 @@ std::string text(double v) {
 
 // The patches as doubles, each minus its per-channel mean when asked; throws on a
 // non-finite value (naming the patch) so EM never sees one.
-template <class Matrix = RowMatrix>
-Matrix centred_patches(const float* patches, std::size_t n, int dim, int channels, bool remove_mean) {
-    using Scalar = typename Matrix::Scalar;
-    Matrix x(Eigen::Index(n), dim);
+RowMatrix centred_patches(const float* patches, std::size_t n, int dim, int channels, bool remove_mean) {
+    RowMatrix x(Eigen::Index(n), dim);
     const int pixels = dim / channels;
     for (std::size_t i = 0; i < n; ++i) {
         const float* p = patches + i * std::size_t(dim);
-        Scalar* row = x.row(Eigen::Index(i)).data();
+        double* row = x.row(Eigen::Index(i)).data();
         for (int j = 0; j < dim; ++j) {
             require(std::isfinite(p[j]), "patches", "patch " + std::to_string(i) + " has a non-finite value");
             row[j] = p[j];
@@ -51,7 +47,7 @@ Matrix centred_patches(const float* patches, std::size_t n, int dim, int channel
         for (int c = 0; c < channels; ++c) {
             double sum = 0.0;
             for (int q = 0; q < pixels; ++q) sum += row[q * channels + c];
-            const auto mean = Scalar(sum / pixels);
+            const double mean = sum / pixels;
             for (int q = 0; q < pixels; ++q) row[q * channels + c] -= mean;
         }
     }
@@ -191,19 +187,6 @@ PatchPrior::PatchPrior(int patch_size, int channels, bool mean_removed, std::vec
     }
     require(std::abs(total - 1.0) <= 1e-6, "patch prior", "weights sum to " + text(total) + ", not 1");
     whiten(components_, whitening_, log_norm_);
-    // most_likely's float copies: the stacked whitening and the whitened means.
-    const std::size_t K = components_.size();
-    whitening_f_.resize(d * K * d);
-    whitened_means_f_.assign(K * d, 0.0f);
-    for (std::size_t k = 0; k < K; ++k) {
-        for (std::size_t q = 0; q < d; ++q) {
-            for (std::size_t j = 0; j < d; ++j) {
-                const double w = whitening_[(k * d + q) * d + j];
-                whitening_f_[q * K * d + k * d + j] = float(w);
-                whitened_means_f_[k * d + j] += float(components_[k].mean[q] * w);
-            }
-        }
-    }
 }
 
 std::vector<double> PatchPrior::joint_log_density(const float* patches, std::size_t n) const {
@@ -222,34 +205,6 @@ std::vector<double> PatchPrior::responsibilities(const float* patches, std::size
     std::vector<double> joint = joint_log_density(patches, n);
     for (std::size_t i = 0; i < n; ++i) normalise_row(joint.data() + i * std::size_t(size()), size());
     return joint;
-}
-
-std::vector<int> PatchPrior::most_likely(const float* patches, std::size_t n) const {
-    // Every patch against every component in one float product per block, x [W_1 … W_K]:
-    // denoising asks this of every patch of an image, and float halves its time, while a
-    // choice that float rounding flips is between two components that fit equally well.
-    const int d = dim(), K = size();
-    const Eigen::Map<const RowMatrixF> stacked(whitening_f_.data(), d, Eigen::Index(K) * d);
-    const Eigen::Map<const Eigen::RowVectorXf> means(whitened_means_f_.data(), Eigen::Index(K) * d);
-    std::vector<int> out(n);
-    const std::size_t blocks = (n + kBlockRows - 1) / kBlockRows;
-    detail::parallel_for(blocks, [&](std::size_t b) {
-        omp_set_num_threads(1);  // as joint_density: the rounding must not follow the thread count
-        const std::size_t first = b * kBlockRows, count = std::min(kBlockRows, n - first);
-        const RowMatrixF x = centred_patches<RowMatrixF>(patches + first * std::size_t(d), count, d, channels_, mean_removed_);
-        const RowMatrixF z = (x * stacked).rowwise() - means;
-        for (std::size_t i = 0; i < count; ++i) {
-            double best = -std::numeric_limits<double>::infinity();
-            for (int k = 0; k < K; ++k) {
-                const double score = log_norm_[std::size_t(k)] - 0.5 * double(z.row(Eigen::Index(i)).segment(Eigen::Index(k) * d, d).squaredNorm());
-                if (score > best) {
-                    best = score;
-                    out[first + i] = k;
-                }
-            }
-        }
-    }, blocks > 1);
-    return out;
 }
 
 PatchPrior mix_priors(const std::vector<const PatchPrior*>& priors, const std::vector<double>& weights) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,83 @@ void copy_patch(ImageView image, int y, int x, int patch, float* out) {
     }
 }
 
+// Chooses, for each pilot patch, the Gaussian of largest posterior under its rank-r
+// approximation (probabilistic PCA: the r leading directions kept, the others' variance
+// replaced by their mean). All Gaussians at once: one product of the patches with the
+// stacked directions, d × K·r, and one with the stacked means.
+class Chooser {
+public:
+    Chooser(const PatchPrior& prior, int rank) : d_(prior.dim()), k_(prior.size()), r_(std::min(rank, prior.dim())) {
+        directions_.resize(d_, Eigen::Index(k_) * r_);
+        means_.resize(d_, k_);
+        projected_means_.resize(Eigen::Index(k_) * r_);
+        for (int k = 0; k < k_; ++k) {
+            const GaussianComponent& c = prior.components()[std::size_t(k)];
+            double log_det = 0.0, tail = 0.0;
+            for (int j = 0; j < d_; ++j) {
+                means_(j, k) = float(c.mean[std::size_t(j)]);
+                if (j >= r_) tail += c.eigenvalues[std::size_t(j)];
+            }
+            for (int j = 0; j < r_; ++j) {
+                double proj = 0.0;
+                for (int q = 0; q < d_; ++q) {
+                    const double u = c.eigenvectors[std::size_t(j) * std::size_t(d_) + std::size_t(q)];
+                    directions_(q, k * r_ + j) = float(u);
+                    proj += u * c.mean[std::size_t(q)];
+                }
+                projected_means_(k * r_ + j) = float(proj);
+                inverse_variance_.push_back(1.0 / c.eigenvalues[std::size_t(j)]);
+                log_det += std::log(c.eigenvalues[std::size_t(j)]);
+            }
+            const double tail_mean = r_ < d_ ? tail / double(d_ - r_) : 1.0;
+            if (r_ < d_) log_det += double(d_ - r_) * std::log(tail_mean);
+            inverse_tail_.push_back(r_ < d_ ? 1.0 / tail_mean : 0.0);
+            double mean_sq = 0.0;
+            for (double v : c.mean) mean_sq += v * v;
+            mean_norms_.push_back(mean_sq);
+            constants_.push_back(std::log(c.weight) - 0.5 * log_det);
+        }
+    }
+
+    // x: n × d patches, already without their means when the prior removes them.
+    [[nodiscard]] std::vector<int> choose(const RowMatrix& x) const {
+        const RowMatrix z = (x * directions_).rowwise() - projected_means_;
+        const RowMatrix dots = x * means_;
+        std::vector<int> out(std::size_t(x.rows()));
+        for (Eigen::Index i = 0; i < x.rows(); ++i) {
+            const double norm = double(x.row(i).squaredNorm());
+            double best = -std::numeric_limits<double>::infinity();
+            for (int k = 0; k < k_; ++k) {
+                double kept = 0.0, maha = 0.0;
+                for (int j = 0; j < r_; ++j) {
+                    const double v = z(i, k * r_ + j);
+                    kept += v * v;
+                    maha += v * v * inverse_variance_[std::size_t(k * r_ + j)];
+                }
+                const double distance = norm - 2.0 * double(dots(i, k)) + mean_norms_[std::size_t(k)];
+                maha += std::max(distance - kept, 0.0) * inverse_tail_[std::size_t(k)];
+                const double score = constants_[std::size_t(k)] - 0.5 * maha;
+                if (score > best) {
+                    best = score;
+                    out[std::size_t(i)] = k;
+                }
+            }
+        }
+        return out;
+    }
+
+private:
+    int d_, k_, r_;
+    RowMatrix directions_, means_;
+    Eigen::RowVectorXf projected_means_;
+    std::vector<double> inverse_variance_, inverse_tail_, mean_norms_, constants_;
+};
+
 }  // namespace
 
 void PriorWienerOptions::validate() const {
     require(step >= 1 && step <= 64, "step", "must be in [1, 64], got " + std::to_string(step));
+    require(choice_rank >= 1, "choice_rank", "must be >= 1, got " + std::to_string(choice_rank));
 }
 
 Image prior_wiener(ImageView noisy, ImageView pilot, const PatchPrior& prior, double sigma,
@@ -71,6 +145,7 @@ Image prior_wiener(ImageView noisy, ImageView pilot, const PatchPrior& prior, do
         }
     }
 
+    const Chooser chooser(prior, options.choice_rank);
     std::vector<double> sum(noisy.size(), 0.0), weight(noisy.pixels(), 0.0);
     std::vector<float> pilot_patches, noisy_patches;
     for (std::size_t first = 0; first < total; first += kChunk) {
@@ -83,24 +158,30 @@ Image prior_wiener(ImageView noisy, ImageView pilot, const PatchPrior& prior, do
             copy_patch(pilot, y, x, P, pilot_patches.data() + i * std::size_t(dim));
             copy_patch(noisy, y, x, P, noisy_patches.data() + i * std::size_t(dim));
         }
-        const std::vector<int> chosen = prior.most_likely(pilot_patches.data(), n);
-
-        // centre = m + μ_k per patch; the estimate replaces the noisy patch in place.
-        RowMatrix centred(Eigen::Index(n), dim), centre(Eigen::Index(n), dim);
+        // The pilot patches without their per-channel means (m), which choose the Gaussians.
+        RowMatrix pilot_centred(Eigen::Index(n), dim), patch_means(Eigen::Index(n), C);
         for (std::size_t i = 0; i < n; ++i) {
             const float* q = pilot_patches.data() + i * std::size_t(dim);
-            const float* v = noisy_patches.data() + i * std::size_t(dim);
-            const std::vector<double>& mu = comps[std::size_t(chosen[i])].mean;
             for (int c = 0; c < C; ++c) {
                 double m = 0.0;
                 if (prior.mean_removed()) {
                     for (int j = c; j < dim; j += C) m += q[j];
                     m /= double(P * P);
                 }
-                for (int j = c; j < dim; j += C) {
-                    centre(Eigen::Index(i), j) = float(m + mu[std::size_t(j)]);
-                    centred(Eigen::Index(i), j) = v[j] - centre(Eigen::Index(i), j);
-                }
+                patch_means(Eigen::Index(i), c) = float(m);
+                for (int j = c; j < dim; j += C) pilot_centred(Eigen::Index(i), j) = q[j] - float(m);
+            }
+        }
+        const std::vector<int> chosen = chooser.choose(pilot_centred);
+
+        // centre = m + μ_k per patch; the estimate replaces the noisy patch in place.
+        RowMatrix centred(Eigen::Index(n), dim), centre(Eigen::Index(n), dim);
+        for (std::size_t i = 0; i < n; ++i) {
+            const float* v = noisy_patches.data() + i * std::size_t(dim);
+            const std::vector<double>& mu = comps[std::size_t(chosen[i])].mean;
+            for (int j = 0; j < dim; ++j) {
+                centre(Eigen::Index(i), j) = patch_means(Eigen::Index(i), j % C) + float(mu[std::size_t(j)]);
+                centred(Eigen::Index(i), j) = v[j] - centre(Eigen::Index(i), j);
             }
         }
         detail::parallel_for(comps.size(), [&](std::size_t k) {

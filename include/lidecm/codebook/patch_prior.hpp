@@ -64,8 +64,6 @@ public:
     [[nodiscard]] std::vector<double> log_likelihood(const float* patches, std::size_t n) const;
     /// Posterior of each component for each patch: n × K row-major, rows summing to 1.
     [[nodiscard]] std::vector<double> responsibilities(const float* patches, std::size_t n) const;
-    /// Index of the component with the largest posterior for each of n patches.
-    [[nodiscard]] std::vector<int> most_likely(const float* patches, std::size_t n) const;
 
 private:
     int patch_size_;
@@ -74,8 +72,6 @@ private:
     std::vector<GaussianComponent> components_;
     std::vector<double> whitening_;  ///< per component dim × dim: U Λ^{-1/2}, so ‖(x − μ)ᵀ W‖² is the Mahalanobis term
     std::vector<double> log_norm_;   ///< per component log π_k − ½(dim log 2π + Σ log λ)
-    std::vector<float> whitening_f_;       ///< dim × (K · dim): [W_1 … W_K] in float, for most_likely
-    std::vector<float> whitened_means_f_;  ///< K · dim: [μ_1ᵀ W_1 … μ_Kᵀ W_K] in float
 
     /// log π_k N(x_i; μ_k, Σ_k): n × K row-major.
     [[nodiscard]] std::vector<double> joint_log_density(const float* patches, std::size_t n) const;

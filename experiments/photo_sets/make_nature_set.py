@@ -7,7 +7,17 @@ and unpacked with `dpkg-deb -x` (nothing installed), prepared as the dev set is
 one numpy default_rng(SEED) stream drawn over the photos in name order,
 clip(round(clean + N(0, sigma)), 0, 255) -> NAME_sS.png.
 
+Another package's photos with --package/--folder/--glob: the files under FOLDER of the
+package matching any of the PATTERNs (relative to FOLDER, sorted by path); NAME is the file's
+stem, or, for a file in a subfolder of FOLDER, that subfolder's name (lower case either way).
+The third set of issue 26 (BENCHMARKS.md, "Self-tuning never below the table"):
+  --package plasma-workspace-wallpapers --folder usr/share/wallpapers
+  --glob {BytheWater,ColdRipple,ColorfulCups,DarkestHour,EveningGlow,FallenLeaf,Grey,Kite,OneStandsOut,Path,summer_1am}/contents/images/2560x1600.jpg
+(the shell expands the braces into one pattern per photo).
+
     make_nature_set.py OUT_DIR [--size 256] [--seed 0] [--deb FILE]
+                       [--package mate-backgrounds] [--folder usr/share/backgrounds/mate/nature]
+                       [--glob '*.jpg' ...]
 """
 import argparse
 import subprocess
@@ -20,21 +30,28 @@ from PIL import Image
 
 PACKAGE = "mate-backgrounds"
 FOLDER = "usr/share/backgrounds/mate/nature"
+GLOB = "*.jpg"
 SIGMAS = (10, 25, 50)
 
 
-def unpack(deb, into):
+def unpack(deb, into, package, folder, patterns):
     if deb is None:
-        subprocess.run(["apt-get", "download", PACKAGE], cwd=into, check=True, stdout=subprocess.DEVNULL)
-        debs = sorted(Path(into).glob(f"{PACKAGE}_*.deb"))
+        subprocess.run(["apt-get", "download", package], cwd=into, check=True, stdout=subprocess.DEVNULL)
+        debs = sorted(Path(into).glob(f"{package}_*.deb"))
         if not debs:
-            sys.exit(f"make_nature_set.py: apt-get download {PACKAGE} gave no .deb")
+            sys.exit(f"make_nature_set.py: apt-get download {package} gave no .deb")
         deb = debs[-1]
     subprocess.run(["dpkg-deb", "-x", str(deb), str(into)], check=True)
-    photos = sorted((Path(into) / FOLDER).glob("*.jpg"))
+    root = Path(into) / folder
+    photos = sorted({p for pattern in patterns for p in root.glob(pattern)})
     if not photos:
-        sys.exit(f"make_nature_set.py: no photos in {deb}:{FOLDER}")
-    return photos
+        sys.exit(f"make_nature_set.py: no photos in {deb}:{folder} matching {' '.join(patterns)}")
+    return root, photos
+
+
+def photo_name(root, path):
+    rel = path.relative_to(root)
+    return (rel.parts[0] if len(rel.parts) > 1 else path.stem).lower()
 
 
 def square(img, size):
@@ -49,21 +66,27 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--deb", help="an already downloaded mate-backgrounds .deb")
+    ap.add_argument("--deb", help="an already downloaded .deb of the package")
+    ap.add_argument("--package", default=PACKAGE, help="Debian package to fetch (default: %(default)s)")
+    ap.add_argument("--folder", default=FOLDER, help="folder of the photos in the package (default: %(default)s)")
+    ap.add_argument("--glob", nargs="+", default=[GLOB], metavar="PATTERN",
+                    help="photos under FOLDER, one or more patterns (default: %(default)s)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        photos = unpack(args.deb, tmp)
+        root, photos = unpack(args.deb, tmp, args.package, args.folder, args.glob)
         clean = {}
         for path in photos:
-            name = path.stem.lower()
+            name = photo_name(root, path)
+            if name in clean:
+                sys.exit(f"make_nature_set.py: two photos named {name}")
             img = square(Image.open(path), args.size)
             img.save(out / f"{name}_clean.png")
             clean[name] = np.asarray(img, dtype=np.float64)
     for sigma in SIGMAS:
         rng = np.random.default_rng(args.seed)
-        for name, x in clean.items():
+        for name, x in sorted(clean.items()):
             noisy = np.clip(np.round(x + rng.normal(0.0, sigma, x.shape)), 0, 255).astype(np.uint8)
             Image.fromarray(noisy).save(out / f"{name}_s{sigma}.png")
     print(f"make_nature_set.py: {len(clean)} photos x {len(SIGMAS)} noise levels in {out}")

@@ -62,6 +62,35 @@ TEST(PriorWiener, ThePilotChoosesTheGaussian) {
     EXPECT_NEAR(minus.data[1], 0.7, 1e-3);
 }
 
+TEST(PriorWiener, AtFullRankTheChoiceIsThePriorsMostProbableGaussian) {
+    // Two Gaussians that differ in mean and in every variance; random pilots of one patch.
+    const PatchPrior prior(2, 1, true,
+                           {component(0.3, {0.05, -0.02, 0.01, -0.04}, {0.02, 0.004, 0.001, 0.0002}),
+                            component(0.7, {-0.03, 0.01, 0.02, 0.0}, {0.006, 0.003, 0.002, 0.0015})});
+    RandomStream rng{42};
+    PriorWienerOptions full;
+    full.choice_rank = 4;
+    int first = 0;
+    for (int trial = 0; trial < 200; ++trial) {
+        std::vector<float> p(4);
+        for (float& v : p) v = float(0.5 + 0.08 * rng.normal());
+        const Image pilot = grey(2, 2, p);
+        const std::vector<double> post = prior.responsibilities(pilot.data.data(), 1);
+        const int k = post[0] > post[1] ? 0 : 1;
+        first += k == 0;
+        // With tiny noise the estimate is the pilot's patch itself whatever the Gaussian, so
+        // denoise a flat patch instead: its estimate is m + μ_k + G (−μ_k), which tells k.
+        const Image flat = test::constant(2, 2, 1, 0.5f);
+        const Image out = prior_wiener(flat, pilot, prior, 0.05, full);
+        GaussianComponent alone = prior.components()[std::size_t(k)];
+        alone.weight = 1.0;
+        const Image mine = prior_wiener(flat, pilot, PatchPrior(2, 1, true, {alone}), 0.05, full);
+        for (int i = 0; i < 4; ++i) ASSERT_NEAR(out.data[std::size_t(i)], mine.data[std::size_t(i)], 1e-6) << "trial " << trial;
+    }
+    EXPECT_GE(first, 10);  // both Gaussians are chosen by some pilots (20 of 200 pick the first)
+    EXPECT_LE(first, 190);
+}
+
 TEST(PriorWiener, BadArgumentsAreRefusedByName) {
     const PatchPrior prior(2, 1, true, {component(1.0, {0, 0, 0, 0}, {1, 1, 1, 1})});
     const Image image = test::constant(4, 4, 1, 0.5f);
@@ -85,6 +114,9 @@ TEST(PriorWiener, BadArgumentsAreRefusedByName) {
     PriorWienerOptions o;
     o.step = 0;
     EXPECT_NE(message([&] { (void)prior_wiener(image, image, prior, 0.1, o); }).find("step"), std::string::npos);
+    o.step = 1;
+    o.choice_rank = 0;
+    EXPECT_NE(message([&] { (void)prior_wiener(image, image, prior, 0.1, o); }).find("choice_rank"), std::string::npos);
 }
 
 // A stationary Gaussian field (white noise blurred by three box passes): the domain where a

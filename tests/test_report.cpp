@@ -84,6 +84,9 @@ TEST_F(Report, HasEveryChartTableAndTheEmbeddedGrid) {
     // The patch prior (the tiny run's default 20 Gaussians): its eigen-patches, embedded.
     EXPECT_NE(html.find("20 Gaussians over 8×8×3 patches"), std::string::npos);
     EXPECT_NE(html.find("alt=\"patch prior eigen-patches\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos);
+    // What training measured for `denoise --model`.
+    EXPECT_NE(html.find("Denoising with this model"), std::string::npos);
+    EXPECT_NE(html.find("the prior's step"), std::string::npos);
     EXPECT_EQ(count_of(text, "http"), count_of(text, "http://www.w3.org/2000/svg"));  // only the SVG namespace
     EXPECT_EQ(html.find("<script src"), std::string::npos);  // nothing external
     EXPECT_EQ(html.find("<link"), std::string::npos);

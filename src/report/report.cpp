@@ -158,6 +158,15 @@ void prior_section(Page& page, const Model& model) {
               "[0, 255] symmetric around 0 (mid-grey = 0).</p>\n" +
               embedded_png("patch prior eigen-patches",
                            encode_image(detail::eigen_patch_grid(prior, kPriorRows, kPriorColumns), "eigen.png")));
+    if (const auto& d = model.denoising) {
+        char line[320];
+        std::snprintf(line, sizeof line,
+                      "<p class=\"note\">Denoising with this model (<code>lidecm denoise --model</code>), measured on %d "
+                      "training images at σ 25: whole-image patch groups %s (%+.2f dB), the prior's step %s (%+.2f dB).</p>\n",
+                      d->images, d->global_candidates > 0 ? "on" : "off", d->gain_db, d->use_prior ? "on" : "off",
+                      d->prior_gain_db);
+        page.html(line);
+    }
 }
 
 }  // namespace

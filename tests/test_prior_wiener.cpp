@@ -192,20 +192,6 @@ TEST(PriorWiener, APriorOfTheImagesKindIsChosenAndHelps) {
     EXPECT_GT(with, without + 0.2) << "with the prior " << with << " dB, without " << without;
 }
 
-TEST(PriorWiener, StrongNoiseSkipsThePriorStep) {
-    const Model m = field_model();
-    const Image clean = gaussian_field(96, 7);
-    const ModelDenoised d = denoise_with_model(with_noise(clean, 60.0 / 255.0, 11), m, "field.lidecm", "image", DenoiseRequest{});
-    EXPECT_NE(d.prior.skipped_because.find("40 (0-255) or more"), std::string::npos) << d.prior.skipped_because;
-    EXPECT_EQ(d.prior.blend, 0.0);
-    PriorStepOptions lifted;
-    lifted.max_sigma = 1.0;
-    const ModelDenoised tried =
-        denoise_with_model(with_noise(clean, 60.0 / 255.0, 11), m, "field.lidecm", "image", DenoiseRequest{}, false, lifted);
-    EXPECT_TRUE(tried.prior.skipped_because.empty());
-    EXPECT_EQ(tried.prior.sure_mse.size(), 5u);
-}
-
 TEST(PriorWiener, OnAFarOffImageTheFallbackLosesAtMostATenthOfADecibel) {
     const Model m = field_model();
     for (const Image& clean : {test::checkerboard(96, 96, 1, 6), test::stripes(96, 96, 1, 5)}) {

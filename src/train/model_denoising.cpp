@@ -25,7 +25,6 @@ void apply_model(const Model& model, const std::string& model_name, ImageView im
 
 void PriorStepOptions::validate() const {
     for (double b : blends) require(b > 0.0 && b <= 1.0, "blends", "each must be in (0, 1]");
-    require(max_sigma > 0.0, "max_sigma", "must be > 0");
     require(eval_step >= 1 && eval_step <= 64, "eval_step", "must be in [1, 64], got " + std::to_string(eval_step));
     wiener.validate();
     sure.validate();
@@ -85,11 +84,6 @@ PriorStep blend_with_prior(ImageView noisy, DenoisedImage& d, const PatchPrior& 
     }
     if (!(sigma >= tune.min_sigma)) {  // nothing for the prior to remove (and SURE needs σ > 0)
         skipped.skipped_because = "the image is clean";
-        return skipped;
-    }
-    if (sigma >= options.max_sigma) {
-        skipped.skipped_because = "the estimated noise is " + std::to_string(int(std::lround(options.max_sigma * 255.0))) +
-                                  " (0-255) or more, where SURE cannot tell whether the prior helps";
         return skipped;
     }
     const auto start = std::chrono::steady_clock::now();

@@ -39,10 +39,6 @@ struct PriorStepOptions {
     int eval_step = 2;
     PriorWienerOptions wiener;  ///< the final estimate's
     SureOptions sure;
-    /// σ̂ from which the step is skipped ([0,1] units; 40/255). SURE misjudges strong noise
-    /// (issue 26); on brick the step gained +0.17 / +0.05 dB over the filter alone at σ 25 /
-    /// 30, −0.01 at 40 and −0.16 at 50 (grass: 0 to −0.05), BENCHMARKS.md.
-    double max_sigma = 40.0 / 255.0;
 
     /// Throws InvalidArgument naming the field when a value is out of range.
     void validate() const;

@@ -43,17 +43,6 @@ constexpr int kPatch = 8;
 constexpr std::size_t kSample = 20'000;
 constexpr int kTile = 128;
 
-std::vector<double> split_numbers(const std::string& s) {
-    std::vector<double> out;
-    std::size_t start = 0;
-    while (start <= s.size()) {
-        const std::size_t end = std::min(s.find(',', start), s.size());
-        out.push_back(std::stod(s.substr(start, end - start)));
-        start = end + 1;
-    }
-    return out;
-}
-
 std::array<double, 4> head_stats(ImageView image) {
     const HeadStats h = EMParameterLearner::compute_head_stats(extract_patches(image, kPatch, kPatch));
     return {h.texture, h.structure, h.color, h.spatial};
@@ -150,16 +139,20 @@ double blended_psnr(const Image& noisy, const Image& clean, const DenoisedImage&
 
 int main(int argc, char** argv) {
     CLI::App app{"Attention over class priors against one pooled prior and none (issue 22)"};
-    std::string set_dir, sigmas_arg = "10,25,50", seeds_arg = "1,2,3,4,5", taus_arg = "0,0.25,1,4,16";
+    std::string set_dir;
+    std::vector<double> sigmas = {10, 25, 50}, taus = {0, 0.25, 1, 4, 16};
+    std::vector<std::uint64_t> seeds = {1, 2, 3, 4, 5};
     int components = 20;
     app.add_option("--set", set_dir, "Folder with train/CLASS/*.png and test/CLASS_*.png")->required();
-    app.add_option("--sigmas", sigmas_arg);
-    app.add_option("--seeds", seeds_arg);
-    app.add_option("--taus", taus_arg, "Attention temperatures training chooses among");
+    app.add_option("--sigmas", sigmas)->delimiter(',');
+    app.add_option("--seeds", seeds)->delimiter(',');
+    app.add_option("--taus", taus, "Attention temperatures training chooses among")->delimiter(',');
     app.add_option("--components", components);
     CLI11_PARSE(app, argc, argv);
-    const std::vector<double> sigmas = split_numbers(sigmas_arg), seeds = split_numbers(seeds_arg),
-                              taus = split_numbers(taus_arg);
+    if (!fs::is_directory(fs::path(set_dir) / "train") || !fs::is_directory(fs::path(set_dir) / "test")) {
+        std::fprintf(stderr, "prior_choice: %s needs train/ and test/ (make_texture_set.py makes them)\n", set_dir.c_str());
+        return 1;
+    }
 
     std::vector<ClassData> classes;
     for (const auto& e : fs::directory_iterator(fs::path(set_dir) / "train")) {
@@ -192,8 +185,7 @@ int main(int argc, char** argv) {
     // method → σ → per (seed, image) PSNR minus none
     std::map<std::string, std::map<double, std::vector<double>>> gain;
     std::map<double, std::map<std::string, std::vector<double>>> per_seed;  // σ → method → per-seed mean gain
-    for (const double seed_d : seeds) {
-        const auto seed = std::uint64_t(seed_d);
+    for (const std::uint64_t seed : seeds) {
         std::vector<PatchPrior> priors;
         std::vector<const Image*> everything;
         for (const ClassData& c : classes) {

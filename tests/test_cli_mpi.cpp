@@ -37,7 +37,7 @@ protected:
     }
     [[nodiscard]] std::string train_args(const std::string& out, int epochs = 2) const {
         return "train --data " + data + " --resolution 32 --codes 16 --epochs " + std::to_string(epochs) +
-               " --batch-size 5 --init-images 4 --tiles --no-report --out " + out;
+               " --batch-size 5 --init-images 4 --tiles --no-report" + test::kSmallPriorFlags + " --out " + out;
     }
     [[nodiscard]] std::string bytes(const std::string& path) const { return test::slurp(path); }
 };
@@ -105,7 +105,7 @@ pid_t rank_process(int rank, const std::string& out) {
 TEST_F(CliMpi, ARankKilledMidEpochEndsTheJobAndTheRunResumes) {
     const std::string out = dir + "/run";
     const std::string cmd = mpirun(2) + "train --data " + data +
-                            " --resolution 32 --codes 16 --epochs 400 --batch-size 2 --init-images 4 --no-report -q --out " +
+                            " --resolution 32 --codes 16 --epochs 400 --batch-size 2 --init-images 4 --no-report -q" + test::kSmallPriorFlags + " --out " +
                             out + " >" + dir + "/job.out 2>" + dir + "/job.err";
     const pid_t job = fork();
     ASSERT_GE(job, 0);

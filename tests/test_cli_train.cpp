@@ -35,7 +35,7 @@ protected:
     void SetUp() override { test::write_two_class_folder(data, 5, 36); }
     test::CliRun run(const std::string& args) const { return test::run_cli(args, dir); }
     std::string small_run() const {
-        return "train --data " + data + " --resolution 32 --codes 16 --epochs 2 --batch-size 4 --init-images 4 -q";
+        return "train --data " + data + " --resolution 32 --codes 16 --epochs 2 --batch-size 4 --init-images 4 -q" + std::string(test::kSmallPriorFlags);
     }
 };
 
@@ -56,7 +56,7 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     ASSERT_EQ(info.status, 0) << info.err;
     EXPECT_NE(info.out.find("K = 16 codewords of 8 x 8 x 3"), std::string::npos) << info.out;
     EXPECT_NE(info.out.find("texture"), std::string::npos) << info.out;  // a class name
-    EXPECT_NE(info.out.find("prior: 20 Gaussians of 8 x 8 x 3 patches (dim 192, means removed)"), std::string::npos)
+    EXPECT_NE(info.out.find("prior: 2 Gaussians of 8 x 8 x 3 patches (dim 192, means removed)"), std::string::npos)
         << info.out;  // the default, fitted when the run finished
     EXPECT_NE(info.out.find("denoise --model: whole-image patch groups "), std::string::npos) << info.out;
     const auto info_json = run("info --json " + model);

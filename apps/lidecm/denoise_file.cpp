@@ -146,6 +146,13 @@ nlohmann::json denoise_file(const DenoiseJob& job, const DenoiseOptions& o, cons
             summary["prior"] = {{"blend", m.prior.blend}, {"candidates", m.prior.candidates},
                                 {"sure_mse", m.prior.sure_mse}, {"seconds", m.prior.seconds}};
             if (!m.prior.skipped_because.empty()) summary["prior"]["skipped_because"] = m.prior.skipped_because;
+            if (!m.prior.class_weights.empty()) {  // the attention's weight of each class prior, by class name
+                nlohmann::json weights = nlohmann::json::object();
+                for (std::size_t c = 0; c < m.prior.class_weights.size(); ++c) {
+                    weights[o.model->class_names[c]] = m.prior.class_weights[c];
+                }
+                summary["prior"]["class_weights"] = weights;
+            }
             d = std::move(m.denoised);
         } else {
             d = denoise_image(noisy, request);
@@ -202,6 +209,11 @@ void print_summary_text(const nlohmann::json& s) {
         }
     }
     if (s.contains("prior")) {
+        if (s["prior"].contains("class_weights")) {
+            std::printf("class priors by attention:");
+            for (const auto& [name, w] : s["prior"]["class_weights"].items()) std::printf(" %s %.2f", name.c_str(), w.get<double>());
+            std::printf("\n");
+        }
         const double blend = s["prior"]["blend"].get<double>();
         if (s["prior"].contains("skipped_because")) {
             std::printf("model prior: not used, %s\n", s["prior"]["skipped_because"].get<std::string>().c_str());

@@ -36,12 +36,22 @@ void print_prior(const nlohmann::json& j) {
                     p["components"].get<int>(), p["patch_size"].get<int>(), p["patch_size"].get<int>(),
                     p["channels"].get<int>(), p["dim"].get<int>(), p["mean_removed"].get<bool>() ? ", means removed" : "",
                     bytes, double(bytes) / double(1 << 20));
+        if (const auto& c = p["classes"]; c.is_array()) {
+            std::printf("class priors: %zu, mixed per image by attention (", c.size());
+            for (std::size_t i = 0; i < c.size(); ++i) {
+                std::printf("%s%s %d", i ? ", " : "", c[i]["name"].get<std::string>().c_str(), c[i]["components"].get<int>());
+            }
+            std::printf(" Gaussians)\n");
+        }
         if (const auto& d = j["denoising"]; !d.is_null()) {
+            const double tau = d.value("prior_tau", -1.0);
+            char which[64] = "";
+            if (tau >= 0) std::snprintf(which, sizeof which, " (class priors at tau %g)", tau);
             std::printf("denoise --model: whole-image patch groups %s (%+.2f dB on %d training images at sigma 25), "
-                        "the prior %s (%+.2f dB)\n",
+                        "the prior %s%s (%+.2f dB; pooled %+.2f dB)\n",
                         d["global_candidates"].get<int>() > 0 ? "on" : "off", d["gain_db"].get<double>(),
-                        d["images"].get<int>(), d.value("use_prior", true) ? "on" : "off",
-                        d.value("prior_gain_db", 0.0));
+                        d["images"].get<int>(), d.value("use_prior", true) ? "on" : "off", which,
+                        d.value("prior_gain_db", 0.0), d.value("pooled_gain_db", d.value("prior_gain_db", 0.0)));
         }
         return;
     }

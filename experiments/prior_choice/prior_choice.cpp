@@ -5,10 +5,10 @@
 // does (the self-tuned filter, then the SURE-chosen blend with prior_wiener) with
 //   none       the filter alone
 //   pooled     the prior of all classes
-//   attention  the class priors mixed per image by attention: the image's four head
-//              statistics (EMParameterLearner::compute_head_stats of the filter's output,
-//              the learner's heads), standardised over the training tiles, against each
-//              class's mean over its tiles: weight_c = softmax_c(−τ ‖z − key_c‖²). τ is
+//   attention  the class priors mixed per image by attention (prior_attention.hpp, as
+//              `lidecm train` fits them): the image's four head statistics (of the filter's
+//              output), standardised over the training tiles, against each class's mean
+//              over its tiles: weight_c = softmax_c(−τ ‖z − key_c‖²). τ is
 //              trained on noisy copies of training tiles (σ 25, paired: the same copies
 //              for every τ) by the measured PSNR, as the learner's objective is measured
 //   sure       the class prior whose blend SURE estimates lowest
@@ -29,9 +29,9 @@
 #include <CLI/CLI.hpp>
 
 #include "lidecm/codebook/patch_prior.hpp"
+#include "lidecm/codebook/prior_attention.hpp"
 #include "lidecm/core/random.hpp"
 #include "lidecm/denoise/patches.hpp"
-#include "lidecm/learner/em_learner.hpp"
 #include "lidecm/train/model_denoising.hpp"
 
 namespace {
@@ -42,11 +42,6 @@ namespace fs = std::filesystem;
 constexpr int kPatch = 8;
 constexpr std::size_t kSample = 20'000;
 constexpr int kTile = 128;
-
-std::array<double, 4> head_stats(ImageView image) {
-    const HeadStats h = EMParameterLearner::compute_head_stats(extract_patches(image, kPatch, kPatch));
-    return {h.texture, h.structure, h.color, h.spatial};
-}
 
 struct ClassData {
     std::string name;
@@ -82,49 +77,14 @@ Image with_noise(const Image& clean, double sigma, RandomStream& rng) {
     return out;
 }
 
-struct Attention {
-    std::array<double, 4> mean{}, scale{};
-    std::vector<std::array<double, 4>> keys;
-
-    std::vector<double> weights(ImageView pilot, double tau) const {
-        const std::array<double, 4> s = head_stats(pilot);
-        std::vector<double> logits;
-        for (const auto& k : keys) {
-            double d2 = 0;
-            for (int j = 0; j < 4; ++j) d2 += std::pow((s[j] - mean[j]) / scale[j] - k[j], 2);
-            logits.push_back(-tau * d2);
-        }
-        const double top = *std::max_element(logits.begin(), logits.end());
-        double total = 0;
-        for (double& l : logits) total += (l = std::exp(l - top));
-        for (double& l : logits) l /= total;
-        return logits;
+// The library's attention (prior_attention.hpp), keyed on kTile² crops of the training images.
+PriorAttention attention_keys(const std::vector<ClassData>& classes) {
+    std::vector<std::array<double, 4>> stats;
+    std::vector<int> labels;
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+        for (const Image& t : classes[c].tiles) stats.push_back(head_statistics(t, kPatch)), labels.push_back(int(c));
     }
-};
-
-Attention attention_keys(const std::vector<ClassData>& classes) {
-    Attention a;
-    std::vector<std::array<double, 4>> all;
-    for (const ClassData& c : classes) {
-        for (const Image& t : c.tiles) all.push_back(head_stats(t));
-    }
-    for (int j = 0; j < 4; ++j) {
-        double m = 0, v = 0;
-        for (const auto& s : all) m += s[j];
-        m /= double(all.size());
-        for (const auto& s : all) v += (s[j] - m) * (s[j] - m);
-        a.mean[j] = m;
-        a.scale[j] = std::max(std::sqrt(v / double(all.size())), 1e-6);  // grey: colour is 0 everywhere
-    }
-    for (const ClassData& c : classes) {
-        std::array<double, 4> k{};
-        for (const Image& t : c.tiles) {
-            const auto s = head_stats(t);
-            for (int j = 0; j < 4; ++j) k[j] += (s[j] - a.mean[j]) / a.scale[j] / double(c.tiles.size());
-        }
-        a.keys.push_back(k);
-    }
-    return a;
+    return fit_prior_attention(stats, labels, int(classes.size()));
 }
 
 double blended_psnr(const Image& noisy, const Image& clean, const DenoisedImage& d, const PatchPrior& prior,
@@ -140,7 +100,7 @@ double blended_psnr(const Image& noisy, const Image& clean, const DenoisedImage&
 int main(int argc, char** argv) {
     CLI::App app{"Attention over class priors against one pooled prior and none (issue 22)"};
     std::string set_dir;
-    std::vector<double> sigmas = {10, 25, 50}, taus = {0, 0.25, 1, 4, 16};
+    std::vector<double> sigmas = {10, 25, 50}, taus(kPriorAttentionTaus.begin(), kPriorAttentionTaus.end());
     std::vector<std::uint64_t> seeds = {1, 2, 3, 4, 5};
     int components = 20;
     app.add_option("--set", set_dir, "Folder with train/CLASS/*.png and test/CLASS_*.png")->required();
@@ -175,7 +135,7 @@ int main(int argc, char** argv) {
         }
     }
     std::sort(tests.begin(), tests.end());
-    const Attention keys = attention_keys(classes);
+    const PriorAttention keys = attention_keys(classes);
     std::printf("%zu classes, %zu test images; keys (z of texture, structure, colour, spatial):\n", classes.size(), tests.size());
     for (std::size_t c = 0; c < classes.size(); ++c) {
         std::printf("  %-8s %+.2f %+.2f %+.2f %+.2f\n", classes[c].name.c_str(), keys.keys[c][0], keys.keys[c][1],
@@ -212,7 +172,7 @@ int main(int argc, char** argv) {
             for (const double t : taus) {
                 double mean = 0;
                 for (std::size_t i = 0; i < train_pairs.size(); ++i) {
-                    const PatchPrior mixed = mix_priors(class_priors, keys.weights(filtered[i].image, t));
+                    const PatchPrior mixed = mix_priors(class_priors, keys.weights(head_statistics(filtered[i].image, kPatch), t));
                     mean += blended_psnr(train_pairs[i].second, train_pairs[i].first, filtered[i], mixed) / double(train_pairs.size());
                 }
                 if (mean > best) best = mean, tau = t;
@@ -238,7 +198,7 @@ int main(int argc, char** argv) {
                     if (sure < lowest) lowest = sure, chosen = g;
                 }
                 here["sure"].push_back(chosen);
-                const std::vector<double> w = keys.weights(d.image, tau);
+                const std::vector<double> w = keys.weights(head_statistics(d.image, kPatch), tau);
                 here["attention"].push_back(blended_psnr(noisy, clean, d, mix_priors(class_priors, w)) - none);
                 std::printf("  s%llu sigma %g %-28s none %.2f attention %+.2f (w", static_cast<unsigned long long>(seed), sigma,
                             fs::path(file).filename().c_str(), none, here["attention"].back());

@@ -138,6 +138,24 @@ std::string embedded_png(const std::string& alt, const std::vector<unsigned char
 
 constexpr int kPriorRows = 8, kPriorColumns = 6;  // the strongest Gaussians, their first eigen-patches
 
+// The class priors and the attention's key of each: where its training items sit in the four
+// heads' statistics, standardised over all of them.
+void class_prior_table(Page& page, const Model& model) {
+    std::ostringstream t;
+    t << "<p class=\"note\">One prior per class, mixed per image by attention: an image's four head statistics "
+         "(of the filter's output) against each class's key, weights softmax(−τ · squared distance).</p>\n"
+      << "<table><tr><th>class</th><th>Gaussians</th><th>key: texture</th><th>structure</th><th>colour</th>"
+         "<th>spatial</th></tr>";
+    const ClassPriors& cp = *model.class_priors;
+    for (std::size_t c = 0; c < cp.priors.size(); ++c) {
+        t << "<tr><td>" << xml_escape(model.class_names[c]) << "</td><td class=\"n\">" << cp.priors[c].size() << "</td>";
+        for (const double v : cp.attention.keys[c]) t << "<td class=\"n\">" << fmt(v) << "</td>";
+        t << "</tr>";
+    }
+    t << "</table>\n";
+    page.html(t.str());
+}
+
 void prior_section(Page& page, const Model& model) {
     page.heading("Patch prior");
     if (!model.prior) {
@@ -158,13 +176,17 @@ void prior_section(Page& page, const Model& model) {
               "[0, 255] symmetric around 0 (mid-grey = 0).</p>\n" +
               embedded_png("patch prior eigen-patches",
                            encode_image(detail::eigen_patch_grid(prior, kPriorRows, kPriorColumns), "eigen.png")));
+    if (model.class_priors) class_prior_table(page, model);
     if (const auto& d = model.denoising) {
-        char line[320];
+        char which[96] = "the pooled prior";
+        if (d->prior_tau >= 0) std::snprintf(which, sizeof which, "the class priors mixed by attention at τ %g", d->prior_tau);
+        char line[480];
         std::snprintf(line, sizeof line,
                       "<p class=\"note\">Denoising with this model (<code>lidecm denoise --model</code>), measured on %d "
-                      "training images at σ 25: whole-image patch groups %s (%+.2f dB), the prior's step %s (%+.2f dB).</p>\n",
+                      "training images at σ 25: whole-image patch groups %s (%+.2f dB), the prior's step %s with %s "
+                      "(%+.2f dB; the pooled prior %+.2f dB).</p>\n",
                       d->images, d->global_candidates > 0 ? "on" : "off", d->gain_db, d->use_prior ? "on" : "off",
-                      d->prior_gain_db);
+                      which, d->prior_gain_db, d->pooled_gain_db);
         page.html(line);
     }
 }

@@ -137,11 +137,11 @@ LearnerState read_learner(const TensorFile& f) {
     return s;
 }
 
-// The prior as F64 tensors (a loaded prior is the fitted one bit for bit): per component
-// its weight, mean, eigenvalues and eigenvectors (dim × dim, row j the j-th eigen-patch).
-// Its patch layout is a tensor too, since the checksum covers tensors and not metadata;
-// the metadata holds readable copies for other tools.
-void add_prior(TensorFileWriter& w, const PatchPrior& prior) {
+// A prior as F64 tensors named `prefix` + weights, means, eigenvalues, eigenvectors, layout
+// (a loaded prior is the fitted one bit for bit): per component its weight, mean,
+// eigenvalues and eigenvectors (dim × dim, row j the j-th eigen-patch). Its patch layout is
+// a tensor too, since the checksum covers tensors and not metadata.
+void add_prior(TensorFileWriter& w, const PatchPrior& prior, const std::string& prefix) {
     const auto k = std::int64_t(prior.size()), d = std::int64_t(prior.dim());
     std::vector<double> weights, means, eigenvalues, eigenvectors;
     for (const GaussianComponent& c : prior.components()) {
@@ -150,44 +150,61 @@ void add_prior(TensorFileWriter& w, const PatchPrior& prior) {
         eigenvalues.insert(eigenvalues.end(), c.eigenvalues.begin(), c.eigenvalues.end());
         eigenvectors.insert(eigenvectors.end(), c.eigenvectors.begin(), c.eigenvectors.end());
     }
-    w.add("prior.weights", weights, {k});
-    w.add("prior.means", means, {k, d});
-    w.add("prior.eigenvalues", eigenvalues, {k, d});
-    w.add("prior.eigenvectors", eigenvectors, {k, d, d});
-    w.add("prior.layout", std::vector<std::int64_t>{prior.patch_size(), prior.channels(), std::int64_t(prior.mean_removed())});
-    w.set_metadata("prior_components", std::to_string(k));
-    w.set_metadata("prior_patch_size", std::to_string(prior.patch_size()));
-    w.set_metadata("prior_channels", std::to_string(prior.channels()));
-    w.set_metadata("prior_mean_removed", prior.mean_removed() ? "1" : "0");
+    w.add(prefix + "weights", weights, {k});
+    w.add(prefix + "means", means, {k, d});
+    w.add(prefix + "eigenvalues", eigenvalues, {k, d});
+    w.add(prefix + "eigenvectors", eigenvectors, {k, d, d});
+    w.add(prefix + "layout", std::vector<std::int64_t>{prior.patch_size(), prior.channels(), std::int64_t(prior.mean_removed())});
 }
 
-constexpr const char* kPriorTensors[] = {"prior.weights", "prior.means", "prior.eigenvalues", "prior.eigenvectors",
-                                         "prior.layout"};
+// The pooled prior, with readable copies of its layout in the metadata for other tools;
+// the class priors as class_prior.<c>.*, and their attention as one F64 tensor of
+// (2 + classes) × 4 rows: mean, scale, then each class's key.
+void add_priors(TensorFileWriter& w, const Model& m) {
+    if (m.prior) {
+        const PatchPrior& prior = *m.prior;
+        add_prior(w, prior, "prior.");
+        w.set_metadata("prior_components", std::to_string(prior.size()));
+        w.set_metadata("prior_patch_size", std::to_string(prior.patch_size()));
+        w.set_metadata("prior_channels", std::to_string(prior.channels()));
+        w.set_metadata("prior_mean_removed", prior.mean_removed() ? "1" : "0");
+    }
+    if (!m.class_priors) return;
+    const ClassPriors& cp = *m.class_priors;
+    for (std::size_t c = 0; c < cp.priors.size(); ++c) add_prior(w, cp.priors[c], "class_prior." + std::to_string(c) + ".");
+    std::vector<double> rows(cp.attention.mean.begin(), cp.attention.mean.end());
+    rows.insert(rows.end(), cp.attention.scale.begin(), cp.attention.scale.end());
+    for (const auto& key : cp.attention.keys) rows.insert(rows.end(), key.begin(), key.end());
+    w.add("prior_attention", rows, {std::int64_t(cp.attention.keys.size()) + 2, 4});
+    w.set_metadata("class_priors", std::to_string(cp.priors.size()));
+}
 
-// The prior of a file, checked against the model's channel count; none in files from
-// before priors. What PatchPrior's constructor refuses (weights not summing to 1, an
-// eigenvalue <= 0) is an InvalidArgument the caller names the file in.
-std::optional<PatchPrior> read_prior(const TensorFile& f, int channels) {
-    if (std::none_of(std::begin(kPriorTensors), std::end(kPriorTensors), [&](const char* t) { return f.has(t); })) {
+// The prior named `prefix` in a file, checked against the model's channel count; none when
+// the file has none of its tensors (files from before priors). What PatchPrior's constructor
+// refuses (weights not summing to 1, an eigenvalue <= 0) is an InvalidArgument the caller
+// names the file in.
+std::optional<PatchPrior> read_prior(const TensorFile& f, int channels, const std::string& prefix) {
+    const char* parts[] = {"weights", "means", "eigenvalues", "eigenvectors", "layout"};
+    if (std::none_of(std::begin(parts), std::end(parts), [&](const char* t) { return f.has(prefix + t); })) {
         return std::nullopt;
     }
-    const auto layout = f.get<std::int64_t>("prior.layout", {3});
+    const auto layout = f.get<std::int64_t>(prefix + "layout", {3});
     if (layout[0] < 1 || layout[0] > 64 || layout[1] != channels || (layout[2] != 0 && layout[2] != 1)) {
-        throw IoError(f.name() + ": prior.layout must be [patch size 1 … 64, the model's " + std::to_string(channels) +
-                      " channel(s), mean removed 0 or 1]");
+        throw IoError(f.name() + ": " + prefix + "layout must be [patch size 1 … 64, the model's " +
+                      std::to_string(channels) + " channel(s), mean removed 0 or 1]");
     }
-    const auto& shape = f.info("prior.weights").shape;
+    const auto& shape = f.info(prefix + "weights").shape;
     if (shape.size() != 1 || shape[0] < 1 || shape[0] > kMaxPriorComponents) {
-        throw IoError(f.name() + ": prior.weights must hold 1 … " + std::to_string(kMaxPriorComponents) + " weights");
+        throw IoError(f.name() + ": " + prefix + "weights must hold 1 … " + std::to_string(kMaxPriorComponents) + " weights");
     }
     const std::int64_t k = shape[0], d = layout[0] * layout[0] * layout[1];
-    const auto weights = f.get<double>("prior.weights");
-    const auto means = f.get<double>("prior.means", {k, d});
-    const auto eigenvalues = f.get<double>("prior.eigenvalues", {k, d});
-    const auto eigenvectors = f.get<double>("prior.eigenvectors", {k, d, d});
+    const auto weights = f.get<double>(prefix + "weights");
+    const auto means = f.get<double>(prefix + "means", {k, d});
+    const auto eigenvalues = f.get<double>(prefix + "eigenvalues", {k, d});
+    const auto eigenvectors = f.get<double>(prefix + "eigenvectors", {k, d, d});
     for (const auto* values : {&means, &eigenvectors}) {
         if (!std::all_of(values->begin(), values->end(), [](double v) { return std::isfinite(v); })) {
-            throw IoError(f.name() + ": the prior's means or eigenvectors hold a non-finite value");
+            throw IoError(f.name() + ": the prior " + prefix + "'s means or eigenvectors hold a non-finite value");
         }
     }
     std::vector<GaussianComponent> components(static_cast<std::size_t>(k));
@@ -201,6 +218,39 @@ std::optional<PatchPrior> read_prior(const TensorFile& f, int channels) {
     return PatchPrior(int(layout[0]), int(layout[1]), layout[2] == 1, std::move(components));
 }
 
+// The class priors and their attention; none in files without prior_attention. There must
+// be one prior per class name, all of the pooled prior's layout.
+std::optional<ClassPriors> read_class_priors(const TensorFile& f, const Model& m) {
+    if (!f.has("prior_attention")) return std::nullopt;
+    const auto classes = std::int64_t(m.class_names.size());
+    if (!m.prior || classes < 2 || classes > kMaxClassPriors) {
+        throw IoError(f.name() + ": class priors need the pooled prior and 2 … " + std::to_string(kMaxClassPriors) +
+                      " class names");
+    }
+    const auto rows = f.get<double>("prior_attention", {classes + 2, 4});
+    if (!std::all_of(rows.begin(), rows.end(), [](double v) { return std::isfinite(v); })) {
+        throw IoError(f.name() + ": prior_attention holds a non-finite value");
+    }
+    ClassPriors cp;
+    std::copy(rows.begin(), rows.begin() + 4, cp.attention.mean.begin());
+    std::copy(rows.begin() + 4, rows.begin() + 8, cp.attention.scale.begin());
+    if (!std::all_of(cp.attention.scale.begin(), cp.attention.scale.end(), [](double v) { return v > 0; })) {
+        throw IoError(f.name() + ": prior_attention's scales must be > 0");
+    }
+    for (std::int64_t c = 0; c < classes; ++c) {
+        std::array<double, 4> key{};
+        std::copy(rows.begin() + 8 + 4 * c, rows.begin() + 12 + 4 * c, key.begin());
+        cp.attention.keys.push_back(key);
+        const std::string prefix = "class_prior." + std::to_string(c) + ".";
+        std::optional<PatchPrior> prior = read_prior(f, m.config.dataset.channels, prefix);
+        if (!prior || prior->patch_size() != m.prior->patch_size() || prior->mean_removed() != m.prior->mean_removed()) {
+            throw IoError(f.name() + ": " + prefix + "* must be a prior of the pooled prior's patch layout");
+        }
+        cp.priors.push_back(std::move(*prior));
+    }
+    return cp;
+}
+
 }  // namespace
 
 EMParameterLearner Model::make_learner() const {
@@ -211,6 +261,7 @@ EMParameterLearner Model::make_learner() const {
 
 std::vector<unsigned char> serialize_model(const Model& m) {
     require(m.codebook.has_value(), "model", "has no codebook yet (nothing to save)");
+    require(m.prior || !m.class_priors, "model", "has class priors without the pooled prior (it would not load)");
     TensorFileWriter w;
     const auto k = std::int64_t(m.codebook->size()), d = std::int64_t(m.codebook->dim());
     w.add("codebook", m.codebook->values(), {k, d});
@@ -226,7 +277,7 @@ std::vector<unsigned char> serialize_model(const Model& m) {
     if (m.denoising) run["denoising"] = *m.denoising;
     const std::string text = run.dump();
     w.add("run.json", std::vector<std::uint8_t>(text.begin(), text.end()));
-    if (m.prior) add_prior(w, *m.prior);
+    add_priors(w, m);
     w.set_metadata("num_codes", std::to_string(k));
     w.set_metadata("patch_size", std::to_string(m.config.patch_size));
     w.set_metadata("channels", std::to_string(m.config.dataset.channels));
@@ -240,6 +291,7 @@ std::size_t prior_file_bytes(const Model& model) {
     if (!model.prior) return 0;
     Model without = model;
     without.prior.reset();
+    without.class_priors.reset();
     return serialize_model(model).size() - serialize_model(without).size();
 }
 
@@ -269,7 +321,8 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
         if (run.contains("denoising")) {  // absent in files written before issue 22
             m.denoising = run["denoising"].get<LearnedDenoising>();
             if (m.denoising->global_candidates < 0 || m.denoising->global_candidates > kMaxGlobalCandidates ||
-                !std::isfinite(m.denoising->gain_db) || m.denoising->images < 0) {
+                !std::isfinite(m.denoising->gain_db) || m.denoising->images < 0 ||
+                !std::isfinite(m.denoising->prior_tau) || !std::isfinite(m.denoising->pooled_gain_db)) {
                 throw IoError(f.name() + ": run.json's denoising is out of range");
             }
         }
@@ -288,7 +341,11 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
         m.codebook = Codebook(k, d, f.get<float>("codebook"), f.get<std::uint64_t>("codebook.counts", {k}),
                               f.get<std::uint64_t>("codebook.epoch_usage", {k}));
         m.learner = read_learner(f);
-        m.prior = read_prior(f, channels);
+        m.prior = read_prior(f, channels, "prior.");
+        m.class_priors = read_class_priors(f, m);
+        if (m.denoising && m.denoising->prior_tau >= 0 && !m.class_priors) {
+            throw IoError(f.name() + ": run.json's denoising mixes class priors the file does not hold");
+        }
         m.config.validate();
         (void)m.make_learner();  // the state must fit the options
     } catch (const InvalidArgument& e) {

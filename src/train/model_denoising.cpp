@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "lidecm/core/error.hpp"
@@ -112,7 +113,13 @@ ModelDenoised denoise_with_model(ImageView noisy, const Model& model, const std:
         out.prior.skipped_because = "its training images gained nothing from the prior";
         return out;
     }
-    out.prior = blend_with_prior(noisy, out.denoised, *model.prior, request.self_tune, options);
+    // The class priors are weighed on the filter's output: the noisy image's statistics
+    // describe its noise as much as its content.
+    std::vector<double> weights;
+    std::optional<PatchPrior> mixed;
+    if (model.denoising->prior_tau >= 0) mixed = model.class_priors->for_image(out.denoised.image, model.denoising->prior_tau, &weights);
+    out.prior = blend_with_prior(noisy, out.denoised, mixed ? *mixed : *model.prior, request.self_tune, options);
+    out.prior.class_weights = std::move(weights);
     return out;
 }
 

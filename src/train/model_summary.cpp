@@ -22,8 +22,18 @@ nlohmann::json refinement_json(const Model& m, const GraphParams& learned) {
 nlohmann::json prior_json(const Model& m) {
     if (!m.prior) return nullptr;
     const PatchPrior& p = *m.prior;
+    nlohmann::json classes = nullptr;  // one prior per class, and the attention's keys
+    if (m.class_priors) {
+        classes = nlohmann::json::array();
+        for (std::size_t c = 0; c < m.class_priors->priors.size(); ++c) {
+            const auto& key = m.class_priors->attention.keys[c];
+            classes.push_back({{"name", m.class_names[c]},
+                               {"components", m.class_priors->priors[c].size()},
+                               {"key", {{"texture", key[0]}, {"structure", key[1]}, {"color", key[2]}, {"spatial", key[3]}}}});
+        }
+    }
     return {{"components", p.size()}, {"dim", p.dim()}, {"patch_size", p.patch_size()}, {"channels", p.channels()},
-            {"mean_removed", p.mean_removed()}, {"file_bytes", prior_file_bytes(m)}};
+            {"mean_removed", p.mean_removed()}, {"file_bytes", prior_file_bytes(m)}, {"classes", classes}};
 }
 
 }  // namespace

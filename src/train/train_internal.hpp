@@ -65,12 +65,22 @@ Image sample_grid(const TrainingRun& run);
 std::optional<PatchPrior> training_prior(const TrainConfig& config, const Dataset& dataset,
                                          const std::function<void(const std::string&)>& log);
 
+/// One prior per class (config.prior_components Gaussians each, fitted as training_prior's
+/// to a sample of that class's items sharing its 20,000 tiles, at least 5,000 each) and the
+/// attention over them (keys from the sampled items' head statistics), when the training set
+/// has 2 … config.class_priors classes; else, or when a class has too few tiles, none (with
+/// a line to `log` when the classes are too many or too small).
+std::optional<ClassPriors> training_class_priors(const TrainConfig& config, const Dataset& dataset,
+                                                 const std::function<void(const std::string&)>& log);
+
 /// Whether whole-image patch groups and the prior step pay on the domain: measured on up to
 /// 8 training items (as stored, uniform order) with Gaussian noise σ 25 from (seed, item),
 /// the filter told σ with and without kLearnedGlobalCandidates (kept above
-/// kLearnedGainThresholdDb), then with and without the prior step of `prior` (kept above
-/// kLearnedPriorGainThresholdDb). The result and its time go to `log`.
-LearnedDenoising learn_denoising(const TrainConfig& config, const Dataset& dataset, const PatchPrior& prior,
+/// kLearnedGainThresholdDb), then with and without the prior step of model.prior and, with
+/// model.class_priors, of the class priors mixed by attention at each of kPriorAttentionTaus:
+/// the one that gains most is kept if it gains over kLearnedPriorGainThresholdDb. The result
+/// and its time go to `log`.
+LearnedDenoising learn_denoising(const Model& model, const Dataset& dataset,
                                  const std::function<void(const std::string&)>& log);
 
 /// PSNR capped at 100 dB so identical images give a finite figure in metrics.

@@ -167,6 +167,11 @@ const std::vector<TrainOption>& table() {
         field<&C::prior_iterations>({.flag = "prior-iterations", .keyword = "prior_iterations",
                                      .checked_as = "prior iterations", .range = ints(1, kMaxPriorIterations),
                                      .help = "EM iterations of the patch prior's fit"}),
+        field<&C::class_priors>(
+            {.flag = "class-priors", .keyword = "class_priors", .checked_as = "class priors",
+             .range = ints(0, kMaxClassPriors),
+             .help = "A training set of 2 to this many classes also gets one prior per class, mixed per image "
+                     "by attention over the learner's four heads (0 = the pooled prior alone)"}),
     };
     return options;
 }

@@ -170,10 +170,12 @@ double add_prior(Model& model, const Dataset& dataset, const RunFiles& files, co
     const auto start = Clock::now();
     const auto to_log = [&](const std::string& line) { log(events, line); };
     model.prior = detail::training_prior(model.config, dataset, to_log);
-    if (model.prior) model.denoising = detail::learn_denoising(model.config, dataset, *model.prior, to_log);
+    if (model.prior) model.class_priors = detail::training_class_priors(model.config, dataset, to_log);
+    if (model.prior) model.denoising = detail::learn_denoising(model, dataset, to_log);
     if (model.prior && fs::exists(files.best())) {
         Model best = load_model(files.best());
         best.prior = model.prior;
+        best.class_priors = model.class_priors;
         best.denoising = model.denoising;
         save_model(best, files.best());
     }

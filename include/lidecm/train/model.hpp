@@ -11,6 +11,7 @@
 
 #include "lidecm/codebook/codebook.hpp"
 #include "lidecm/codebook/patch_prior.hpp"
+#include "lidecm/codebook/prior_attention.hpp"
 #include "lidecm/learner/em_learner.hpp"
 #include "lidecm/image/image.hpp"
 #include "lidecm/train/metrics.hpp"
@@ -52,6 +53,11 @@ struct LearnedDenoising {
     /// Whether `--model` runs the prior step: prior_gain_db > kLearnedPriorGainThresholdDb.
     /// Files from before the step was measured read true (SURE still decides per image).
     bool use_prior = true;
+    /// Which prior the step uses: < 0 the pooled prior; else the class priors mixed per image
+    /// by attention at this temperature (one of kPriorAttentionTaus), whichever gained most.
+    double prior_tau = -1.0;
+    /// The pooled prior's gain, measured as prior_gain_db (equal to it when prior_tau < 0).
+    double pooled_gain_db = 0.0;
 };
 
 /// The whole-image candidates per group training tries (32: +3.1 dB on text pages at
@@ -82,6 +88,9 @@ struct Model {
     /// finishes (config.prior_components of them). Empty before then, with
     /// --prior-components 0, and in model files written before priors existed.
     std::optional<PatchPrior> prior;
+    /// One prior per class and the attention mixing them (train --class-priors), fitted with
+    /// `prior`; empty for a set of one class or of more than config.class_priors.
+    std::optional<ClassPriors> class_priors;
     /// Measured with the prior when the run finishes; empty before then and in older files.
     std::optional<LearnedDenoising> denoising;
 
@@ -97,7 +106,8 @@ inline constexpr double kFallbackQuantRms = 0.08;
 /// The model's quant_rms, or kFallbackQuantRms when it has none.
 double refine_level(const Model& model);
 
-/// Bytes the model's prior adds to its file (tensors, their header entries and metadata); 0 without one.
+/// Bytes the model's priors (pooled and per class) add to its file (tensors, their header
+/// entries and metadata); 0 without one.
 std::size_t prior_file_bytes(const Model& model);
 
 /// Writes the model atomically (temporary file, fsync, rename).

@@ -52,6 +52,9 @@ struct PriorStep {
     std::vector<double> sure_mse;
     double seconds = 0.0;  ///< the step's wall time, the SURE evaluations included
     std::string skipped_because;  ///< why the step did not run (then blend is 0 and candidates empty)
+    /// With a model that mixes class priors: each class's weight for this image (class names'
+    /// order); empty when the pooled prior is used.
+    std::vector<double> class_weights;
 };
 
 /// denoise_image with the model, then its prior step.

@@ -7,7 +7,8 @@
 #include <string>
 
 #include "lidecm/codebook/codebook.hpp"
-#include "lidecm/codebook/patch_prior.hpp"  // kMaxPriorComponents, kMaxPriorIterations
+#include "lidecm/codebook/patch_prior.hpp"      // kMaxPriorComponents, kMaxPriorIterations
+#include "lidecm/codebook/prior_attention.hpp"  // kDefaultClassPriorsUpTo
 #include "lidecm/data/dataset.hpp"
 #include "lidecm/learner/em_learner.hpp"
 #include "lidecm/learner/training_rule.hpp"  // LearnerMode
@@ -62,6 +63,10 @@ struct TrainConfig {
     /// existed reads as 0: its run fitted none.
     int prior_components = 20;
     int prior_iterations = 30;  ///< the prior's EM iterations: 1 … kMaxPriorIterations
+    /// A training set of 2 … class_priors classes also gets one prior per class, which
+    /// `denoise --model` mixes per image by attention (prior_attention.hpp); 0 = the pooled
+    /// prior alone. 0 … kMaxClassPriors. A config stored before class priors reads as 0.
+    int class_priors = kDefaultClassPriorsUpTo;
 
     /// Throws InvalidArgument naming the first field out of range.
     void validate() const;

@@ -14,8 +14,9 @@ TrainConfig tiny_train_config(const std::string& data) {
     c.epochs = 3;
     c.batch_size = 3;
     c.init_images = 4;
-    c.prior_components = 2;  // a small prior: see kSmallPriorFlags
+    c.prior_components = 2;  // a small prior, no class priors: see kSmallPriorFlags
     c.prior_iterations = 3;
+    c.class_priors = 0;
     return c;
 }
 

@@ -34,13 +34,16 @@ protected:
     std::string data = dir + "/data";
     void SetUp() override { test::write_two_class_folder(data, 5, 36); }
     test::CliRun run(const std::string& args) const { return test::run_cli(args, dir); }
-    std::string small_run() const {
-        return "train --data " + data + " --resolution 32 --codes 16 --epochs 2 --batch-size 4 --init-images 4 -q" + std::string(test::kSmallPriorFlags);
+    /// A small run; `class_priors` "" fits them (the default) for the two classes.
+    std::string small_run(const std::string& class_priors = " --class-priors 0") const {
+        return "train --data " + data +
+               " --resolution 32 --codes 16 --epochs 2 --batch-size 4 --init-images 4 -q --prior-components 2 "
+               "--prior-iterations 3" + class_priors;
     }
 };
 
 TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
-    const auto t = run(small_run() + " --out " + dir + "/run");
+    const auto t = run(small_run("") + " --out " + dir + "/run");
     ASSERT_EQ(t.status, 0) << t.err;
     EXPECT_NE(t.out.find("trained: 2/2 epochs"), std::string::npos) << t.out;
     EXPECT_NE(t.out.find("validation PSNR token"), std::string::npos) << t.out;
@@ -58,6 +61,8 @@ TEST_F(CliTrain, TrainTokenizeDetokenizeInfo) {
     EXPECT_NE(info.out.find("texture"), std::string::npos) << info.out;  // a class name
     EXPECT_NE(info.out.find("prior: 2 Gaussians of 8 x 8 x 3 patches (dim 192, means removed)"), std::string::npos)
         << info.out;  // the default, fitted when the run finished
+    EXPECT_NE(info.out.find("class priors: 2, mixed per image by attention (smooth 2, texture 2 Gaussians)"),
+              std::string::npos) << info.out;
     EXPECT_NE(info.out.find("denoise --model: whole-image patch groups "), std::string::npos) << info.out;
     const auto info_json = run("info --json " + model);
     const auto j = nlohmann::json::parse(info_json.out);

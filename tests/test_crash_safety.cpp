@@ -66,7 +66,7 @@ TEST(CrashSafety, KillNineAtRandomMomentsNeverLosesTheModel) {
         } else {
             args.insert(args.end(), {"--data", dir + "/data", "--resolution", "64", "--codes", "1024", "--epochs",
                                      "40", "--batch-size", "3", "--init-images", "20", "--prior-components", "2",
-                                     "--prior-iterations", "3", "--overwrite", "--out", run});
+                                     "--prior-iterations", "3", "--class-priors", "0", "--overwrite", "--out", run});
         }
         const pid_t pid = start(args, dir + "/round.log");
         ASSERT_GT(pid, 0);

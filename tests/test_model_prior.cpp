@@ -13,6 +13,7 @@
 
 #include "lidecm/core/error.hpp"
 #include "lidecm/core/random.hpp"
+#include "lidecm/report/report.hpp"
 #include "lidecm/train/json.hpp"
 #include "lidecm/train/trainer.hpp"
 #include "model_files.hpp"
@@ -217,6 +218,7 @@ TEST_F(ModelPriorTest, AFinishedRunFitsThePriorItWasAskedFor) {
     TrainConfig c = test::tiny_train_config(dir + "/data");
     c.prior_components = 3;
     c.prior_iterations = 10;
+    c.class_priors = kDefaultClassPriorsUpTo;
     std::vector<std::string> lines;
     TrainEvents events;
     events.on_log = [&](const std::string& line) { lines.push_back(line); };
@@ -255,6 +257,9 @@ TEST_F(ModelPriorTest, AFinishedRunFitsThePriorItWasAskedFor) {
         << testing::PrintToString(lines);
     ASSERT_TRUE(best.class_priors.has_value());
     EXPECT_EQ(best.class_priors->attention.keys, m.class_priors->attention.keys);
+    const std::string html = run_report_html(dir + "/run");
+    EXPECT_NE(html.find("One prior per class, mixed per image by attention"), std::string::npos);
+    EXPECT_NE(html.find("<tr><td>texture</td><td class=\"n\">3</td>"), std::string::npos);
 
     c.class_priors = 1;  // fewer than the set's classes: the pooled prior alone, and the log says why
     lines.clear();

@@ -10,10 +10,11 @@ import lidecm
 from conftest import read_pnm
 
 SMALL = dict(epochs=2, batch_size=8, max_batches=3, codes=32, resolution=32, refiner="graph", seed=3,
-             shuffle_buffer=5, decode_threads=1, full_decode=True, prior_components=2, prior_iterations=3)
+             shuffle_buffer=5, decode_threads=1, full_decode=True, prior_components=2, prior_iterations=3,
+             class_priors=0)
 FLAGS = ["--epochs", "2", "--batch-size", "8", "--max-batches", "3", "--codes", "32", "--resolution", "32",
          "--refiner", "graph", "--seed", "3", "--shuffle-buffer", "5", "--decode-threads", "1", "--full-decode", "-q",
-         "--prior-components", "2", "--prior-iterations", "3"]
+         "--prior-components", "2", "--prior-iterations", "3", "--class-priors", "0"]
 
 
 @pytest.fixture(scope="module")

@@ -134,7 +134,7 @@ TEST_F(CliTrain, DetokenizeRefinesWithTheModelsRefiner) {
 
 TEST_F(CliTrain, TrainsOnTilesOfTheImages) {
     const auto t = run("train --data " + data + " --tiles --resolution 16 --codes 16 --epochs 1 --batch-size 8 "
-                       "--init-images 8 -q --out " + dir + "/tiles");
+                       "--init-images 8 -q" + test::kSmallPriorFlags + " --out " + dir + "/tiles");
     ASSERT_EQ(t.status, 0) << t.err;
     const auto info = run("info --json " + dir + "/tiles/model.lidecm");
     ASSERT_EQ(info.status, 0) << info.err;
@@ -148,7 +148,7 @@ TEST_F(CliTrain, TrainsOnTilesOfTheImages) {
 
     // One image, one class: its 4 tiles train and validate (no other image to hold out).
     const auto one = run("train --data " + data + "/smooth/0.png --tiles --resolution 16 --codes 4 --epochs 1 "
-                         "--init-images 4 --cache-mb 0 --out " + dir + "/one");
+                         "--init-images 4 --cache-mb 0" + test::kSmallPriorFlags + " --out " + dir + "/one");
     ASSERT_EQ(one.status, 0) << one.err;
     EXPECT_NE((one.out + one.err).find("1 of 1 image files in 4 tiles of 16x16, 1 class(es)"), std::string::npos)
         << one.out << one.err;
@@ -166,7 +166,8 @@ TEST_F(CliTrain, CtrlCSavesAndResumeFinishes) {
         freopen(log.c_str(), "w", stdout);
         freopen((dir + "/train.err").c_str(), "w", stderr);
         execl(LIDECM_CLI_PATH, "lidecm", "train", "--data", (dir + "/more").c_str(), "--resolution", "32", "--codes",
-              "16", "--epochs", "50", "--batch-size", "2", "--init-images", "4", "--out", out.c_str(), nullptr);
+              "16", "--epochs", "50", "--batch-size", "2", "--init-images", "4", "--prior-components", "2",
+              "--prior-iterations", "3", "--class-priors", "0", "--out", out.c_str(), nullptr);
         _exit(127);
     }
     // Wait for a few batches, then press Ctrl-C.
@@ -192,7 +193,8 @@ TEST_F(CliTrain, TwoRunsStartedAtOnceIntoOneFolderOneIsRefusedNamingTheHolder) {
     // Long enough (a few seconds) that the two overlap; --overwrite, so without the lock
     // both would run and exit 0, interleaving metrics.jsonl.
     const std::string args = "train --data " + data +
-                             " --resolution 32 --codes 16 --epochs 12 --batch-size 2 --init-images 4 -q --overwrite --out ";
+                             " --resolution 32 --codes 16 --epochs 12 --batch-size 2 --init-images 4 -q --overwrite" +
+                             test::kSmallPriorFlags + " --out ";
     std::array<test::CliRun, 2> runs;
     std::array<std::string, 2> scratch = {dir + "/a", dir + "/b"};
     std::vector<std::thread> both;

@@ -66,7 +66,7 @@ std::optional<PatchPrior> training_prior(const TrainConfig& config, const Datase
                                          const std::function<void(const std::string&)>& log);
 
 /// One prior per class (config.prior_components Gaussians each, fitted as training_prior's
-/// to a sample of that class's items sharing its 20,000 tiles, at least 5,000 each) and the
+/// to up to 20,000 tiles of that class's items) and the
 /// attention over them (keys from the sampled items' head statistics), when the training set
 /// has 2 … config.class_priors classes; else, or when a class has too few tiles, none (with
 /// a line to `log` when the classes are too many or too small).

@@ -57,6 +57,7 @@ report-screenshot: demo
 # on its committed corpus, two at a time, and fails on any finding (crash inputs in $(FUZZ_BUILD)/findings).
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIDECM_FUZZ=ON \
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" \
 	  -DLIDECM_BUILD_TESTS=OFF -DLIDECM_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(FUZZ_BUILD)
 

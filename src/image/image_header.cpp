@@ -10,6 +10,7 @@
 
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/image.hpp"
+#include "image/exif_orientation.hpp"
 #include "image/image_checks.hpp"
 
 namespace lidecm {
@@ -54,15 +55,40 @@ ImageHeader make(std::int64_t w, std::int64_t h, const char* format, const Reade
     return {int(w), int(h), format, w * h};
 }
 
+// The header as shown: sides swapped by a quarter turn.
+ImageHeader oriented(ImageHeader header, int orientation) {
+    if (detail::swaps_sides(orientation)) std::swap(header.width, header.height);
+    header.orientation = orientation;
+    return header;
+}
+
+// The eXIf chunk's orientation: chunks are walked up to the image data (or as far as the
+// bytes read go; a header read stops early, and no orientation is then 1).
+int png_orientation(const Bytes& b) {
+    std::size_t pos = 8;
+    while (pos <= b.size() && b.size() - pos >= 8) {
+        const std::size_t len = (std::size_t(b[pos]) << 24) | (std::size_t(b[pos + 1]) << 16) |
+                                (std::size_t(b[pos + 2]) << 8) | b[pos + 3];
+        if (starts_with(b, "IDAT", 4, pos + 4) || starts_with(b, "IEND", 4, pos + 4)) return 1;
+        if (starts_with(b, "eXIf", 4, pos + 4)) {
+            return len <= b.size() - pos - 8 ? detail::exif_orientation(b, pos + 8, pos + 8 + len) : 1;
+        }
+        if (len > b.size() - pos - 8) return 1;
+        pos += 12 + len;  // length, type, data, CRC
+    }
+    return 1;
+}
+
 ImageHeader png(const Bytes& b, const std::string& name) {
     Reader r(b, name, "PNG");
     if (!starts_with(b, "IHDR", 4, 12)) r.fail("missing IHDR chunk");
-    return make(r.be(16, 4), r.be(20, 4), "png", r);
+    return oriented(make(r.be(16, 4), r.be(20, 4), "png", r), png_orientation(b));
 }
 
 ImageHeader jpeg(const Bytes& b, const std::string& name) {
     Reader r(b, name, "JPEG");
     std::size_t pos = 2;
+    int orientation = 1;
     while (true) {
         r.need(pos, 4);
         if (b[pos] != 0xFF) r.fail("bad marker");
@@ -73,7 +99,11 @@ ImageHeader jpeg(const Bytes& b, const std::string& name) {
         const std::size_t len = r.be(pos + 2, 2);
         if (len < 2) r.fail("bad segment length");
         const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-        if (sof) return make(r.be(pos + 7, 2), r.be(pos + 5, 2), "jpeg", r);
+        if (sof) return oriented(make(r.be(pos + 7, 2), r.be(pos + 5, 2), "jpeg", r), orientation);
+        // APP1 "Exif\0\0" then a TIFF structure; the first such segment counts, as in libjpeg's readers.
+        if (marker == 0xE1 && orientation == 1 && starts_with(b, "Exif\0\0", 6, pos + 4)) {
+            orientation = detail::exif_orientation(b, pos + 10, std::min(b.size(), pos + 2 + len));
+        }
         pos += 2 + len;
     }
 }
@@ -127,7 +157,7 @@ ImageHeader tiff(const Bytes& b, const std::string& name) {
     const bool little = b[0] == 'I';
     std::size_t ifd = r.get(4, 4, little);
     const std::uint32_t count = r.get(ifd, 2, little);
-    // Tags read: width 256, height 257, RowsPerStrip 278, TileWidth 322, TileLength 323.
+    // Tags read: width 256, height 257, Orientation 274, RowsPerStrip 278, TileWidth 322, TileLength 323.
     std::int64_t w = -1, h = -1, rows_per_strip = 0, tile_w = 0, tile_h = 0;
     std::uint32_t previous = 0;
     for (std::uint32_t i = 0; i < count; ++i) {
@@ -146,7 +176,7 @@ ImageHeader tiff(const Bytes& b, const std::string& name) {
         *field = type == 3 ? r.get(e + 8, 2, little) : r.get(e + 8, 4, little);
     }
     if (w < 0 || h < 0) r.fail("no width/height tags");
-    ImageHeader header = make(w, h, "tiff", r);
+    ImageHeader header = oriented(make(w, h, "tiff", r), detail::exif_orientation(b, 0, b.size()));
     // OpenCV decodes a strip or tile at a time into a buffer sized by RowsPerStrip
     // or the tile size, not by the image: a 12090 × 12 image with RowsPerStrip
     // 23820 made it allocate 1.15 GB (found by fuzz_image). Sized generously (any

@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "image/exif_orientation.hpp"
 #include "image/image_checks.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/core/file_io.hpp"
@@ -75,7 +76,10 @@ StoredImage decode_stored_image(std::vector<unsigned char> bytes, const std::str
     cap_opencv_image_size();
     const ImageHeader header = read_image_header(bytes, name);
     check_limits(header, name, options);
-    const int flags = imread_flags(header, reduce);
+    // The turn is ours (apply_orientation), from the header, so that sizes agree with it
+    // whatever OpenCV reads; but its TIFF decoder turns the pixels itself, flag or not.
+    const int flags = imread_flags(header, reduce) | cv::IMREAD_IGNORE_ORIENTATION;
+    const bool decoder_turns = header.format == "tiff";
     std::vector<unsigned char> checked = checked_for_decoding(bytes, header.format, name);
     bytes = {};
     cv::Mat raw;
@@ -87,9 +91,12 @@ StoredImage decode_stored_image(std::vector<unsigned char> bytes, const std::str
     checked = {};  // the encoded file is not needed while the pixels are converted
     if (raw.empty()) throw IoError(name + ": cannot decode " + header.format + " image (corrupt or truncated)");
     const int scale = header.format == "jpeg" ? reduce : 1;
-    if (raw.rows != (header.height + scale - 1) / scale || raw.cols != (header.width + scale - 1) / scale) {
+    const bool swapped = !decoder_turns && swaps_sides(header.orientation);
+    const int raw_h = swapped ? header.width : header.height, raw_w = swapped ? header.height : header.width;
+    if (raw.rows != (raw_h + scale - 1) / scale || raw.cols != (raw_w + scale - 1) / scale) {
         throw IoError(name + ": decoded size differs from the header's (corrupt file)");
     }
+    if (!decoder_turns) apply_orientation(raw, header.orientation);
     StoredImage out;
     switch (raw.depth()) {
         case CV_8U: out.depth = SampleDepth::U8; break;

@@ -69,13 +69,17 @@ struct LoadOptions {
 
 /// Width, height and format read from an encoded image's header (no decoding).
 struct ImageHeader {
-    int width = 0;
+    int width = 0;   ///< as shown: after the EXIF orientation
     int height = 0;
     std::string format;  ///< "png", "jpeg", "bmp", "pnm", "tiff" or "webp"
     /// Pixels of the largest block the decoder works on at once: the image for
     /// most formats, a strip or tile for TIFF, whose RowsPerStrip may exceed the
     /// height and sizes OpenCV's scratch buffer. The pixel limit applies to both.
     std::int64_t decode_block_pixels = 0;
+    /// EXIF orientation, 1 … 8 (1: stored as shown), from a JPEG's APP1 Exif segment, a
+    /// PNG's eXIf chunk or a TIFF's tag 274; decoding turns the pixels by it. WebP's EXIF
+    /// (after the image data) is not read, as OpenCV does not: such files stay as stored.
+    int orientation = 1;
 };
 
 /// Reads the header of an encoded image held in memory. Throws IoError naming

@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "lidecm/core/checksum.hpp"
+#include "lidecm/core/error.hpp"
 #include "lidecm/data/dataset.hpp"
 #include "lidecm/image/image.hpp"
 #include "temp_folder.hpp"
@@ -136,6 +137,21 @@ TEST(ExifOrientation, AMalformedTagLeavesTheImageAsStored) {
         const Bytes bytes = png_with(block);
         EXPECT_EQ(read_image_header(bytes, what).orientation, 1) << what;
         EXPECT_EQ(decode_image(bytes, what).data, stored.data) << what;
+    }
+}
+
+TEST(ExifOrientation, ATurnedFileWithCorruptDataIsRefusedNamingIt) {
+    for (const auto& [what, whole] : {std::pair{"short.jpg", jpeg_with(exif_block(6, true))},
+                                      std::pair{"short.png", png_with(exif_block(6, true))},
+                                      std::pair{"short.tif", tiff_with(6)}}) {
+        const Bytes cut(whole.begin(), whole.begin() + std::ptrdiff_t(whole.size() * 2 / 3));
+        EXPECT_EQ(read_image_header(cut, what).orientation, 6) << what;  // the header is whole
+        try {
+            (void)decode_image(cut, what);
+            ADD_FAILURE() << what << ": decoded";
+        } catch (const IoError& e) {
+            EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+        }
     }
 }
 

@@ -142,7 +142,8 @@ augment=True, init_images, checkpoint_every=0, validation_images, cache_mb=256,
 shuffle_buffer=16384, decode_threads=0 (one per core), full_decode=False,
 input_noise=0 and input_noise_max (0-255 scale), learner="attention" (or plain, seed, fixed),
 refiner="collaborative" (or graph), refine_per_batch, prior_components=20 (0 = no patch
-prior), prior_iterations=30.
+prior), prior_iterations=30, class_priors=8 (a set of 2 to this many classes also gets one
+prior per class, mixed per image by attention; 0 = none).
 resume=True continues the run in `out` (only epochs may be given: the new total);
 overwrite=True starts over in a folder that holds a model; report=False skips report.html.
 progress: called after every batch with a dict (epoch, epochs, batch, batches, loss,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "core/random_salts.hpp"
 #include "lidecm/core/random.hpp"
@@ -63,8 +64,9 @@ LearnedDenoising learn_denoising(const Model& model, const Dataset& dataset,
     }
     learned.gain_db = learned.images > 0 ? gain / learned.images : 0.0;
     learned.global_candidates = learned.gain_db > kLearnedGainThresholdDb ? kLearnedGlobalCandidates : 0;
-    // The mean gain of the prior step with the prior `choose` gives for each filtered image.
-    const auto prior_gain = [&](const std::function<PatchPrior(const Image&)>& choose) {
+    // The mean gain of the prior step with the pooled prior (tau < 0) or the class priors
+    // mixed at tau for each filtered image, as denoise_with_model chooses.
+    const auto prior_gain = [&](double tau) {
         double total = 0.0;
         for (std::size_t i = 0; i < pairs.size(); ++i) {
             DenoisedImage d;
@@ -72,16 +74,18 @@ LearnedDenoising learn_denoising(const Model& model, const Dataset& dataset,
             d.global_candidates = learned.global_candidates;
             d.image = learned.global_candidates > 0 ? by_groups[i] : by_window[i];
             const double before = psnr(d.image, pairs[i].first);
-            blend_with_prior(pairs[i].second, d, choose(d.image), SelfTuneOptions{});
+            std::optional<PatchPrior> mixed;
+            if (tau >= 0) mixed = model.class_priors->for_image(d.image, tau);
+            blend_with_prior(pairs[i].second, d, mixed ? *mixed : *model.prior, SelfTuneOptions{});
             total += psnr(d.image, pairs[i].first) - before;
         }
         return learned.images > 0 ? total / learned.images : 0.0;
     };
-    learned.pooled_gain_db = learned.prior_gain_db = prior_gain([&](const Image&) { return *model.prior; });
+    learned.pooled_gain_db = learned.prior_gain_db = prior_gain(-1.0);
     std::string choices;
     if (model.class_priors) {
         for (const double tau : kPriorAttentionTaus) {
-            const double g = prior_gain([&](const Image& pilot) { return model.class_priors->for_image(pilot, tau); });
+            const double g = prior_gain(tau);
             char part[64];
             std::snprintf(part, sizeof part, ", class priors at tau %g %+.2f dB", tau, g);
             choices += part;

@@ -31,7 +31,7 @@ struct TileSample {
     std::vector<float> values;  ///< count × dim
     std::size_t count = 0;
     std::size_t items = 0;  ///< items the tiles come from
-    std::vector<std::array<double, 4>> statistics;  ///< head_statistics of each of those items
+    std::vector<std::array<double, 4>> statistics;  ///< head_statistics of each of those items (class samples)
 };
 
 // `share` tiles of each of the first items of the uniform order (the codebook start's
@@ -64,7 +64,7 @@ TileSample sample_tiles(const TrainConfig& config, const Dataset& dataset, int l
             }
             sample.count += pick.size();
             ++sample.items;
-            sample.statistics.push_back(head_statistics(item.image, P));
+            if (label >= 0) sample.statistics.push_back(head_statistics(item.image, P));  // the attention's keys
             if (sample.count == target) break;
         }
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "denoise/stage_one_groups.hpp"
 #include "lidecm/denoise/collaborative.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/image.hpp"
@@ -84,6 +85,23 @@ TEST(Collaborative, OneThreadEqualsTwoBitForBit) {
     const Image two = collaborative_denoise(noisy, at_sigma(20)).image;
     omp_set_num_threads(saved);
     EXPECT_EQ(one.data, two.data);
+}
+
+// SURE's evaluations keep stage 1's groups between strengths (an internal entry point):
+// the result must be the run's own, and groups found with other thresholds never reused.
+TEST(Collaborative, StageOneGroupsKeptBetweenStrengthsGiveTheRunsOwnResult) {
+    const Image noisy = add_gaussian_noise(test::colour_blobs(40, 56), 20.0 / 255.0, 3);
+    detail::StageOneGroups cache;
+    CollaborativeOptions o = at_sigma(20);
+    EXPECT_EQ(detail::collaborative_denoise(noisy, o, cache).image.data, collaborative_denoise(noisy, o).image.data);
+    ASSERT_FALSE(cache.groups.empty());
+    const float first_threshold = cache.key.max_distance;
+    o.strength = 1.3;
+    EXPECT_EQ(detail::collaborative_denoise(noisy, o, cache).image.data, collaborative_denoise(noisy, o).image.data);
+    EXPECT_EQ(cache.key.max_distance, first_threshold) << "the same groups serve the second strength";
+    o.strength = 2.5;  // 50/255: past the strong-noise switch, looser matching
+    EXPECT_EQ(detail::collaborative_denoise(noisy, o, cache).image.data, collaborative_denoise(noisy, o).image.data);
+    EXPECT_GT(cache.key.max_distance, first_threshold) << "groups searched anew with the looser threshold";
 }
 
 TEST(Collaborative, StrengthScalesTheAssumedSigma) {

@@ -1,5 +1,6 @@
 #include "denoise/block_matching.hpp"
 
+#include "denoise/patch_features.hpp"
 #include "denoise/patch_index.hpp"
 
 #include <algorithm>
@@ -66,6 +67,63 @@ float patch_distance(const float* ref, PlaneView guide, int y, int x, int k) {
     return acc / float(k * k);
 }
 
+bool nearer(const PatchMatch& a, const PatchMatch& b) {
+    if (a.distance != b.distance) return a.distance < b.distance;
+    return a.y != b.y ? a.y < b.y : a.x < b.x;
+}
+
+/// The `p.rerank` window candidates nearest to the reference in feature space, in a max-heap
+/// by `nearer` (distances: summed squared feature differences). A candidate whose feature
+/// distance exceeds `limit` (the threshold in the same units) is never taken: its pixel
+/// distance exceeds it too.
+void nearest_by_features(const PatchFeatures& f, int dims, int ry, int rx, int y0, int y1, int x0, int x1, std::size_t cap,
+                         float limit, std::vector<PatchMatch>& heap) {
+    heap.clear();
+    const int span = x1 - x0 + 1, cols = f.cols();
+    float ref[PatchFeatures::kMaxDims];
+    for (int d = 0; d < dims; ++d) ref[d] = f.at(d, ry, rx);
+    float bound = limit;  // the heap's farthest once it is full
+    const auto offer = [&](float dist, int cy, int cx) {
+        if (dist > bound || (cy == ry && cx == rx)) return;
+        const PatchMatch m{dist, cy, cx};
+        if (heap.size() < cap) {
+            heap.push_back(m);
+            std::push_heap(heap.begin(), heap.end(), nearer);
+        } else if (nearer(m, heap.front())) {
+            std::pop_heap(heap.begin(), heap.end(), nearer);
+            heap.back() = m;
+            std::push_heap(heap.begin(), heap.end(), nearer);
+        } else {
+            return;
+        }
+        if (heap.size() == cap) bound = std::min(limit, heap.front().distance);
+    };
+    for (int cy = y0; cy <= y1; ++cy) {
+        const std::size_t line = std::size_t(cy) * std::size_t(cols);
+        int start = 0;
+        for (; start + kChunk <= span; start += kChunk) {
+            Chunk acc = {};
+            for (int d = 0; d < dims; ++d) {
+                Chunk g;
+                std::memcpy(&g, f.plane(d) + line + std::size_t(x0 + start), sizeof g);
+                const Chunk diff = ref[d] - g;
+                acc += diff * diff;
+            }
+            for (int c = 0; c < kChunk; ++c) {
+                if (acc[c] <= bound) offer(acc[c], cy, x0 + start + c);
+            }
+        }
+        for (int c = start; c < span; ++c) {  // the row's tail, one candidate at a time
+            float acc = 0.0f;
+            for (int d = 0; d < dims; ++d) {
+                const float diff = ref[d] - f.plane(d)[line + std::size_t(x0 + c)];
+                acc += diff * diff;
+            }
+            offer(acc, cy, x0 + c);
+        }
+    }
+}
+
 }  // namespace
 
 void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::vector<PatchMatch>& out) {
@@ -79,18 +137,30 @@ void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::v
     }
     out.clear();
     out.push_back({0.0f, ry, rx});
-    std::vector<float> row_dist(std::size_t(span), 0.0f);
-    const float scale = 1.0f / float(k * k);
-    for (int cy = y0; cy <= y1; ++cy) {
-        const float* first_line = guide.data + std::size_t(cy) * w + x0;
-        if (k == 8 && span >= kChunk) {
-            row_distances_fixed<8>(ref, first_line, w, span, row_dist.data());
-        } else {
-            row_distances(ref, k, first_line, w, span, row_dist.data());
+    if (p.features != nullptr) {
+        thread_local std::vector<PatchMatch> heap;
+        // The threshold in summed units, a hair over so rounding cannot drop a patch at it.
+        nearest_by_features(*p.features, p.feature_dims, ry, rx, y0, y1, x0, x1, std::size_t(std::max(1, p.rerank)),
+                            p.max_distance * float(k * k) * 1.0001f, heap);
+        for (const PatchMatch& m : heap) {
+            const float d = patch_distance(ref, guide, m.y, m.x, k);
+            if (d <= p.max_distance) out.push_back({d, m.y, m.x});
         }
-        for (int c = 0; c < span; ++c) {
-            const float d = row_dist[std::size_t(c)] * scale;
-            if (d <= p.max_distance && !(cy == ry && x0 + c == rx)) out.push_back({d, cy, x0 + c});
+    } else {
+        thread_local std::vector<float> row_dist;
+        row_dist.resize(std::size_t(span));
+        const float scale = 1.0f / float(k * k);
+        for (int cy = y0; cy <= y1; ++cy) {
+            const float* first_line = guide.data + std::size_t(cy) * w + x0;
+            if (k == 8 && span >= kChunk) {
+                row_distances_fixed<8>(ref, first_line, w, span, row_dist.data());
+            } else {
+                row_distances(ref, k, first_line, w, span, row_dist.data());
+            }
+            for (int c = 0; c < span; ++c) {
+                const float d = row_dist[std::size_t(c)] * scale;
+                if (d <= p.max_distance && !(cy == ry && x0 + c == rx)) out.push_back({d, cy, x0 + c});
+            }
         }
     }
     if (p.index != nullptr) {
@@ -104,10 +174,6 @@ void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::v
             if (d <= p.max_distance) out.push_back({d, cy, cx});
         }
     }
-    const auto nearer = [](const PatchMatch& a, const PatchMatch& b) {
-        if (a.distance != b.distance) return a.distance < b.distance;
-        return a.y != b.y ? a.y < b.y : a.x < b.x;
-    };
     const std::size_t keep = std::min(out.size(), std::size_t(std::max(1, p.max_matches)));
     std::partial_sort(out.begin() + 1, out.begin() + std::ptrdiff_t(keep), out.end(), nearer);
     out.resize(keep);

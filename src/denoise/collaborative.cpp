@@ -1,7 +1,5 @@
 #include "lidecm/denoise/collaborative.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -14,6 +12,7 @@
 #include "denoise/colour_planes.hpp"
 #include "denoise/group_transform.hpp"
 #include "denoise/patch_index.hpp"
+#include "denoise/stage_one_groups.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/noise.hpp"
 
@@ -39,6 +38,9 @@ void CollaborativeOptions::validate() const {
     require(step >= 1 && step <= 16, "step", "must be in [1, 16]");
     require(search_radius >= 0 && search_radius <= 64, "search_radius", "must be in [0, 64]");
     require_global_candidates(global_candidates, "global_candidates");
+    require(search_features >= 0 && search_features <= 64, "search_features", "must be in [0, 64]");
+    require(search_rerank >= std::max(group_hard, group_wiener) && search_rerank <= 4096, "search_rerank",
+            "must be in [max(group_hard, group_wiener), 4096]");
     require(std::isfinite(lambda_hard) && lambda_hard >= 0.0, "lambda_hard", "must be a finite number >= 0");
     require(std::isfinite(kaiser_beta) && kaiser_beta >= 0.0, "kaiser_beta", "must be a finite number >= 0");
 }
@@ -93,13 +95,35 @@ int floor_pow2(std::size_t n) {
 
 class StageRunner {
 public:
-    StageRunner(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o)
+    /// With `cache`, the groups come from it when it holds this stage's (and are stored
+    /// in it otherwise).
+    StageRunner(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o,
+                detail::StageOneGroups* cache = nullptr)
         : noisy_(noisy), guide_(guide), spec_(spec), dct_(spec.patch, spec.basis),
           window_(detail::kaiser_window(spec.patch, o.kaiser_beta)),
-          index_(o.global_candidates > 0 ? std::make_unique<detail::PatchIndex>(guide, spec.patch) : nullptr),
-          match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance, index_.get(), o.global_candidates},
+          match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance, nullptr, o.global_candidates,
+                 nullptr, std::min(o.search_features, spec.patch * spec.patch), o.search_rerank},
+          whole_image_groups_(o.global_candidates > 0),
           rows_(reference_corners(noisy.height, spec.patch, o.step)),
-          cols_(reference_corners(noisy.width, spec.patch, o.step)) {}
+          cols_(reference_corners(noisy.width, spec.patch, o.step)) {
+        const detail::StageOneGroups::Key key{match_.patch,        match_.radius,       match_.max_matches, o.step,
+                                              match_.index_candidates, match_.feature_dims, match_.rerank,
+                                              match_.max_distance};
+        if (cache != nullptr && cache->key == key && cache->groups.size() == groups()) {
+            cached_ = &cache->groups;
+            return;
+        }
+        if (cache != nullptr) {
+            cache->key = key;
+            cache->groups.assign(groups(), {});
+            store_ = &cache->groups;
+        }
+        const int dims = feature_dims(o, spec.patch);
+        if (dims > 0) features_ = std::make_unique<detail::PatchFeatures>(guide, spec.patch, dims);
+        if (o.global_candidates > 0) index_ = std::make_unique<detail::PatchIndex>(*features_);
+        match_.index = index_.get();
+        match_.features = o.search_features > 0 ? features_.get() : nullptr;
+    }
 
     [[nodiscard]] std::size_t stripes() const { return (rows_.size() + kStripeRows - 1) / kStripeRows; }
     [[nodiscard]] std::size_t groups() const { return rows_.size() * cols_.size(); }
@@ -109,14 +133,14 @@ public:
         const std::size_t r0 = s * kStripeRows, r1 = std::min(rows_.size(), r0 + kStripeRows);
         const int k = spec_.patch, w = noisy_.width, ch = noisy_.channels;
         // A group from the index may hold patches from any row.
-        out.y0 = index_ ? 0 : std::max(0, rows_[r0] - match_.radius);
-        out.y1 = index_ ? noisy_.height : std::min(noisy_.height, rows_[r1 - 1] + match_.radius + k);
+        out.y0 = whole_image_groups_ ? 0 : std::max(0, rows_[r0] - match_.radius);
+        out.y1 = whole_image_groups_ ? noisy_.height : std::min(noisy_.height, rows_[r1 - 1] + match_.radius + k);
         const std::size_t plane = std::size_t(out.y1 - out.y0) * std::size_t(w);
         out.num.assign(plane * std::size_t(ch), 0.0f);
         out.den.assign(plane * std::size_t(ch), 0.0f);
         Scratch scratch;
         for (std::size_t r = r0; r < r1; ++r) {
-            for (const int x : cols_) filter_group(rows_[r], x, scratch, out);
+            for (std::size_t c = 0; c < cols_.size(); ++c) filter_group(r * cols_.size() + c, scratch, out);
         }
     }
 
@@ -135,8 +159,14 @@ private:
         detail::hadamard(group, n, kk);
     }
 
-    void filter_group(int ry, int rx, Scratch& s, Stripe& out) const {
-        detail::match_patches(guide_, ry, rx, match_, s.matches);
+    /// Filters the group of reference patch `ref` (row-major over rows_ × cols_).
+    void filter_group(std::size_t ref, Scratch& s, Stripe& out) const {
+        if (cached_ != nullptr) {
+            s.matches = (*cached_)[ref];
+        } else {
+            detail::match_patches(guide_, rows_[ref / cols_.size()], cols_[ref % cols_.size()], match_, s.matches);
+            if (store_ != nullptr) (*store_)[ref] = s.matches;  // each reference's own slot: no race
+        }
         const int n = floor_pow2(s.matches.size());
         const int k = spec_.patch, kk = k * k, w = noisy_.width;
         const std::size_t size = std::size_t(n) * std::size_t(kk);
@@ -209,32 +239,38 @@ private:
         return energy > 1e-12f ? 1.0f / energy : 1.0f;
     }
 
+    /// Feature planes the search or the whole-image index needs (0: neither).
+    static int feature_dims(const CollaborativeOptions& o, int patch) {
+        const int index_dims = o.global_candidates > 0 ? detail::PatchIndex::kDims : 0;
+        return std::min(std::max(o.search_features, index_dims), patch * patch);
+    }
+
     const Planes& noisy_;
     detail::PlaneView guide_;
     StageSpec spec_;
     detail::Separable2d dct_;
     std::vector<float> window_;
-    std::unique_ptr<detail::PatchIndex> index_;
     detail::MatchParams match_;
+    bool whole_image_groups_;  ///< groups may hold patches from any row
     std::vector<int> rows_, cols_;
+    std::unique_ptr<detail::PatchFeatures> features_;
+    std::unique_ptr<detail::PatchIndex> index_;
+    const std::vector<std::vector<detail::PatchMatch>>* cached_ = nullptr;  ///< groups found before
+    std::vector<std::vector<detail::PatchMatch>>* store_ = nullptr;         ///< where to keep them
 };
 
-/// One stage over the whole image: stripes are filtered in waves of one per
-/// thread and added to the image in stripe order, so the sums (and the result)
-/// do not depend on the thread count.
+/// One stage over the whole image: stripes are filtered on every thread and added to
+/// the image in stripe order, so the sums (and the result) do not depend on the thread
+/// count.
 Planes run_stage(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o,
-                 std::size_t& groups) {
-    const StageRunner runner(noisy, guide, spec, o);
+                 std::size_t& groups, detail::StageOneGroups* cache = nullptr) {
+    const StageRunner runner(noisy, guide, spec, o, cache);
     groups += runner.groups();
     Planes num(noisy.height, noisy.width, noisy.channels), den(noisy.height, noisy.width, noisy.channels);
-    const std::size_t wave = std::size_t(std::max(1, omp_get_max_threads()));
-    std::vector<Stripe> stripes(wave);
     const std::size_t plane = std::size_t(noisy.height) * std::size_t(noisy.width);
-    for (std::size_t first = 0; first < runner.stripes(); first += wave) {
-        const std::size_t count = std::min(wave, runner.stripes() - first);
-        detail::parallel_for(count, [&](std::size_t i) { runner.run_stripe(first + i, stripes[i]); });
-        for (std::size_t i = 0; i < count; ++i) {
-            const Stripe& st = stripes[i];
+    detail::parallel_ordered<Stripe>(
+        runner.stripes(), [&](std::size_t s, Stripe& st) { runner.run_stripe(s, st); },
+        [&](std::size_t, const Stripe& st) {
             const std::size_t rows = std::size_t(st.y1 - st.y0) * std::size_t(noisy.width);
             for (int c = 0; c < noisy.channels; ++c) {
                 float* n = num.values.data() + std::size_t(c) * plane + std::size_t(st.y0) * std::size_t(noisy.width);
@@ -246,8 +282,7 @@ Planes run_stage(const Planes& noisy, detail::PlaneView guide, const StageSpec& 
                     d[e] += sd[e];
                 }
             }
-        }
-    }
+        });
     // Every pixel lies in some reference patch (the last row and column of
     // references touch the border), so den > 0 everywhere.
     for (std::size_t e = 0; e < num.values.size(); ++e) num.values[e] /= den.values[e];
@@ -274,9 +309,8 @@ StageSpec stage_spec(const CollaborativeOptions& o, double sigma, bool wiener, i
     return s;
 }
 
-}  // namespace
-
-CollaborativeResult collaborative_denoise(ImageView image, const CollaborativeOptions& options) {
+CollaborativeResult run_collaborative(ImageView image, const CollaborativeOptions& options,
+                                      detail::StageOneGroups* cache) {
     options.validate();
     require(!image.empty(), "collaborative_denoise", "the image is empty");
     const double sigma = options.noise_sigma * options.strength;
@@ -296,7 +330,7 @@ CollaborativeResult collaborative_denoise(ImageView image, const CollaborativeOp
     const int border = options.border;
     const Planes noisy = detail::to_opponent(image, border);
     r.timings.colour = clock.lap();
-    Planes basic = run_stage(noisy, noisy.guide(), hard, options, r.groups);
+    Planes basic = run_stage(noisy, noisy.guide(), hard, options, r.groups, cache);
     r.timings.hard = clock.lap();
     if (options.wiener) {
         StageSpec spec = wien;
@@ -307,6 +341,17 @@ CollaborativeResult collaborative_denoise(ImageView image, const CollaborativeOp
     r.image = detail::from_opponent(basic, border);
     r.timings.colour += clock.lap();
     return r;
+}
+
+}  // namespace
+
+CollaborativeResult collaborative_denoise(ImageView image, const CollaborativeOptions& options) {
+    return run_collaborative(image, options, nullptr);
+}
+
+CollaborativeResult detail::collaborative_denoise(ImageView image, const CollaborativeOptions& options,
+                                                  StageOneGroups& cache) {
+    return run_collaborative(image, options, &cache);
 }
 
 }  // namespace lidecm

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <string>
 
+#include "core/parallel.hpp"
 #include "core/stopwatch.hpp"
+#include "denoise/stage_one_groups.hpp"
 #include "lidecm/core/error.hpp"
 
 namespace lidecm {
@@ -63,6 +65,7 @@ public:
             pixels_ += crop_image.pixels();
             crops_.push_back({std::move(crop_image), std::move(probe), std::move(perturbed)});
         }
+        groups_.resize(2 * crops_.size());
     }
 
     [[nodiscard]] std::size_t pixels() const { return pixels_; }
@@ -74,10 +77,18 @@ public:
         CollaborativeOptions o = eval_;
         o.strength = strength;
         o.global_candidates = global_candidates;
+        // One filter run per thread (each crop's noisy and perturbed copies): an evaluation run
+        // is too small to keep two threads busy inside one filter.
+        // Stage 1's groups of each input are searched once, by the first evaluation.
+        std::vector<Image> out(2 * crops_.size());
+        detail::parallel_for(out.size(), [&](std::size_t i) {
+            const Crop& c = crops_[i / 2];
+            out[i] = detail::collaborative_denoise(i % 2 == 0 ? c.noisy : c.perturbed, o, groups_[i]).image;
+        });
         SureEstimate pooled;
-        for (const Crop& c : crops_) {
-            const SureEstimate e = sure_from_runs(c.noisy, collaborative_denoise(c.noisy, o).image,
-                                                  collaborative_denoise(c.perturbed, o).image, c.probe, epsilon_, sigma_);
+        for (std::size_t i = 0; i < crops_.size(); ++i) {
+            const Crop& c = crops_[i];
+            const SureEstimate e = sure_from_runs(c.noisy, out[2 * i], out[2 * i + 1], c.probe, epsilon_, sigma_);
             const double n = double(e.values);
             pooled.risk += e.risk * n;
             pooled.residual += e.residual * n;
@@ -98,6 +109,9 @@ private:
     CollaborativeOptions eval_;
     double sigma_, epsilon_;
     std::vector<Crop> crops_;
+    /// Stage 1's groups of each crop's noisy and perturbed copies (evaluations are
+    /// sequential: an evaluation owns them while it runs).
+    mutable std::vector<detail::StageOneGroups> groups_;
     std::size_t pixels_ = 0;
 };
 

@@ -72,31 +72,47 @@ bool nearer(const PatchMatch& a, const PatchMatch& b) {
     return a.y != b.y ? a.y < b.y : a.x < b.x;
 }
 
-/// The `p.rerank` window candidates nearest to the reference in feature space, in a max-heap
-/// by `nearer` (distances: summed squared feature differences). A candidate whose feature
-/// distance exceeds `limit` (the threshold in the same units) is never taken: its pixel
-/// distance exceeds it too.
-void nearest_by_features(const PatchFeatures& f, int dims, int ry, int rx, int y0, int y1, int x0, int x1, std::size_t cap,
-                         float limit, std::vector<PatchMatch>& heap) {
-    heap.clear();
-    const int span = x1 - x0 + 1, cols = f.cols();
-    float ref[PatchFeatures::kMaxDims];
-    for (int d = 0; d < dims; ++d) ref[d] = f.at(d, ry, rx);
-    float bound = limit;  // the heap's farthest once it is full
-    const auto offer = [&](float dist, int cy, int cx) {
-        if (dist > bound || (cy == ry && cx == rx)) return;
-        const PatchMatch m{dist, cy, cx};
-        if (heap.size() < cap) {
-            heap.push_back(m);
-            std::push_heap(heap.begin(), heap.end(), nearer);
-        } else if (nearer(m, heap.front())) {
-            std::pop_heap(heap.begin(), heap.end(), nearer);
-            heap.back() = m;
-            std::push_heap(heap.begin(), heap.end(), nearer);
+/// The `cap` nearest candidates offered (by `nearer`) whose distance is at most `limit`,
+/// kept in a max-heap: a candidate farther than bound() cannot enter, so a scan compares
+/// most candidates once and stores none of them.
+class Nearest {
+public:
+    Nearest(std::vector<PatchMatch>& heap, std::size_t cap, float limit) : heap_(heap), cap_(cap), limit_(limit), bound_(limit) {
+        heap_.clear();
+    }
+    [[nodiscard]] float bound() const { return bound_; }
+    void offer(float distance, int y, int x) {
+        if (distance > bound_ || cap_ == 0) return;
+        const PatchMatch m{distance, y, x};
+        if (heap_.size() < cap_) {
+            heap_.push_back(m);
+            std::push_heap(heap_.begin(), heap_.end(), nearer);
+        } else if (nearer(m, heap_.front())) {
+            std::pop_heap(heap_.begin(), heap_.end(), nearer);
+            heap_.back() = m;
+            std::push_heap(heap_.begin(), heap_.end(), nearer);
         } else {
             return;
         }
-        if (heap.size() == cap) bound = std::min(limit, heap.front().distance);
+        if (heap_.size() == cap_) bound_ = std::min(limit_, heap_.front().distance);
+    }
+    /// The candidates kept, nearest first (the heap is used up).
+    void sort() { std::sort_heap(heap_.begin(), heap_.end(), nearer); }
+
+private:
+    std::vector<PatchMatch>& heap_;
+    std::size_t cap_;
+    float limit_, bound_;
+};
+
+/// Offers the window's candidates other than the reference itself to `best`, ranked by
+/// the summed squared differences of their first `dims` features.
+void offer_by_features(const PatchFeatures& f, int dims, int ry, int rx, int y0, int y1, int x0, int x1, Nearest& best) {
+    const int span = x1 - x0 + 1, cols = f.cols();
+    float ref[PatchFeatures::kMaxDims];
+    for (int d = 0; d < dims; ++d) ref[d] = f.at(d, ry, rx);
+    const auto offer = [&](float dist, int cy, int cx) {
+        if (dist <= best.bound() && !(cy == ry && cx == rx)) best.offer(dist, cy, cx);
     };
     for (int cy = y0; cy <= y1; ++cy) {
         const std::size_t line = std::size_t(cy) * std::size_t(cols);
@@ -109,9 +125,7 @@ void nearest_by_features(const PatchFeatures& f, int dims, int ry, int rx, int y
                 const Chunk diff = ref[d] - g;
                 acc += diff * diff;
             }
-            for (int c = 0; c < kChunk; ++c) {
-                if (acc[c] <= bound) offer(acc[c], cy, x0 + start + c);
-            }
+            for (int c = 0; c < kChunk; ++c) offer(acc[c], cy, x0 + start + c);
         }
         for (int c = start; c < span; ++c) {  // the row's tail, one candidate at a time
             float acc = 0.0f;
@@ -135,17 +149,14 @@ void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::v
     for (int i = 0; i < k; ++i) {
         for (int j = 0; j < k; ++j) ref[i * k + j] = guide.data[std::size_t(ry + i) * w + rx + j];
     }
-    out.clear();
-    out.push_back({0.0f, ry, rx});
+    // The reference is always first; the others compete for the remaining places.
+    thread_local std::vector<PatchMatch> kept, proposals;
+    Nearest best(kept, std::size_t(std::max(1, p.max_matches) - 1), p.max_distance);
     if (p.features != nullptr) {
-        thread_local std::vector<PatchMatch> heap;
         // The threshold in summed units, a hair over so rounding cannot drop a patch at it.
-        nearest_by_features(*p.features, p.feature_dims, ry, rx, y0, y1, x0, x1, std::size_t(std::max(1, p.rerank)),
-                            p.max_distance * float(k * k) * 1.0001f, heap);
-        for (const PatchMatch& m : heap) {
-            const float d = patch_distance(ref, guide, m.y, m.x, k);
-            if (d <= p.max_distance) out.push_back({d, m.y, m.x});
-        }
+        Nearest by_features(proposals, std::size_t(std::max(1, p.rerank)), p.max_distance * float(k * k) * 1.0001f);
+        offer_by_features(*p.features, p.feature_dims, ry, rx, y0, y1, x0, x1, by_features);
+        for (const PatchMatch& m : proposals) best.offer(patch_distance(ref, guide, m.y, m.x, k), m.y, m.x);
     } else {
         thread_local std::vector<float> row_dist;
         row_dist.resize(std::size_t(span));
@@ -159,24 +170,24 @@ void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::v
             }
             for (int c = 0; c < span; ++c) {
                 const float d = row_dist[std::size_t(c)] * scale;
-                if (d <= p.max_distance && !(cy == ry && x0 + c == rx)) out.push_back({d, cy, x0 + c});
+                if (d <= best.bound() && !(cy == ry && x0 + c == rx)) best.offer(d, cy, x0 + c);
             }
         }
     }
     if (p.index != nullptr) {
-        // The window's candidates are all in `out` already; add the far ones.
+        // The window's candidates have been offered; add the far ones.
         thread_local std::vector<std::pair<int, int>> far;
         far.clear();
         p.index->nearest(ry, rx, p.index_candidates, far);
         for (const auto& [cy, cx] : far) {
             if (cy >= y0 && cy <= y1 && cx >= x0 && cx <= x1) continue;
-            const float d = patch_distance(ref, guide, cy, cx, k);
-            if (d <= p.max_distance) out.push_back({d, cy, cx});
+            best.offer(patch_distance(ref, guide, cy, cx, k), cy, cx);
         }
     }
-    const std::size_t keep = std::min(out.size(), std::size_t(std::max(1, p.max_matches)));
-    std::partial_sort(out.begin() + 1, out.begin() + std::ptrdiff_t(keep), out.end(), nearer);
-    out.resize(keep);
+    best.sort();
+    out.clear();
+    out.push_back({0.0f, ry, rx});
+    out.insert(out.end(), kept.begin(), kept.end());
 }
 
 }  // namespace lidecm::detail

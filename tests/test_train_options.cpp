@@ -89,6 +89,9 @@ TEST(TrainOptions, ClassPriorsOutOfRangeAreRefusedByFlag) {
     nlohmann::json old = nlohmann::json::parse(to_json(TrainConfig{}));
     old.erase("class_priors");
     EXPECT_EQ(train_config_from_json(old.dump(), "old").class_priors, 0);
+    // Nor learner_every: every batch was evaluated then, and a resume goes on so.
+    old.erase("learner_every");
+    EXPECT_EQ(train_config_from_json(old.dump(), "old").learner_every, 1);
 }
 
 }  // namespace

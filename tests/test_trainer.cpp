@@ -38,6 +38,22 @@ protected:
     }
 };
 
+// The learner's paired evaluation runs on every learner_every-th batch (the first included),
+// and on no other: 9 batches at 4 are batches 0, 4 and 8; at 1 all nine.
+TEST_F(TrainerTest, TheLearnersPairedEvaluationRunsOnEveryKthBatch) {
+    for (const auto& [every, updates] : {std::pair{4, 3U}, std::pair{1, 9U}}) {
+        TrainConfig c = config();
+        c.learner_every = every;
+        const TrainResult r = train(c, dir + "/every" + std::to_string(every), {});
+        ASSERT_EQ(r.model.progress.step, 9U);
+        EXPECT_EQ(r.model.learner.paired_updates, updates) << every;
+        EXPECT_EQ(load_model(dir + "/every" + std::to_string(every) + "/model.lidecm").config.learner_every, every);
+    }
+    TrainConfig bad = config();
+    bad.learner_every = 0;
+    EXPECT_THROW(bad.validate(), InvalidArgument);
+}
+
 TEST_F(TrainerTest, WritesModelMetricsAndSamples) {
     std::vector<std::string> logs;
     std::size_t batches_seen = 0;
@@ -65,8 +81,8 @@ TEST_F(TrainerTest, WritesModelMetricsAndSamples) {
     EXPECT_EQ(m.progress.step, 9u);
     EXPECT_EQ(m.class_names, (std::vector<std::string>{"smooth", "texture"}));
     EXPECT_EQ(m.learner.classes.size(), 2u);
-    EXPECT_EQ(m.learner.loss_history.size(), 9u);  // one paired update per batch
-    EXPECT_EQ(m.learner.paired_updates, 9u);
+    EXPECT_EQ(m.learner.loss_history.size(), 2u);  // a paired update on batches 0 and 8 (learner_every 8)
+    EXPECT_EQ(m.learner.paired_updates, 2u);
     EXPECT_EQ(m.learner.head_stats.count, 27.0);  // every scored image observed
     std::size_t class_updates = 0;
     for (const auto& c : m.learner.classes) class_updates += c.loss_history.size();

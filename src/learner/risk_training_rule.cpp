@@ -77,6 +77,7 @@ public:
             samples.push_back(sample);
         }
         for (const ScoredImage& s : outcome.images) learner.observe(s.stats);
+        if (samples.empty()) return;  // a batch between paired evaluations (TrainConfig::learner_every)
         learner.update_paired(samples, needs.direction, outcome.loss);
     }
 

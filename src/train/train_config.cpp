@@ -86,6 +86,8 @@ void TrainConfig::validate() const {
                 std::to_string(prior_components));
     require(prior_iterations >= 1 && prior_iterations <= kMaxPriorIterations, "prior iterations",
             "must be in [1, " + std::to_string(kMaxPriorIterations) + "], got " + std::to_string(prior_iterations));
+    require(learner_every >= 1 && learner_every <= 1000, "learner every",
+            "must be in [1, 1000], got " + std::to_string(learner_every));
     require(class_priors >= 0 && class_priors <= kMaxClassPriors, "class priors",
             "must be in [0, " + std::to_string(kMaxClassPriors) + "] (0 = the pooled prior alone), got " +
                 std::to_string(class_priors));

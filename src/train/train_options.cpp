@@ -155,6 +155,9 @@ const std::vector<TrainOption>& table() {
              require(refiner_name(refiner) == name, shown_as, "must be " + choice_list(train_option("refiner")));
              select_refiner(c, refiner);
          }},
+        field<&C::learner_every>({.flag = "learner-every", .keyword = "learner_every", .checked_as = "learner every",
+                                  .range = ints(1, 1000),
+                                  .help = "The learner's paired evaluation runs on every N-th batch (1 = every batch)"}),
         field<&C::refine_per_batch>({.flag = "refine-per-batch", .keyword = "refine_per_batch",
                                      .checked_as = nullptr, .range = ints(0, 1 << 20), .show_default = false,
                                      .help = "Images of each batch refined for the losses and the learner (0 = all; "

@@ -27,7 +27,10 @@ void finish_metrics(const StepContext& step, const Communicator::Traffic& before
 }  // namespace
 
 BatchMetrics train_step(TrainingRun& run, const Batch& batch, Communicator& comm, const BatchShare& share) {
-    const StepContext step{run, batch, comm, share, run.rule->needs(run.learner, run.model.config.seed)};
+    StepNeeds needs = run.rule->needs(run.learner, run.model.config.seed);
+    // The paired evaluation is most of the learner's cost; every rank counts the same steps.
+    if (run.model.progress.step % std::uint64_t(run.model.config.learner_every) != 0) needs.paired_images = 0;
+    const StepContext step{run, batch, comm, share, needs};
     BatchMetrics m;
     Stopwatch t, whole;
     const Communicator::Traffic traffic_before = comm.traffic();

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <string>
 
-#include "denoise/stage_one_groups.hpp"
+#include "denoise/stage_groups.hpp"
 #include "lidecm/denoise/collaborative.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/image.hpp"
@@ -87,21 +87,32 @@ TEST(Collaborative, OneThreadEqualsTwoBitForBit) {
     EXPECT_EQ(one.data, two.data);
 }
 
-// SURE's evaluations keep stage 1's groups between strengths (an internal entry point):
-// the result must be the run's own, and groups found with other thresholds never reused.
-TEST(Collaborative, StageOneGroupsKeptBetweenStrengthsGiveTheRunsOwnResult) {
+// SURE's evaluations keep groups between runs (an internal entry point): the result must
+// be the run's own, groups found with other thresholds never reused, and given groups used
+// as they are.
+TEST(Collaborative, GroupsKeptBetweenRunsAreReusedOnlyWithTheirSettings) {
     const Image noisy = add_gaussian_noise(test::colour_blobs(40, 56), 20.0 / 255.0, 3);
-    detail::StageOneGroups cache;
+    detail::StageGroups hard, wiener;
     CollaborativeOptions o = at_sigma(20);
-    EXPECT_EQ(detail::collaborative_denoise(noisy, o, cache).image.data, collaborative_denoise(noisy, o).image.data);
-    ASSERT_FALSE(cache.groups.empty());
-    const float first_threshold = cache.key.max_distance;
+    EXPECT_EQ(detail::collaborative_denoise(noisy, o, hard, wiener).image.data, collaborative_denoise(noisy, o).image.data);
+    ASSERT_FALSE(hard.groups.empty());
+    ASSERT_FALSE(wiener.groups.empty());
+    const float first_threshold = hard.key.max_distance;
     o.strength = 1.3;
-    EXPECT_EQ(detail::collaborative_denoise(noisy, o, cache).image.data, collaborative_denoise(noisy, o).image.data);
-    EXPECT_EQ(cache.key.max_distance, first_threshold) << "the same groups serve the second strength";
+    wiener.clear();  // stage 2 matches on stage 1's output, which the strength changes
+    EXPECT_EQ(detail::collaborative_denoise(noisy, o, hard, wiener).image.data, collaborative_denoise(noisy, o).image.data);
+    EXPECT_EQ(hard.key.max_distance, first_threshold) << "the same stage-1 groups serve the second strength";
     o.strength = 2.5;  // 50/255: past the strong-noise switch, looser matching
-    EXPECT_EQ(detail::collaborative_denoise(noisy, o, cache).image.data, collaborative_denoise(noisy, o).image.data);
-    EXPECT_GT(cache.key.max_distance, first_threshold) << "groups searched anew with the looser threshold";
+    wiener.clear();
+    EXPECT_EQ(detail::collaborative_denoise(noisy, o, hard, wiener).image.data, collaborative_denoise(noisy, o).image.data);
+    EXPECT_GT(hard.key.max_distance, first_threshold) << "groups searched anew with the looser threshold";
+
+    // Another image filtered with these groups: they are used as they are, not searched.
+    const Image other = add_gaussian_noise(test::colour_blobs(40, 56), 20.0 / 255.0, 4);
+    const auto kept = hard.groups;
+    const Image with_kept = detail::collaborative_denoise(other, o, hard, wiener).image;
+    EXPECT_EQ(hard.groups, kept);
+    EXPECT_NE(with_kept.data, collaborative_denoise(other, o).image.data);
 }
 
 TEST(Collaborative, StrengthScalesTheAssumedSigma) {

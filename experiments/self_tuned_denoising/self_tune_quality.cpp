@@ -143,6 +143,8 @@ int main(int argc, char** argv) {
     app.add_option("--csv", csv, "Also write one row per file");
     app.add_option("--eval-step", tune.eval_step, "SelfTuneOptions::eval_step")->capture_default_str();
     app.add_option("--eval-radius", tune.eval_search_radius, "SelfTuneOptions::eval_search_radius")->capture_default_str();
+    app.add_option("--eval-pixels", tune.max_eval_pixels, "SelfTuneOptions::max_eval_pixels")->capture_default_str();
+    app.add_option("--crop-side", tune.crop_side, "SelfTuneOptions::crop_side")->capture_default_str();
     app.add_option("--epsilon-factor", tune.sure.epsilon_factor, "SureOptions::epsilon_factor")->capture_default_str();
     app.add_option("--strengths", tune.strengths, "SelfTuneOptions::strengths")->capture_default_str();
     CLI11_PARSE(app, argc, argv);

@@ -18,6 +18,7 @@ class PatchFeatures;
 struct PatchMatch {
     float distance;  ///< mean squared difference to the reference patch
     int y, x;        ///< top-left corner
+    bool operator==(const PatchMatch&) const = default;
 };
 
 struct MatchParams {

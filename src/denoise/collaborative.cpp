@@ -12,7 +12,7 @@
 #include "denoise/colour_planes.hpp"
 #include "denoise/group_transform.hpp"
 #include "denoise/patch_index.hpp"
-#include "denoise/stage_one_groups.hpp"
+#include "denoise/stage_groups.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/image/noise.hpp"
 
@@ -98,7 +98,7 @@ public:
     /// With `cache`, the groups come from it when it holds this stage's (and are stored
     /// in it otherwise).
     StageRunner(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o,
-                detail::StageOneGroups* cache = nullptr)
+                detail::StageGroups* cache = nullptr)
         : noisy_(noisy), guide_(guide), spec_(spec), dct_(spec.patch, spec.basis),
           window_(detail::kaiser_window(spec.patch, o.kaiser_beta)),
           match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance, nullptr, o.global_candidates,
@@ -106,7 +106,7 @@ public:
           whole_image_groups_(o.global_candidates > 0),
           rows_(reference_corners(noisy.height, spec.patch, o.step)),
           cols_(reference_corners(noisy.width, spec.patch, o.step)) {
-        const detail::StageOneGroups::Key key{match_.patch,        match_.radius,       match_.max_matches, o.step,
+        const detail::StageGroups::Key key{match_.patch,        match_.radius,       match_.max_matches, o.step,
                                               match_.index_candidates, match_.feature_dims, match_.rerank,
                                               match_.max_distance};
         if (cache != nullptr && cache->key == key && cache->groups.size() == groups()) {
@@ -263,7 +263,7 @@ private:
 /// the image in stripe order, so the sums (and the result) do not depend on the thread
 /// count.
 Planes run_stage(const Planes& noisy, detail::PlaneView guide, const StageSpec& spec, const CollaborativeOptions& o,
-                 std::size_t& groups, detail::StageOneGroups* cache = nullptr) {
+                 std::size_t& groups, detail::StageGroups* cache = nullptr) {
     const StageRunner runner(noisy, guide, spec, o, cache);
     groups += runner.groups();
     Planes num(noisy.height, noisy.width, noisy.channels), den(noisy.height, noisy.width, noisy.channels);
@@ -310,7 +310,7 @@ StageSpec stage_spec(const CollaborativeOptions& o, double sigma, bool wiener, i
 }
 
 CollaborativeResult run_collaborative(ImageView image, const CollaborativeOptions& options,
-                                      detail::StageOneGroups* cache) {
+                                      detail::StageGroups* hard_groups, detail::StageGroups* wiener_groups) {
     options.validate();
     require(!image.empty(), "collaborative_denoise", "the image is empty");
     const double sigma = options.noise_sigma * options.strength;
@@ -330,12 +330,12 @@ CollaborativeResult run_collaborative(ImageView image, const CollaborativeOption
     const int border = options.border;
     const Planes noisy = detail::to_opponent(image, border);
     r.timings.colour = clock.lap();
-    Planes basic = run_stage(noisy, noisy.guide(), hard, options, r.groups, cache);
+    Planes basic = run_stage(noisy, noisy.guide(), hard, options, r.groups, hard_groups);
     r.timings.hard = clock.lap();
     if (options.wiener) {
         StageSpec spec = wien;
         spec.oracle = &basic;
-        basic = run_stage(noisy, basic.guide(), spec, options, r.groups);
+        basic = run_stage(noisy, basic.guide(), spec, options, r.groups, wiener_groups);
         r.timings.wiener = clock.lap();
     }
     r.image = detail::from_opponent(basic, border);
@@ -346,12 +346,12 @@ CollaborativeResult run_collaborative(ImageView image, const CollaborativeOption
 }  // namespace
 
 CollaborativeResult collaborative_denoise(ImageView image, const CollaborativeOptions& options) {
-    return run_collaborative(image, options, nullptr);
+    return run_collaborative(image, options, nullptr, nullptr);
 }
 
 CollaborativeResult detail::collaborative_denoise(ImageView image, const CollaborativeOptions& options,
-                                                  StageOneGroups& cache) {
-    return run_collaborative(image, options, &cache);
+                                                  StageGroups& hard, StageGroups& wiener) {
+    return run_collaborative(image, options, &hard, &wiener);
 }
 
 }  // namespace lidecm

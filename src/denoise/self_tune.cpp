@@ -5,9 +5,8 @@
 #include <cstdio>
 #include <string>
 
-#include "core/parallel.hpp"
 #include "core/stopwatch.hpp"
-#include "denoise/stage_one_groups.hpp"
+#include "denoise/stage_groups.hpp"
 #include "lidecm/core/error.hpp"
 
 namespace lidecm {
@@ -65,7 +64,7 @@ public:
             pixels_ += crop_image.pixels();
             crops_.push_back({std::move(crop_image), std::move(probe), std::move(perturbed)});
         }
-        groups_.resize(2 * crops_.size());
+        groups_.resize(crops_.size());
     }
 
     [[nodiscard]] std::size_t pixels() const { return pixels_; }
@@ -77,14 +76,16 @@ public:
         CollaborativeOptions o = eval_;
         o.strength = strength;
         o.global_candidates = global_candidates;
-        // One filter run per thread (each crop's noisy and perturbed copies): an evaluation run
-        // is too small to keep two threads busy inside one filter.
-        // Stage 1's groups of each input are searched once, by the first evaluation.
+        // Stage 1's groups of each crop are searched by the first evaluation only; each
+        // evaluation searches stage 2's, and the perturbed copy filters with the groups
+        // of the unperturbed one (stage_groups.hpp says why).
         std::vector<Image> out(2 * crops_.size());
-        detail::parallel_for(out.size(), [&](std::size_t i) {
-            const Crop& c = crops_[i / 2];
-            out[i] = detail::collaborative_denoise(i % 2 == 0 ? c.noisy : c.perturbed, o, groups_[i]).image;
-        });
+        for (std::size_t i = 0; i < crops_.size(); ++i) {
+            Groups& g = groups_[i];
+            g.wiener.clear();
+            out[2 * i] = detail::collaborative_denoise(crops_[i].noisy, o, g.hard, g.wiener).image;
+            out[2 * i + 1] = detail::collaborative_denoise(crops_[i].perturbed, o, g.hard, g.wiener).image;
+        }
         SureEstimate pooled;
         for (std::size_t i = 0; i < crops_.size(); ++i) {
             const Crop& c = crops_[i];
@@ -109,9 +110,11 @@ private:
     CollaborativeOptions eval_;
     double sigma_, epsilon_;
     std::vector<Crop> crops_;
-    /// Stage 1's groups of each crop's noisy and perturbed copies (evaluations are
-    /// sequential: an evaluation owns them while it runs).
-    mutable std::vector<detail::StageOneGroups> groups_;
+    struct Groups {
+        detail::StageGroups hard, wiener;
+    };
+    /// Each crop's groups (evaluations are sequential: an evaluation owns them while it runs).
+    mutable std::vector<Groups> groups_;
     std::size_t pixels_ = 0;
 };
 

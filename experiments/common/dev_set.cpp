@@ -66,8 +66,6 @@ Runs run_filters(const Image& noisy, double true_sigma, const DevOptions& o, Sco
     } else {
         copts = CollaborativeOptions::for_image(noisy, o.strength);
     }
-    copts.search_features = o.search_features;
-    copts.search_rerank = o.search_rerank;
     r.collab = collaborative_denoise(noisy, copts).image;
     collab.seconds = seconds_since(t0);
     r.sigma_hat = copts.noise_sigma * 255.0;

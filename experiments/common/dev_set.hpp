@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "lidecm/denoise/collaborative.hpp"
-
 namespace lidecm::bench {
 
 /// One line of bm3d.csv: BM3D's recorded figures for one noisy file.
@@ -31,8 +29,6 @@ struct DevOptions {
     std::vector<double> sigmas;        ///< empty = every sigma of the csv
     std::vector<std::string> images;   ///< empty = every image of the csv
     double strength = 1.0;             ///< CollaborativeOptions::strength
-    int search_features = lidecm::CollaborativeOptions{}.search_features;  ///< CollaborativeOptions::search_features
-    int search_rerank = lidecm::CollaborativeOptions{}.search_rerank;      ///< CollaborativeOptions::search_rerank
     bool told = false;                 ///< give both lidecm filters the true sigma instead of σ̂
     std::filesystem::path save;        ///< when set, the collaborative outputs as NAME_sS.png
     std::filesystem::path csv;         ///< when set, one row per file

@@ -305,10 +305,6 @@ int main(int argc, char** argv) {
         ->expected(0, 1)->default_str(LIDECM_BENCH_DEV_DIR);
     app.add_option("--strength", dev.strength, "--dev: CollaborativeOptions::strength")
         ->check(CLI::Range(1e-6, 10.0))->needs(dev_opt);
-    app.add_option("--search-features", dev.search_features, "--dev: CollaborativeOptions::search_features (0: exact search)")
-        ->capture_default_str()->needs(dev_opt);
-    app.add_option("--search-rerank", dev.search_rerank, "--dev: CollaborativeOptions::search_rerank")
-        ->capture_default_str()->needs(dev_opt);
     app.add_flag("--told", dev.told, "--dev: give lidecm's filters the true sigma instead of the estimate")->needs(dev_opt);
     app.add_option("--save", dev.save, "--dev: write the collaborative outputs to DIR as NAME_sS.png")->needs(dev_opt);
     CLI11_PARSE(app, argc, argv);

@@ -1,6 +1,5 @@
 #include "denoise/block_matching.hpp"
 
-#include "denoise/patch_features.hpp"
 #include "denoise/patch_index.hpp"
 
 #include <algorithm>
@@ -105,39 +104,6 @@ private:
     float limit_, bound_;
 };
 
-/// Offers the window's candidates other than the reference itself to `best`, ranked by
-/// the summed squared differences of their first `dims` features.
-void offer_by_features(const PatchFeatures& f, int dims, int ry, int rx, int y0, int y1, int x0, int x1, Nearest& best) {
-    const int span = x1 - x0 + 1, cols = f.cols();
-    float ref[PatchFeatures::kMaxDims];
-    for (int d = 0; d < dims; ++d) ref[d] = f.at(d, ry, rx);
-    const auto offer = [&](float dist, int cy, int cx) {
-        if (dist <= best.bound() && !(cy == ry && cx == rx)) best.offer(dist, cy, cx);
-    };
-    for (int cy = y0; cy <= y1; ++cy) {
-        const std::size_t line = std::size_t(cy) * std::size_t(cols);
-        int start = 0;
-        for (; start + kChunk <= span; start += kChunk) {
-            Chunk acc = {};
-            for (int d = 0; d < dims; ++d) {
-                Chunk g;
-                std::memcpy(&g, f.plane(d) + line + std::size_t(x0 + start), sizeof g);
-                const Chunk diff = ref[d] - g;
-                acc += diff * diff;
-            }
-            for (int c = 0; c < kChunk; ++c) offer(acc[c], cy, x0 + start + c);
-        }
-        for (int c = start; c < span; ++c) {  // the row's tail, one candidate at a time
-            float acc = 0.0f;
-            for (int d = 0; d < dims; ++d) {
-                const float diff = ref[d] - f.plane(d)[line + std::size_t(x0 + c)];
-                acc += diff * diff;
-            }
-            offer(acc, cy, x0 + c);
-        }
-    }
-}
-
 }  // namespace
 
 void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::vector<PatchMatch>& out) {
@@ -150,28 +116,21 @@ void match_patches(PlaneView guide, int ry, int rx, const MatchParams& p, std::v
         for (int j = 0; j < k; ++j) ref[i * k + j] = guide.data[std::size_t(ry + i) * w + rx + j];
     }
     // The reference is always first; the others compete for the remaining places.
-    thread_local std::vector<PatchMatch> kept, proposals;
+    thread_local std::vector<PatchMatch> kept;
     Nearest best(kept, std::size_t(std::max(1, p.max_matches) - 1), p.max_distance);
-    if (p.features != nullptr) {
-        // The threshold in summed units, a hair over so rounding cannot drop a patch at it.
-        Nearest by_features(proposals, std::size_t(std::max(1, p.rerank)), p.max_distance * float(k * k) * 1.0001f);
-        offer_by_features(*p.features, p.feature_dims, ry, rx, y0, y1, x0, x1, by_features);
-        for (const PatchMatch& m : proposals) best.offer(patch_distance(ref, guide, m.y, m.x, k), m.y, m.x);
-    } else {
-        thread_local std::vector<float> row_dist;
-        row_dist.resize(std::size_t(span));
-        const float scale = 1.0f / float(k * k);
-        for (int cy = y0; cy <= y1; ++cy) {
-            const float* first_line = guide.data + std::size_t(cy) * w + x0;
-            if (k == 8 && span >= kChunk) {
-                row_distances_fixed<8>(ref, first_line, w, span, row_dist.data());
-            } else {
-                row_distances(ref, k, first_line, w, span, row_dist.data());
-            }
-            for (int c = 0; c < span; ++c) {
-                const float d = row_dist[std::size_t(c)] * scale;
-                if (d <= best.bound() && !(cy == ry && x0 + c == rx)) best.offer(d, cy, x0 + c);
-            }
+    thread_local std::vector<float> row_dist;
+    row_dist.resize(std::size_t(span));
+    const float scale = 1.0f / float(k * k);
+    for (int cy = y0; cy <= y1; ++cy) {
+        const float* first_line = guide.data + std::size_t(cy) * w + x0;
+        if (k == 8 && span >= kChunk) {
+            row_distances_fixed<8>(ref, first_line, w, span, row_dist.data());
+        } else {
+            row_distances(ref, k, first_line, w, span, row_dist.data());
+        }
+        for (int c = 0; c < span; ++c) {
+            const float d = row_dist[std::size_t(c)] * scale;
+            if (d <= best.bound() && !(cy == ry && x0 + c == rx)) best.offer(d, cy, x0 + c);
         }
     }
     if (p.index != nullptr) {

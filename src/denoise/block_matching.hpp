@@ -13,7 +13,6 @@ struct PlaneView {
 };
 
 class PatchIndex;
-class PatchFeatures;
 
 struct PatchMatch {
     float distance;  ///< mean squared difference to the reference patch
@@ -30,17 +29,11 @@ struct MatchParams {
     /// (null: the window only).
     const PatchIndex* index = nullptr;
     int index_candidates = 0;   ///< how many the index proposes per reference
-    /// Rank the window's candidates by these features (same guide, same patch side) and
-    /// compute the exact distance of the `rerank` nearest only (null: every candidate exactly).
-    const PatchFeatures* features = nullptr;
-    int feature_dims = 0;  ///< the first this many of them (≤ features->dims())
-    int rerank = 0;
 };
 
 /// The reference patch (ry, rx) first, then the up to max_matches − 1 other
 /// patches of the window (and of the index's proposals) with distance ≤
-/// max_distance, nearest first, ties broken by (y, x). With `features`, the window's
-/// candidates are those among the `rerank` nearest in feature space. `out` is overwritten; it is scratch the caller reuses.
+/// max_distance, nearest first, ties broken by (y, x). `out` is overwritten; it is scratch the caller reuses.
 void match_patches(PlaneView guide, int ry, int rx, const MatchParams& params, std::vector<PatchMatch>& out);
 
 }  // namespace lidecm::detail

@@ -38,9 +38,6 @@ void CollaborativeOptions::validate() const {
     require(step >= 1 && step <= 16, "step", "must be in [1, 16]");
     require(search_radius >= 0 && search_radius <= 64, "search_radius", "must be in [0, 64]");
     require_global_candidates(global_candidates, "global_candidates");
-    require(search_features >= 0 && search_features <= 64, "search_features", "must be in [0, 64]");
-    require(search_rerank >= std::max(group_hard, group_wiener) && search_rerank <= 4096, "search_rerank",
-            "must be in [max(group_hard, group_wiener), 4096]");
     require(std::isfinite(lambda_hard) && lambda_hard >= 0.0, "lambda_hard", "must be a finite number >= 0");
     require(std::isfinite(kaiser_beta) && kaiser_beta >= 0.0, "kaiser_beta", "must be a finite number >= 0");
 }
@@ -101,14 +98,12 @@ public:
                 detail::StageGroups* cache = nullptr)
         : noisy_(noisy), guide_(guide), spec_(spec), dct_(spec.patch, spec.basis),
           window_(detail::kaiser_window(spec.patch, o.kaiser_beta)),
-          match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance, nullptr, o.global_candidates,
-                 nullptr, std::min(o.search_features, spec.patch * spec.patch), o.search_rerank},
+          match_{spec.patch, o.search_radius, spec.max_group, spec.max_distance, nullptr, o.global_candidates},
           whole_image_groups_(o.global_candidates > 0),
           rows_(reference_corners(noisy.height, spec.patch, o.step)),
           cols_(reference_corners(noisy.width, spec.patch, o.step)) {
-        const detail::StageGroups::Key key{match_.patch,        match_.radius,       match_.max_matches, o.step,
-                                              match_.index_candidates, match_.feature_dims, match_.rerank,
-                                              match_.max_distance};
+        const detail::StageGroups::Key key{match_.patch, match_.radius, match_.max_matches, o.step,
+                                           match_.index_candidates, match_.max_distance};
         if (cache != nullptr && cache->key == key && cache->groups.size() == groups()) {
             cached_ = &cache->groups;
             return;
@@ -118,11 +113,11 @@ public:
             cache->groups.assign(groups(), {});
             store_ = &cache->groups;
         }
-        const int dims = feature_dims(o, spec.patch);
-        if (dims > 0) features_ = std::make_unique<detail::PatchFeatures>(guide, spec.patch, dims);
-        if (o.global_candidates > 0) index_ = std::make_unique<detail::PatchIndex>(*features_);
+        if (o.global_candidates > 0) {
+            features_ = std::make_unique<detail::PatchFeatures>(guide, spec.patch, detail::PatchIndex::kDims);
+            index_ = std::make_unique<detail::PatchIndex>(*features_);
+        }
         match_.index = index_.get();
-        match_.features = o.search_features > 0 ? features_.get() : nullptr;
     }
 
     [[nodiscard]] std::size_t stripes() const { return (rows_.size() + kStripeRows - 1) / kStripeRows; }
@@ -237,12 +232,6 @@ private:
         // 1e38 and overflow the aggregation (NaN on near-flat colour images); such a
         // group is weighted as an empty one.
         return energy > 1e-12f ? 1.0f / energy : 1.0f;
-    }
-
-    /// Feature planes the search or the whole-image index needs (0: neither).
-    static int feature_dims(const CollaborativeOptions& o, int patch) {
-        const int index_dims = o.global_candidates > 0 ? detail::PatchIndex::kDims : 0;
-        return std::min(std::max(o.search_features, index_dims), patch * patch);
     }
 
     const Planes& noisy_;

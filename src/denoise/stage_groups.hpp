@@ -17,7 +17,7 @@ namespace lidecm::detail {
 struct StageGroups {
     /// What the groups were found with; groups found with other settings are searched anew.
     struct Key {
-        int patch = 0, radius = 0, max_matches = 0, step = 0, index_candidates = 0, feature_dims = 0, rerank = 0;
+        int patch = 0, radius = 0, max_matches = 0, step = 0, index_candidates = 0;
         float max_distance = -1.0f;
         bool operator==(const Key&) const = default;
     };

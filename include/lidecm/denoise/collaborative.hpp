@@ -48,11 +48,6 @@ struct CollaborativeOptions {
     /// (BENCHMARKS.md); photos gain little, for more time.
     int global_candidates = 0;
     int search_radius = 32;      ///< search window (2r+1)² around the reference, px (Lebrun: 16; 32 measured +0.1 to +0.2 dB on the dev set, most on repetitive images, for ~1.5x the time)
-    /// The window's candidates are ranked by this many principal components of the guide's
-    /// patches, and only the `search_rerank` nearest get the exact patch distance (0 = every
-    /// candidate gets the exact distance, the published search).
-    int search_features = 0;
-    int search_rerank = 32;      ///< candidates per reference given the exact distance (≥ the group sizes)
     double lambda_hard = 2.7;    ///< stage-1 threshold, in units of σ
     double kaiser_beta = 0.0;    ///< Kaiser window shape on aggregated patches (0 = flat; Lebrun's 2 measured 0.02 dB worse)
     int border = 0;              ///< px mirrored around the image so edge patches get a full window (16 measured no gain)

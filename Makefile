@@ -59,7 +59,7 @@ fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIDECM_FUZZ=ON \
 	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" \
 	  -DLIDECM_BUILD_TESTS=OFF -DLIDECM_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(FUZZ_BUILD)
+	@cmake --build $(FUZZ_BUILD) --target lidecm_fuzzers
 
 fuzz-run: fuzz
 	@bash scripts/fuzz_run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -1,0 +1,113 @@
+// Held-out bits per token of the token prior (issue #24) against its baselines, on any
+// folder of images: every image (recursively; the first folder level below --data names
+// its class, images directly in --data are class 0) is resized to --side on its shorter
+// side, centre-cropped square, tokenized with the model's codebook, and every --hold-out-th
+// image of each class (by name) is held out. Priors fitted on the rest:
+//   unigram   the tokens' overall frequencies (order 0)
+//   class     the class's frequencies (order 1)
+//   left      order 2 on the left neighbour
+//   up        order 2 on the upper neighbour
+//   full      order 3: class, left and up (TokenPrior's default)
+// Printed: bits per token on the held-out and the training grids, and each against the
+// unigram's held-out figure; log2 K is what fixed-width tokens cost.
+//
+//   token_bits --model M --data DIR [--side 256] [--hold-out 4]
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "lidecm/codebook/token_prior.hpp"
+#include "lidecm/codebook/tokenizer.hpp"
+#include "lidecm/image/image.hpp"
+#include "lidecm/train/model.hpp"
+
+namespace fs = std::filesystem;
+using namespace lidecm;
+
+namespace {
+
+struct GridItem {
+    TokenGrid grid;
+    int label = 0;
+    bool held_out = false;
+};
+
+double bits_per_token(const TokenPrior& prior, const std::vector<GridItem>& items, bool held_out) {
+    double bits = 0, tokens = 0;
+    for (const GridItem& it : items) {
+        if (it.held_out != held_out) continue;
+        bits += prior.bits(it.grid, it.label);
+        tokens += double(it.grid.indices.size());
+    }
+    return tokens > 0 ? bits / tokens : 0.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Held-out bits per token of the token prior against its baselines"};
+    fs::path model_path, data;
+    int side = 256, hold_out = 4;
+    app.add_option("--model", model_path, "A model from lidecm train")->required()->check(CLI::ExistingFile);
+    app.add_option("--data", data, "Images, or one folder of images per class")->required()->check(CLI::ExistingDirectory);
+    app.add_option("--side", side, "Shorter side the images are resized to, then cropped square")->capture_default_str();
+    app.add_option("--hold-out", hold_out, "Every n-th image of each class is held out")->capture_default_str()->check(CLI::Range(2, 1000));
+    CLI11_PARSE(app, argc, argv);
+    try {
+        const Model model = load_model(model_path);
+        const Codebook& codebook = *model.codebook;
+        const int patch = model.config.patch_size;
+        std::map<std::string, std::vector<fs::path>> by_class;
+        for (const auto& e : fs::recursive_directory_iterator(data)) {
+            if (!e.is_regular_file() || !has_image_extension(e.path())) continue;
+            const fs::path rel = fs::relative(e.path(), data);
+            by_class[std::distance(rel.begin(), rel.end()) > 1 ? rel.begin()->string() : std::string()].push_back(e.path());
+        }
+        std::vector<GridItem> items;
+        int label = 0;
+        for (auto& [name, files] : by_class) {
+            std::sort(files.begin(), files.end());
+            for (std::size_t i = 0; i < files.size(); ++i) {
+                const Image img = center_crop(resize_shorter_side(load_image(files[i]), side), side, side);
+                items.push_back({encode(codebook, model_input(model, img), patch), label, i % std::size_t(hold_out) == std::size_t(hold_out) - 1});
+            }
+            std::fprintf(stderr, "class %d %s: %zu images\n", label, name.empty() ? "(top level)" : name.c_str(), files.size());
+            ++label;
+        }
+        std::vector<LabelledGrid> train;
+        for (const GridItem& it : items) {
+            if (!it.held_out) train.push_back({&it.grid, it.label});
+        }
+        const int codes = codebook.size();
+        struct Variant {
+            const char* name;
+            int order;
+            bool up_first;
+        };
+        const Variant variants[] = {{"unigram", 0, false}, {"class", 1, false}, {"left", 2, false}, {"up", 2, true}, {"full", 3, false}};
+        std::printf("K = %d (fixed width: %.2f bits per token), %zu training and %zu held-out grids of %dx%d tokens, %d classes\n\n",
+                    codes, std::log2(double(codes)), train.size(), items.size() - train.size(), side / patch, side / patch, label);
+        std::printf("| prior | held-out bits/token | training bits/token | held-out vs unigram |\n|---|--:|--:|--:|\n");
+        double unigram = 0;
+        for (const Variant& v : variants) {
+            TokenPriorOptions o;
+            o.order = v.order;
+            o.up_first = v.up_first;
+            const TokenPrior prior = TokenPrior::fit(train, codes, label, o);
+            const double held = bits_per_token(prior, items, true);
+            if (v.order == 0) unigram = held;
+            std::printf("| %s | %.3f | %.3f | %+.1f %% |\n", v.name, held, bits_per_token(prior, items, false),
+                        100.0 * (held / unigram - 1.0));
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "token_bits: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -43,20 +43,27 @@ TEST(TokenPrior, UnigramIsWittenBellOverTheUniform) {
     EXPECT_DOUBLE_EQ(d[1], (1 + 0.5) / 6);
     EXPECT_DOUBLE_EQ(d[2], 0.5 / 6);
     EXPECT_DOUBLE_EQ(d[3], 0.5 / 6);
+    // An escape weight β = 2 doubles the uniform's share: (n(t) + 2 · 2 · 1/4) / (4 + 4).
+    o.escape[0] = 2.0;
+    TokenPrior::fit({{&g, 0}}, 4, 1, o).distribution(g, 0, 0, 0, d);
+    EXPECT_DOUBLE_EQ(d[0], (3 + 1.0) / 8);
+    EXPECT_DOUBLE_EQ(d[2], 1.0 / 8);
+    o.escape[2] = 0.0;
+    EXPECT_THROW((void)TokenPrior::fit({{&g, 0}}, 4, 1, o), InvalidArgument);
 }
 
 TEST(TokenPrior, HandComputedBackOffThroughTheLevels) {
     const TokenGrid g = grid(1, 3, 3, {0, 1, 1});
     const TokenPrior p = TokenPrior::fit({{&g, 0}}, 3, 1);
     std::vector<double> d;
-    // At (0, 2): left = 1, up = border. Levels: () n 3, {0:1, 1:2}, u 2; (class) the same;
-    // (class, left 1) n 1, {1:1}, u 1; (class, left 1, up border) n 1, {1:1}, u 1.
+    // At (0, 2): left = 1, up = border. Levels: () n 3, {0:1, 1:2}, u 2 (with one class the
+    // class level is the same and skipped); (class, left 1) n 1, {1:1}, u 1; (class, left 1,
+    // up border) n 1, {1:1}, u 1.
     p.distribution(g, 0, 0, 2, d);
     double q[3] = {1.0 / 3, 1.0 / 3, 1.0 / 3};
     const auto mix = [&](double n, double u, const std::vector<double>& counts) {
         for (int t = 0; t < 3; ++t) q[t] = (counts[std::size_t(t)] + u * q[t]) / (n + u);
     };
-    mix(3, 2, {1, 2, 0});
     mix(3, 2, {1, 2, 0});
     mix(1, 1, {0, 1, 0});
     mix(1, 1, {0, 1, 0});

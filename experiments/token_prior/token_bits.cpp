@@ -11,7 +11,7 @@
 // Printed: bits per token on the held-out and the training grids, and each against the
 // unigram's held-out figure; log2 K is what fixed-width tokens cost.
 //
-//   token_bits --model M --data DIR [--side 256] [--hold-out 4]
+//   token_bits --model M --data DIR [--side 256] [--hold-out 4] [--escape 1 1 1 1]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
     app.add_option("--model", model_path, "A model from lidecm train")->required()->check(CLI::ExistingFile);
     app.add_option("--data", data, "Images, or one folder of images per class")->required()->check(CLI::ExistingDirectory);
     app.add_option("--side", side, "Shorter side the images are resized to, then cropped square")->capture_default_str();
+    std::vector<double> escape = {1, 1, 1, 1};
+    app.add_option("--escape", escape, "TokenPriorOptions::escape (4 values)")->expected(4)->capture_default_str();
     app.add_option("--hold-out", hold_out, "Every n-th image of each class is held out")->capture_default_str()->check(CLI::Range(2, 1000));
     CLI11_PARSE(app, argc, argv);
     try {
@@ -99,6 +101,7 @@ int main(int argc, char** argv) {
             TokenPriorOptions o;
             o.order = v.order;
             o.up_first = v.up_first;
+            std::copy(escape.begin(), escape.end(), o.escape.begin());
             const TokenPrior prior = TokenPrior::fit(train, codes, label, o);
             const double held = bits_per_token(prior, items, true);
             if (v.order == 0) unigram = held;

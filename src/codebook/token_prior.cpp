@@ -11,7 +11,9 @@ namespace lidecm {
 
 void TokenPriorOptions::validate() const {
     require(order >= 0 && order <= 3, "order", "must be in [0, 3]");
+    for (const double b : escape) require(std::isfinite(b) && b > 0, "escape", "must be finite numbers > 0");
 }
+
 
 std::uint64_t TokenPrior::key(int level, int label, int left, int up) const {
     // Each field below 2^16 (K ≤ 65535 plus the border token; classes ≤ 65536).
@@ -51,6 +53,10 @@ TokenPrior TokenPrior::fit(const std::vector<LabelledGrid>& grids, int codes, in
     p.classes_ = classes;
     p.order_ = options.order;
     p.up_first_ = options.up_first;
+    p.escape_ = options.escape;
+    for (int level = 0; level <= p.order_; ++level) {
+        if (level != 1 || classes > 1) p.levels_.push_back(level);
+    }
     for (std::size_t i = 0; i < grids.size(); ++i) {
         const std::string what = "training grid " + std::to_string(i);
         require(grids[i].grid != nullptr, what, "is missing");
@@ -61,7 +67,7 @@ TokenPrior TokenPrior::fit(const std::vector<LabelledGrid>& grids, int codes, in
         for (int y = 0; y < g.rows(); ++y) {
             for (int x = 0; x < g.cols(); ++x) {
                 const int t = p.neighbour(g, y, x);
-                for (int level = 0; level <= p.order_; ++level) {
+                for (const int level : p.levels_) {
                     Counts& c = p.contexts_[p.key(level, grids[i].label, p.neighbour(g, y, x - 1), p.neighbour(g, y - 1, x))];
                     ++c.total;
                     ++c.of[std::uint16_t(t)];
@@ -76,14 +82,14 @@ void TokenPrior::distribution(const TokenGrid& grid, int label, int y, int x, st
     require(label >= 0 && label < classes_, "class", "must be in [0, " + std::to_string(classes_) + ")");
     out.assign(std::size_t(codes_), 1.0 / double(codes_));
     const int left = neighbour(grid, y, x - 1), up = neighbour(grid, y - 1, x);
-    for (int level = 0; level <= order_; ++level) {
+    for (const int level : levels_) {
         const auto it = contexts_.find(key(level, label, left, up));
         if (it == contexts_.end()) break;  // a longer context of an unseen one is unseen too
         const Counts& c = it->second;
-        const double seen = double(c.total), distinct = double(c.of.size());
-        const double keep = distinct / (seen + distinct);
+        const double seen = double(c.total), escape = escape_[std::size_t(level)] * double(c.of.size());
+        const double keep = escape / (seen + escape);
         for (double& v : out) v *= keep;
-        for (const auto& [t, n] : c.of) out[t] += double(n) / (seen + distinct);
+        for (const auto& [t, n] : c.of) out[t] += double(n) / (seen + escape);
     }
 }
 
@@ -95,13 +101,13 @@ double TokenPrior::bits(const TokenGrid& grid, int label) const {
         for (int x = 0; x < grid.cols(); ++x) {
             const int t = neighbour(grid, y, x), left = neighbour(grid, y, x - 1), up = neighbour(grid, y - 1, x);
             double p = 1.0 / double(codes_);
-            for (int level = 0; level <= order_; ++level) {
+            for (const int level : levels_) {
                 const auto it = contexts_.find(key(level, label, left, up));
                 if (it == contexts_.end()) break;
                 const Counts& c = it->second;
                 const auto n = c.of.find(std::uint16_t(t));
-                const double seen = double(c.total), distinct = double(c.of.size());
-                p = ((n == c.of.end() ? 0.0 : double(n->second)) + distinct * p) / (seen + distinct);
+                const double seen = double(c.total), escape = escape_[std::size_t(level)] * double(c.of.size());
+                p = ((n == c.of.end() ? 0.0 : double(n->second)) + escape * p) / (seen + escape);
             }
             total -= std::log2(p);
         }

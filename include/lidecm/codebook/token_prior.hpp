@@ -8,9 +8,11 @@
 // Contexts from the most specific to the least: (class, left, up), (class, left), (class),
 // (), then uniform over the K tokens. Each level mixes its own counts with the level below
 // by Witten–Bell interpolation,
-//     P(t | c) = (n(c, t) + u(c) · P(t | c′)) / (n(c) + u(c)),
-// n(c) the tokens seen in context c, u(c) how many distinct ones; an unseen context is its
-// shorter one. Every level sums to 1 over the K tokens, so the whole does.
+//     P(t | c) = (n(c, t) + β·u(c) · P(t | c′)) / (n(c) + β·u(c)),
+// n(c) the tokens seen in context c, u(c) how many distinct ones, β the level's escape
+// weight; an unseen context is its shorter one. Every level sums to 1 over the K tokens, so
+// the whole does. With one class the class level is the overall one and is skipped.
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +30,9 @@ struct TokenPriorOptions {
     /// Level 2 conditions on the upper neighbour instead of the left one (level 3 on both
     /// either way): the other order-1 model, a baseline.
     bool up_first = false;
+    /// β of each level (overall, class, first neighbour, both): larger trusts the shorter
+    /// context more. 1 is Witten–Bell's.
+    std::array<double, 4> escape = {1.0, 1.0, 1.0, 1.0};
 
     /// Throws InvalidArgument naming the field when a value is out of range.
     void validate() const;
@@ -76,6 +81,8 @@ private:
 
     int codes_ = 0, classes_ = 0, order_ = 0;
     bool up_first_ = false;
+    std::array<double, 4> escape_{};
+    std::vector<int> levels_;  ///< the levels walked, overall first (no class level with one class)
     std::unordered_map<std::uint64_t, Counts> contexts_;
 };
 

@@ -1,8 +1,9 @@
 // Held-out bits per token of the token prior (issue #24) against its baselines, on any
 // folder of images: every image (recursively; the first folder level below --data names
 // its class, images directly in --data are class 0) is resized to --side on its shorter
-// side, centre-cropped square, tokenized with the model's codebook, and every --hold-out-th
-// image of each class (by name) is held out. Priors fitted on the rest:
+// side and centre-cropped square, or with --tile T cut at its own size into T×T tiles (as
+// `train --tiles` cuts them), tokenized with the model's codebook; every --hold-out-th
+// image of each class (by name) is held out, with all its tiles. Priors fitted on the rest:
 //   unigram   the tokens' overall frequencies (order 0)
 //   class     the class's frequencies (order 1)
 //   left      order 2 on the left neighbour
@@ -11,7 +12,7 @@
 // Printed: bits per token on the held-out and the training grids, and each against the
 // unigram's held-out figure; log2 K is what fixed-width tokens cost.
 //
-//   token_bits --model M --data DIR [--side 256] [--hold-out 4] [--escape 1 1 1 1]
+//   token_bits --model M --data DIR [--side 256 | --tile 64] [--hold-out 4] [--escape 1 1 1 1]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -53,9 +54,11 @@ double bits_per_token(const TokenPrior& prior, const std::vector<GridItem>& item
 int main(int argc, char** argv) {
     CLI::App app{"Held-out bits per token of the token prior against its baselines"};
     fs::path model_path, data;
-    int side = 256, hold_out = 4;
+    int side = 256, hold_out = 4, tile = 0;
     app.add_option("--model", model_path, "A model from lidecm train")->required()->check(CLI::ExistingFile);
     app.add_option("--data", data, "Images, or one folder of images per class")->required()->check(CLI::ExistingDirectory);
+    app.add_option("--tile", tile, "Cut each image into tiles of this side instead (0: one grid per image)")
+        ->check(CLI::Range(0, 4096));
     app.add_option("--side", side, "Shorter side the images are resized to, then cropped square")->capture_default_str();
     std::vector<double> escape = {1, 1, 1, 1};
     app.add_option("--escape", escape, "TokenPriorOptions::escape (4 values)")->expected(4)->capture_default_str();
@@ -76,8 +79,18 @@ int main(int argc, char** argv) {
         for (auto& [name, files] : by_class) {
             std::sort(files.begin(), files.end());
             for (std::size_t i = 0; i < files.size(); ++i) {
-                const Image img = center_crop(resize_shorter_side(load_image(files[i]), side), side, side);
-                items.push_back({encode(codebook, model_input(model, img), patch), label, i % std::size_t(hold_out) == std::size_t(hold_out) - 1});
+                const bool held = i % std::size_t(hold_out) == std::size_t(hold_out) - 1;
+                const Image img = load_image(files[i]);
+                if (tile == 0) {
+                    const Image square = center_crop(resize_shorter_side(img, side), side, side);
+                    items.push_back({encode(codebook, model_input(model, square), patch), label, held});
+                    continue;
+                }
+                for (int y = 0; y + tile <= img.height; y += tile) {
+                    for (int x = 0; x + tile <= img.width; x += tile) {
+                        items.push_back({encode(codebook, model_input(model, crop(img, y, x, tile, tile)), patch), label, held});
+                    }
+                }
             }
             std::fprintf(stderr, "class %d %s: %zu images\n", label, name.empty() ? "(top level)" : name.c_str(), files.size());
             ++label;
@@ -93,8 +106,9 @@ int main(int argc, char** argv) {
             bool up_first;
         };
         const Variant variants[] = {{"unigram", 0, false}, {"class", 1, false}, {"left", 2, false}, {"up", 2, true}, {"full", 3, false}};
+        const int grid_side = (tile > 0 ? tile : side) / patch;
         std::printf("K = %d (fixed width: %.2f bits per token), %zu training and %zu held-out grids of %dx%d tokens, %d classes\n\n",
-                    codes, std::log2(double(codes)), train.size(), items.size() - train.size(), side / patch, side / patch, label);
+                    codes, std::log2(double(codes)), train.size(), items.size() - train.size(), grid_side, grid_side, label);
         std::printf("| prior | held-out bits/token | training bits/token | held-out vs unigram |\n|---|--:|--:|--:|\n");
         double unigram = 0;
         for (const Variant& v : variants) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lidecm/formats/tensor_file.hpp"
@@ -21,6 +22,15 @@ std::vector<unsigned char> rewrite_tensor_file(std::vector<unsigned char> bytes,
 
 /// A 2-code model of 2×2 tiles with `channels` channels, a 2-Gaussian prior fitted to fixed
 /// patches and the given learned denoising: what model files and --model need, untrained.
+/// `bytes` as an older lidecm wrote them: without the tensors whose names start with
+/// `tensor_prefix`, and without `config_key` in run.json's config.
+std::vector<unsigned char> as_older_file(std::vector<unsigned char> bytes, const std::string& tensor_prefix,
+                                         const std::string& config_key);
+
+/// Each damaged file must be refused by parse_model with an IoError naming `name`.
+void expect_refused_naming(const std::vector<std::pair<const char*, std::vector<unsigned char>>>& damaged,
+                           const std::string& name);
+
 Model small_prior_model(int channels, std::optional<LearnedDenoising> denoising);
 
 }  // namespace lidecm::test

@@ -153,14 +153,7 @@ TEST_F(ModelPriorTest, DamagedClassPriorsAreRefusedNamingTheFile) {
          })},
         {"tau without class priors", serialize_model(no_classes)},
     };
-    for (const auto& [what, bytes] : damaged) {
-        try {
-            (void)parse_model(bytes, "damaged.lidecm");
-            ADD_FAILURE() << what << ": loaded";
-        } catch (const IoError& e) {
-            EXPECT_NE(std::string(e.what()).find("damaged.lidecm"), std::string::npos) << what << ": " << e.what();
-        }
-    }
+    test::expect_refused_naming(damaged, "damaged.lidecm");
 }
 
 TEST_F(ModelPriorTest, AFileWithoutAPriorLoadsWithNone) {
@@ -170,17 +163,7 @@ TEST_F(ModelPriorTest, AFileWithoutAPriorLoadsWithNone) {
     EXPECT_EQ(prior_file_bytes(m), 0U);
     EXPECT_TRUE(model_summary(m)["prior"].is_null());
     // As written before priors existed: no prior tensors and no prior_components in the config.
-    const auto old = test::rewrite_tensor_file(
-        serialize_model(small_model()), [](const TensorFile& f, const std::string& name, TensorFileWriter& w) {
-            if (name.starts_with("prior.")) return true;  // dropped
-            if (name != "run.json") return false;
-            const auto text = f.get<std::uint8_t>(name);
-            nlohmann::json run = nlohmann::json::parse(text.begin(), text.end());
-            run["config"].erase("prior_components");
-            const std::string edited = run.dump();
-            w.add(name, std::vector<std::uint8_t>(edited.begin(), edited.end()));
-            return true;
-        });
+    const auto old = test::as_older_file(serialize_model(small_model()), "prior.", "prior_components");
     const Model loaded = parse_model(old, "old");
     EXPECT_FALSE(loaded.prior.has_value());
     EXPECT_EQ(loaded.config.prior_components, 0);  // its run fitted none, and a resume fits none

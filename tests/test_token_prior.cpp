@@ -153,6 +153,56 @@ TEST(TokenPrior, SamplingIsReproducibleBySeedAndFollowsTheClass) {
     EXPECT_GE(twos, 12) << "class 1's samples are mostly its only token";
 }
 
+TEST(TokenPrior, TablesRoundTripExactly) {
+    const TwoClasses m;
+    const TokenPriorTables t = m.prior.tables();
+    EXPECT_EQ(t.keys.size(), m.prior.contexts());
+    const TokenPrior back = TokenPrior::from_tables(t, "model.lidecm");
+    EXPECT_EQ(back.tables().keys, t.keys);
+    EXPECT_EQ(back.tables().counts, t.counts);
+    for (const TokenGrid* g : {&m.checker, &m.flat}) {
+        for (int label : {0, 1}) EXPECT_EQ(back.bits(*g, label), m.prior.bits(*g, label));
+    }
+}
+
+TEST(TokenPrior, DamagedTablesAreRefusedNamingTheFile) {
+    const TwoClasses m;
+    const TokenPriorTables good = m.prior.tables();
+    const auto refused = [](TokenPriorTables t) {
+        try {
+            (void)TokenPrior::from_tables(t, "m.lidecm");
+            return false;
+        } catch (const InvalidArgument& e) {
+            return std::string(e.what()).rfind("m.lidecm: ", 0) == 0;
+        }
+    };
+    TokenPriorTables t = good;
+    t.tokens[0] = 4;  // ≥ K
+    EXPECT_TRUE(refused(t));
+    t = good;
+    t.counts[1] = 0;
+    EXPECT_TRUE(refused(t));
+    t = good;
+    std::swap(t.keys[0], t.keys[1]);
+    EXPECT_TRUE(refused(t));
+    t = good;
+    t.offsets.back() += 1;
+    EXPECT_TRUE(refused(t));
+    t = good;
+    t.keys.back() |= std::uint64_t(5) << 48;  // no level 5... or 7
+    EXPECT_TRUE(refused(t));
+    t = good;
+    t.order = 4;
+    EXPECT_TRUE(refused(t));
+    t = good;
+    t.escape[1] = -1;
+    EXPECT_TRUE(refused(t));
+    t = good;
+    t.counts.pop_back();
+    EXPECT_TRUE(refused(t));
+    EXPECT_FALSE(refused(good));
+}
+
 TEST(TokenPrior, BadInputIsRefusedNamingIt) {
     const TwoClasses m;
     RandomStream rng{1};

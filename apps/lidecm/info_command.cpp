@@ -66,6 +66,17 @@ void print_prior(const nlohmann::json& j) {
     }
 }
 
+void print_token_prior(const nlohmann::json& j) {
+    if (const auto& t = j["token_prior"]; !t.is_null()) {
+        std::printf("token prior: order %d (class, left and upper token), %zu contexts, %d classes\n", t["order"].get<int>(),
+                    t["contexts"].get<std::size_t>(), t["classes"].get<int>());
+    } else if (!j["config"].value("token_prior", false)) {
+        std::printf("token prior: none (trained before token priors, or with --no-token-prior)\n");
+    } else {
+        std::printf("token prior: none yet (fitted when the run finishes)\n");
+    }
+}
+
 void print_model(const nlohmann::json& j) {
     const auto& c = j["config"];
     const auto& p = j["progress"];
@@ -99,6 +110,7 @@ void print_model(const nlohmann::json& j) {
     std::printf("codebook: %.1f%% of codes used, perplexity %.1f, checksum %08x\n",
                 100 * cb["used_fraction"].get<double>(), cb["perplexity"].get<double>(), cb["checksum"].get<unsigned>());
     print_prior(j);
+    print_token_prior(j);
     std::printf("%-5s %-20s %8s %8s %6s %8s\n", "class", "name", "sigma", "tau", "steps", "updates");
     for (const auto& k : j["classes"]) {
         std::printf("%-5d %-20s %8.4f %8.4f %6d %8zu\n", k["class"].get<int>(), k["name"].get<std::string>().c_str(),

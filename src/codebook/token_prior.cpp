@@ -93,6 +93,71 @@ void TokenPrior::distribution(const TokenGrid& grid, int label, int y, int x, st
     }
 }
 
+TokenPriorTables TokenPrior::tables() const {
+    TokenPriorTables t;
+    t.codes = codes_;
+    t.classes = classes_;
+    t.order = order_;
+    t.up_first = up_first_;
+    t.escape = escape_;
+    for (const auto& [k, c] : contexts_) t.keys.push_back(k);
+    std::sort(t.keys.begin(), t.keys.end());
+    t.offsets.push_back(0);
+    for (const std::uint64_t k : t.keys) {
+        const Counts& c = contexts_.at(k);
+        std::vector<std::pair<std::uint16_t, std::uint32_t>> entries(c.of.begin(), c.of.end());
+        std::sort(entries.begin(), entries.end());
+        for (const auto& [token, n] : entries) {
+            t.tokens.push_back(token);
+            t.counts.push_back(n);
+        }
+        t.offsets.push_back(std::uint32_t(t.tokens.size()));
+    }
+    return t;
+}
+
+TokenPrior TokenPrior::from_tables(const TokenPriorTables& t, const std::string& name) {
+    TokenPriorOptions o;
+    o.order = t.order;
+    o.up_first = t.up_first;
+    o.escape = t.escape;
+    const auto bad = [&](const std::string& what) { return InvalidArgument(name + ": " + what); };
+    try {
+        o.validate();
+    } catch (const InvalidArgument& e) {
+        throw bad(std::string("token prior settings: ") + e.what());
+    }
+    if (t.codes < 1 || t.codes >= 65535 || t.classes < 1 || t.classes > 65536) throw bad("token prior's K or class count out of range");
+    if (t.offsets.size() != t.keys.size() + 1 || t.offsets.front() != 0 || t.offsets.back() != t.tokens.size() ||
+        t.counts.size() != t.tokens.size()) {
+        throw bad("token prior's tables do not fit together");
+    }
+    TokenPrior p = fit({}, t.codes, t.classes, o);
+    for (std::size_t i = 0; i < t.keys.size(); ++i) {
+        const std::uint64_t k = t.keys[i];
+        const int level = int(k >> 48);
+        if (i > 0 && k <= t.keys[i - 1]) throw bad("token prior's contexts are not in increasing order");
+        // Fields a level does not use are 0; the used ones are a class, tokens or the border.
+        const std::uint64_t label = (k >> 32) & 0xFFFF, first = (k >> 16) & 0xFFFF, second = k & 0xFFFF;
+        if (std::find(p.levels_.begin(), p.levels_.end(), level) == p.levels_.end() ||
+            (level < 1 ? label != 0 : label >= std::uint64_t(t.classes)) || (level < 2 ? first != 0 : first > std::uint64_t(t.codes)) ||
+            (level < 3 ? second != 0 : second > std::uint64_t(t.codes))) {
+            throw bad("token prior's context " + std::to_string(i) + " is not one of its levels");
+        }
+        if (t.offsets[i + 1] <= t.offsets[i] || t.offsets[i + 1] > t.tokens.size()) throw bad("token prior's offsets are not increasing");
+        Counts& c = p.contexts_[k];
+        for (std::uint32_t e = t.offsets[i]; e < t.offsets[i + 1]; ++e) {
+            if (t.tokens[e] >= t.codes || t.counts[e] == 0 || (e > t.offsets[i] && t.tokens[e] <= t.tokens[e - 1])) {
+                throw bad("token prior's entry " + std::to_string(e) + " is not a token below K with a count > 0");
+            }
+            if (c.total > UINT32_MAX - t.counts[e]) throw bad("token prior's counts overflow");
+            c.total += t.counts[e];
+            c.of[t.tokens[e]] = t.counts[e];
+        }
+    }
+    return p;
+}
+
 double TokenPrior::bits(const TokenGrid& grid, int label) const {
     require_grid(grid, codes_, "token grid");
     require(label >= 0 && label < classes_, "class", "must be in [0, " + std::to_string(classes_) + ")");

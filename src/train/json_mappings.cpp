@@ -54,7 +54,7 @@ LIDECM_JSON_FIELDS(EpochMetrics, epoch, step, batches, loss, mse, one_minus_ssim
 #define LIDECM_TRAIN_CONFIG_FIELDS                                                               \
     data, dataset, patch_size, epochs, batch_size, max_batches, seed, init_images, input_noise, input_noise_max, \
         checkpoint_every, validation_images, sample_images, prefetch, decode_threads, refine, refine_per_batch, learner, learner_mode, \
-        prior_components, prior_iterations, class_priors, learner_every
+        prior_components, prior_iterations, class_priors, learner_every, token_prior
 
 void to_json(nlohmann::json& nlohmann_json_j, const TrainConfig& nlohmann_json_t) {
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, LIDECM_TRAIN_CONFIG_FIELDS))
@@ -70,6 +70,7 @@ void from_json(const nlohmann::json& nlohmann_json_j, TrainConfig& nlohmann_json
     if (!nlohmann_json_j.contains("prior_components")) defaults.prior_components = 0;
     if (!nlohmann_json_j.contains("class_priors")) defaults.class_priors = 0;
     if (!nlohmann_json_j.contains("learner_every")) defaults.learner_every = 1;
+    if (!nlohmann_json_j.contains("token_prior")) defaults.token_prior = false;
     const TrainConfig& nlohmann_json_default_obj = defaults;
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, LIDECM_TRAIN_CONFIG_FIELDS))
     nlohmann_json_t.codebook.num_codes =

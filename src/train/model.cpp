@@ -14,6 +14,7 @@
 #include "lidecm/train/json.hpp"
 #include "lidecm/formats/tensor_file.hpp"
 #include "lidecm/codebook/token_refine.hpp"
+#include "train/model_token_prior.hpp"
 
 namespace lidecm {
 
@@ -278,6 +279,7 @@ std::vector<unsigned char> serialize_model(const Model& m) {
     const std::string text = run.dump();
     w.add("run.json", std::vector<std::uint8_t>(text.begin(), text.end()));
     add_priors(w, m);
+    if (m.token_prior) detail::add_token_prior(w, *m.token_prior);
     w.set_metadata("num_codes", std::to_string(k));
     w.set_metadata("patch_size", std::to_string(m.config.patch_size));
     w.set_metadata("channels", std::to_string(m.config.dataset.channels));
@@ -343,6 +345,7 @@ Model parse_model(std::vector<unsigned char> bytes, const std::string& name) {
         m.learner = read_learner(f);
         m.prior = read_prior(f, channels, "prior.");
         m.class_priors = read_class_priors(f, m);
+        m.token_prior = detail::read_token_prior(f, m);
         if (m.denoising && m.denoising->prior_tau >= 0 && !m.class_priors) {
             throw IoError(f.name() + ": run.json's denoising mixes class priors the file does not hold");
         }

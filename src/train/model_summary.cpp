@@ -77,6 +77,10 @@ nlohmann::json model_summary(const Model& m) {
                           {"perplexity", total > 0 ? perplexity(counts) : 0.0},
                           {"checksum", m.codebook->checksum()}}},
             {"prior", prior_json(m)},
+            {"token_prior", m.token_prior ? nlohmann::json{{"order", m.token_prior->order()},
+                                                           {"contexts", m.token_prior->contexts()},
+                                                           {"classes", m.token_prior->classes()}}
+                                          : nlohmann::json(nullptr)},
             {"denoising", m.denoising ? nlohmann::json(*m.denoising) : nlohmann::json(nullptr)}};
 }
 

@@ -73,6 +73,13 @@ std::optional<PatchPrior> training_prior(const TrainConfig& config, const Datase
 std::optional<ClassPriors> training_class_priors(const TrainConfig& config, const Dataset& dataset,
                                                  const std::function<void(const std::string&)>& log);
 
+/// The token prior of `codebook` (its size, the set's classes): TokenPrior::fit's default
+/// over the token grids of up to 4,000 training items (as stored, uniform order), its size
+/// and training bits per token to `log`. None, with a line, when no item could be read.
+std::optional<TokenPrior> training_token_prior(const Codebook& codebook, const TrainConfig& config,
+                                               const Dataset& dataset,
+                                               const std::function<void(const std::string&)>& log);
+
 /// Whether whole-image patch groups and the prior step pay on the domain: measured on up to
 /// 8 training items (as stored, uniform order) with Gaussian noise σ 25 from (seed, item),
 /// the filter told σ with and without kLearnedGlobalCandidates (kept above

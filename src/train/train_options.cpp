@@ -175,6 +175,9 @@ const std::vector<TrainOption>& table() {
              .range = ints(0, kMaxClassPriors),
              .help = "A training set of 2 to this many classes also gets one prior per class, mixed per image "
                      "by attention over the learner's four heads (0 = the pooled prior alone)"}),
+        field<&C::token_prior>({.flag = "no-token-prior", .keyword = "token_prior", .checked_as = nullptr,
+                                .help = "Fit no token prior (the model of the token grids that `generate` samples) "
+                                        "when the run finishes"}),
     };
     return options;
 }

@@ -160,24 +160,40 @@ bool stop(Communicator& comm, const TrainEvents& events) {
     return detail::any_rank(comm, events.stop_requested && events.stop_requested());
 }
 
-// The patch prior, fitted once the run has finished: also when a run killed while fitting
-// it is resumed (its last checkpoint is finished, without a prior). It depends on the
-// training tiles alone, not on the epoch's codebook or learner, so best.lidecm, saved at
-// an earlier epoch, gets the same one. Rank 0 alone fits it (the others write nothing).
-// Returns the seconds it took.
+// The patch prior and the token prior, fitted once the run has finished: also when a run
+// killed while fitting them is resumed (its last checkpoint is finished, without them). The
+// patch prior depends on the training tiles alone, not on the epoch's codebook or learner,
+// so best.lidecm, saved at an earlier epoch, gets the same one; the token prior belongs to
+// a codebook, so best.lidecm gets its own unless its codebook is the final one. Rank 0 alone
+// fits them (the others write nothing). Returns the seconds it took.
 double add_prior(Model& model, const Dataset& dataset, const RunFiles& files, const TrainEvents& events) {
-    if (model.config.prior_components == 0 || model.prior) return 0.0;
+    const bool patch_prior = model.config.prior_components > 0 && !model.prior;
+    const bool token_prior = model.config.token_prior && !model.token_prior;
+    if (!patch_prior && !token_prior) return 0.0;
     const auto start = Clock::now();
     const auto to_log = [&](const std::string& line) { log(events, line); };
-    model.prior = detail::training_prior(model.config, dataset, to_log);
-    if (model.prior) model.class_priors = detail::training_class_priors(model.config, dataset, to_log);
-    if (model.prior) model.denoising = detail::learn_denoising(model, dataset, to_log);
-    if (model.prior && fs::exists(files.best())) {
+    if (patch_prior) {
+        model.prior = detail::training_prior(model.config, dataset, to_log);
+        if (model.prior) model.class_priors = detail::training_class_priors(model.config, dataset, to_log);
+        if (model.prior) model.denoising = detail::learn_denoising(model, dataset, to_log);
+    }
+    if (token_prior) model.token_prior = detail::training_token_prior(*model.codebook, model.config, dataset, to_log);
+    if (fs::exists(files.best())) {
         Model best = load_model(files.best());
-        best.prior = model.prior;
-        best.class_priors = model.class_priors;
-        best.denoising = model.denoising;
-        save_model(best, files.best());
+        bool changed = false;
+        if (model.prior && !best.prior) {
+            best.prior = model.prior;
+            best.class_priors = model.class_priors;
+            best.denoising = model.denoising;
+            changed = true;
+        }
+        if (model.token_prior && !best.token_prior) {
+            best.token_prior = best.codebook->checksum() == model.codebook->checksum()
+                                   ? model.token_prior
+                                   : detail::training_token_prior(*best.codebook, best.config, dataset, to_log);
+            changed = true;
+        }
+        if (changed) save_model(best, files.best());
     }
     return std::chrono::duration<double>(Clock::now() - start).count();
 }

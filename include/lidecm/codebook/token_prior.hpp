@@ -14,6 +14,7 @@
 // the whole does. With one class the class level is the overall one and is skipped.
 #include <array>
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -44,12 +45,32 @@ struct LabelledGrid {
     int label = 0;
 };
 
+/// A TokenPrior as flat arrays (what a model file stores): its settings and, per context
+/// (sorted by key), the tokens seen there with their counts.
+struct TokenPriorTables {
+    int codes = 0, classes = 0, order = 0;
+    bool up_first = false;
+    std::array<double, 4> escape{};
+    std::vector<std::uint64_t> keys;      ///< contexts, increasing
+    std::vector<std::uint32_t> offsets;   ///< keys.size() + 1: context i's entries are [offsets[i], offsets[i+1])
+    std::vector<std::uint16_t> tokens;    ///< increasing within a context
+    std::vector<std::uint32_t> counts;    ///< > 0
+};
+
 class TokenPrior {
 public:
     /// Counts every grid's tokens in its class's contexts. All grids must have K = `codes`
     /// tokens; labels must lie in [0, classes). Throws InvalidArgument otherwise.
     static TokenPrior fit(const std::vector<LabelledGrid>& grids, int codes, int classes,
                           const TokenPriorOptions& options = {});
+
+    /// The prior of stored tables; throws InvalidArgument naming `name` and what is wrong
+    /// (settings out of range, keys unsorted or of another level, offsets, tokens ≥ K, zero
+    /// counts, an entry whose shorter context is missing).
+    static TokenPrior from_tables(const TokenPriorTables& tables, const std::string& name);
+    [[nodiscard]] TokenPriorTables tables() const;
+    /// Contexts seen in training (all levels).
+    [[nodiscard]] std::size_t contexts() const { return contexts_.size(); }
 
     [[nodiscard]] int codes() const { return codes_; }
     [[nodiscard]] int classes() const { return classes_; }

@@ -12,6 +12,7 @@
 #include "lidecm/codebook/codebook.hpp"
 #include "lidecm/codebook/patch_prior.hpp"
 #include "lidecm/codebook/prior_attention.hpp"
+#include "lidecm/codebook/token_prior.hpp"
 #include "lidecm/learner/em_learner.hpp"
 #include "lidecm/image/image.hpp"
 #include "lidecm/train/metrics.hpp"
@@ -93,6 +94,10 @@ struct Model {
     std::optional<ClassPriors> class_priors;
     /// Measured with the prior when the run finishes; empty before then and in older files.
     std::optional<LearnedDenoising> denoising;
+    /// The class-conditioned model of this codebook's token grids (issue #24), fitted to the
+    /// training items' grids when the run finishes (config.token_prior); empty before then
+    /// and in older files. It belongs to this codebook: best.lidecm gets its own.
+    std::optional<TokenPrior> token_prior;
 
     /// A learner with the model's options and state.
     [[nodiscard]] EMParameterLearner make_learner() const;

@@ -72,6 +72,9 @@ struct TrainConfig {
     /// `denoise --model` mixes per image by attention (prior_attention.hpp); 0 = the pooled
     /// prior alone. 0 … kMaxClassPriors. A config stored before class priors reads as 0.
     int class_priors = kDefaultClassPriorsUpTo;
+    /// Fit the token prior (token_prior.hpp) to the training items' token grids when the run
+    /// finishes, for `generate` and compact token files. A config stored before it reads false.
+    bool token_prior = true;
 
     /// Throws InvalidArgument naming the first field out of range.
     void validate() const;

@@ -17,5 +17,6 @@ void add_train_command(CLI::App& app);
 void add_tokenize_commands(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 }  // namespace lidecm::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     lidecm::cli::add_tokenize_commands(app);
     lidecm::cli::add_info_command(app);
     lidecm::cli::add_report_command(app);
+    lidecm::cli::add_generate_command(app);
     try {
         app.parse(argc, argv);
     } catch (const lidecm::cli::ExitStatus& e) {

@@ -14,5 +14,6 @@ inline constexpr std::uint64_t kSureProbeSalt = 5;   ///< Monte-Carlo SURE probe
 inline constexpr std::uint64_t kPairedSalt = 6;      ///< paired learner perturbation signs: {seed, salt, update}
 inline constexpr std::uint64_t kPriorSampleSalt = 7;  ///< the patch prior's tiles of an item: {seed, salt, item}
 inline constexpr std::uint64_t kDenoiseNoiseSalt = 8;  ///< learn_denoising's noise on an item: {seed, salt, item}
+inline constexpr std::uint64_t kGenerateSalt = 9;      ///< generate_images' draws of image i: {seed, salt, i}
 
 }  // namespace lidecm::detail

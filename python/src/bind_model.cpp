@@ -1,4 +1,5 @@
 // lidecm.load_model and lidecm.Model: a trained model's tokenizer, decoder and refiner.
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "bindings.hpp"
 #include "codebook_object.hpp"
 #include "lidecm/train/json.hpp"
+#include "lidecm/train/generate.hpp"
 #include "lidecm/train/model.hpp"
 #include "lidecm/codebook/tokenizer.hpp"
 
@@ -75,6 +77,38 @@ public:
         return to_array(std::move(image), format);
     }
 
+    [[nodiscard]] py::list generate(const std::optional<std::string>& class_name, const std::optional<std::string>& prompt,
+                                    int n, double temperature, std::optional<int> top_k, std::uint64_t seed,
+                                    std::optional<int> size, bool refine) const {
+        if (class_name && prompt) throw py::value_error("class_name and prompt: give one of them, not both");
+        std::vector<int> classes;
+        if (class_name) {
+            classes = {class_named(model_, *class_name)};
+        } else if (prompt) {
+            classes = classes_for_prompt(model_, *prompt);
+        } else {
+            for (int c = 0; c < std::max<int>(1, int(model_.class_names.size())); ++c) classes.push_back(c);
+        }
+        if (top_k && *top_k < 1) throw py::value_error("top_k: must be in [1, " + std::to_string(n_codes()) + "]");
+        GenerateOptions o;
+        o.count = n;
+        o.temperature = temperature;
+        o.top_k = top_k.value_or(0);
+        o.seed = seed;
+        o.size = size.value_or(0);
+        o.refine = refine;
+        std::vector<Image> images;
+        {
+            py::gil_scoped_release release;
+            images = generate_images(model_, classes, o);
+        }
+        py::list out;
+        PixelFormat format;
+        format.two_d = channels() == 1;
+        for (Image& im : images) out.append(to_array(std::move(im), format));
+        return out;
+    }
+
     [[nodiscard]] CodebookObject codebook() const { return CodebookObject(*model_.codebook, patch_size()); }
     [[nodiscard]] py::dict info() const {
         return py::module_::import("json").attr("loads")(model_summary(model_).dump());
@@ -101,6 +135,14 @@ void bind_model(py::module_& m) {
              "The image a token grid stands for (float32 in [0, 1], H x W x 3, or H x W for a grey model); "
              "`size` = (H, W) crops the padding off as tokenize added it (default: the whole grid). "
              "refine=True cleans it as `lidecm detokenize --refine` does.")
+        .def("generate", &ModelObject::generate, py::kw_only(), py::arg("class_name") = py::none(),
+             py::arg("prompt") = py::none(), py::arg("n") = 16, py::arg("temperature") = 1.0, py::arg("top_k") = py::none(),
+             py::arg("seed") = 1234, py::arg("size") = py::none(), py::arg("refine") = true,
+             "n new images (float32 in [0, 1], H x W x 3, or H x W for a grey model) sampled from the model's token "
+             "prior, as `lidecm generate` makes them: of the class `class_name`, of the classes whose names contain a "
+             "word of `prompt`, or of every class in turn; the same seed gives the same images. ValueError for an "
+             "unknown class, a prompt naming none (the message lists the classes), n < 1, temperature <= 0, top_k "
+             "outside [1, K], or a model without a token prior.")
         .def_property_readonly("codebook", &ModelObject::codebook, "The model's codebook (a copy) as a lidecm.Codebook.")
         .def("info", &ModelObject::info, "What `lidecm info --json` prints for the model, as a dict.")
         .def_property_readonly("patch_size", &ModelObject::patch_size)

@@ -61,6 +61,33 @@ def test_tokenize_and_detokenize_equal_the_cli(run, cli, samples, tmp_path, refi
     assert whole.shape == (80, 96, 3)
 
 
+@pytest.mark.parametrize("refine", [False, True])
+def test_generate_equals_the_cli(run, cli, tmp_path, refine):
+    root, _ = run
+    path = root / "py" / "model.lidecm"
+    model = lidecm.load_model(path)
+    cli("generate", "--model", path, "-n", "3", "--seed", "11", "--temperature", "0.8", "--top-k", "20",
+        *([] if refine else ["--no-refine"]), "-o", str(tmp_path / "out") + "/")
+    images = model.generate(n=3, seed=11, temperature=0.8, top_k=20, refine=refine)
+    assert len(images) == 3 and images[0].shape == (32, 32, 3) and images[0].dtype == np.float32
+    for i, image in enumerate(images):
+        # The CLI wrote PNGs; its own decoder turns them into PPM for numpy.
+        cli("denoise", tmp_path / "out" / f"samples_{i}.png", "-o", tmp_path / f"{i}.ppm", "--noise-sigma", "0",
+            "--no-adapt")
+        as_u8 = np.round(np.clip(image, 0, 1) * np.float32(255)).astype(np.uint8)
+        np.testing.assert_array_equal(as_u8, read_pnm(tmp_path / f"{i}.ppm"))
+    assert not np.array_equal(images[0], model.generate(n=1, seed=12, refine=refine)[0])
+
+
+def test_bad_generate_input_is_refused(run):
+    root, _ = run
+    model = lidecm.load_model(root / "py" / "model.lidecm")
+    for bad in [dict(n=0), dict(temperature=0.0), dict(top_k=0), dict(top_k=33), dict(class_name="cats"),
+                dict(prompt="a dog"), dict(class_name="samples", prompt="samples")]:
+        with pytest.raises(ValueError):
+            model.generate(**bad)
+
+
 def test_the_codebook_is_a_fitted_codebook(run):
     _, model = run
     cb = model.codebook

@@ -79,6 +79,16 @@ TEST_F(CliGenerate, ColdSamplingGivesTheSameImageWhateverTheSeed) {
     EXPECT_EQ(test::slurp(dir + "/a.png"), test::slurp(dir + "/b.png"));
 }
 
+TEST_F(CliGenerate, TheReportShowsSamplesPerClass) {
+    const auto r = run("report " + *shared + "/run -o " + dir + "/r.html");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string html = test::slurp(dir + "/r.html");
+    const auto at = html.find("Generated samples");
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_NE(html.find("lidecm generate --model M -n 12", at), std::string::npos) << "6 per class, 2 classes";
+    EXPECT_NE(html.find("alt=\"generated samples\" src=\"data:image/png;base64,", at), std::string::npos);
+}
+
 TEST_F(CliGenerate, BadInputIsOneLineExitTwoAndNothingWritten) {
     // A model without a token prior: an older run's, or one trained with --no-token-prior.
     Model none = load_model(model());

@@ -6,7 +6,6 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/core/error.hpp"
-#include "lidecm/image/image_grid.hpp"
 #include "lidecm/train/generate.hpp"
 
 namespace lidecm::cli {
@@ -50,17 +49,7 @@ void generate(const GenerateFlags& f) {
             save_image(images[i], std::filesystem::path(f.output) / (name_of(i) + "_" + std::to_string(i) + ".png"));
         }
     } else {
-        // A row per class, wrapped every 8 images (the label on its first row).
-        constexpr std::size_t kPerRow = 8;
-        std::vector<GridRow> rows;
-        for (std::size_t c = 0; c < classes.size(); ++c) {
-            std::size_t taken = 0;
-            for (std::size_t i = c; i < images.size(); i += classes.size(), ++taken) {
-                if (taken % kPerRow == 0) rows.push_back({taken == 0 ? name_of(c) : std::string(), {}});
-                rows.back().images.push_back(images[i]);
-            }
-        }
-        save_image(make_grid(rows), f.output);
+        save_image(generated_grid(model, classes, images), f.output);
     }
     std::printf("%zu image(s) of %d x %d from the token prior (temperature %g, top-k %d, seed %llu) -> %s\n",
                 images.size(), images[0].width, images[0].height, o.temperature,

@@ -10,6 +10,7 @@
 #include "lidecm/core/file_io.hpp"
 #include "lidecm/image/image.hpp"
 #include "lidecm/train/metrics.hpp"
+#include "lidecm/train/generate.hpp"
 #include "lidecm/train/model.hpp"
 #include "lidecm/report/svg_chart.hpp"
 #include "lidecm/formats/tensor_file.hpp"
@@ -191,6 +192,30 @@ void prior_section(Page& page, const Model& model) {
     }
 }
 
+// A few images per class from the token prior, as `lidecm generate` makes them.
+void generated_section(Page& page, const Model& model) {
+    page.heading("Generated samples");
+    if (!model.token_prior) {
+        page.html("<p class=\"note\">No token prior: " +
+                  std::string(!model.config.token_prior ? "trained with --no-token-prior (or before token priors)"
+                                                        : "it is fitted when the run finishes") +
+                  ".</p>\n");
+        return;
+    }
+    constexpr int kPerClass = 6, kClasses = 10;
+    std::vector<int> classes;
+    for (int c = 0; c < std::min(kClasses, model.token_prior->classes()); ++c) classes.push_back(c);
+    GenerateOptions o;
+    o.count = kPerClass * int(classes.size());
+    o.seed = model.config.seed;
+    page.html("<p class=\"note\">New token grids sampled per class from the token prior (" +
+              std::to_string(model.token_prior->contexts()) +
+              " contexts of class, left and upper token), decoded and refined: <code>lidecm generate --model M -n " +
+              std::to_string(o.count) + " --seed " + std::to_string(o.seed) + "</code>.</p>\n" +
+              embedded_png("generated samples", encode_image(generated_grid(model, classes, generate_images(model, classes, o)),
+                                                             "generated.png")));
+}
+
 }  // namespace
 
 std::string base64(const std::vector<unsigned char>& bytes) {
@@ -286,6 +311,7 @@ std::string run_report_html(const std::filesystem::path& run_dir, const ReportOp
                "exp(entropy) of the assignment histogram; K = " + std::to_string(model.codebook->size()) + " is the most.");
 
     prior_section(page, model);
+    generated_section(page, model);
 
     const auto samples = run_dir / "samples.png";
     if (std::filesystem::exists(samples)) {

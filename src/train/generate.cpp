@@ -7,6 +7,7 @@
 #include "core/random_salts.hpp"
 #include "lidecm/codebook/tokenizer.hpp"
 #include "lidecm/core/error.hpp"
+#include "lidecm/image/image_grid.hpp"
 
 namespace lidecm {
 namespace {
@@ -95,6 +96,22 @@ std::vector<Image> generate_images(const Model& model, const std::vector<int>& c
         out.push_back(o.refine ? refine_reconstruction(model, image) : std::move(image));
     }
     return out;
+}
+
+Image generated_grid(const Model& model, const std::vector<int>& classes, const std::vector<Image>& images, int per_row) {
+    require(!classes.empty() && !images.empty() && per_row >= 1, "generated grid", "needs classes, images and per_row >= 1");
+    std::vector<GridRow> rows;
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+        const int label = classes[c];
+        const std::string name =
+            label < int(model.class_names.size()) ? model.class_names[std::size_t(label)] : std::to_string(label);
+        std::size_t taken = 0;
+        for (std::size_t i = c; i < images.size(); i += classes.size(), ++taken) {
+            if (taken % std::size_t(per_row) == 0) rows.push_back({taken == 0 ? name : std::string(), {}});
+            rows.back().images.push_back(images[i]);
+        }
+    }
+    return make_grid(rows);
 }
 
 }  // namespace lidecm

@@ -37,4 +37,8 @@ std::vector<int> classes_for_prompt(const Model& model, const std::string& promp
 /// or for bad options or classes.
 std::vector<Image> generate_images(const Model& model, const std::vector<int>& classes, const GenerateOptions& options);
 
+/// generate_images' output as one picture: a row per class labelled with its name, wrapped
+/// every `per_row` images (`classes` as given to generate_images).
+Image generated_grid(const Model& model, const std::vector<int>& classes, const std::vector<Image>& images, int per_row = 8);
+
 }  // namespace lidecm

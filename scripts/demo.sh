@@ -11,6 +11,7 @@ run=runs/demo
 "$lidecm" detokenize --model "$run/model.lidecm" "$run/astronaut.tok" -o "$run/astronaut_tokens.png"
 "$lidecm" detokenize --model "$run/model.lidecm" "$run/astronaut.tok" -o "$run/astronaut_refined.png" --refine
 "$lidecm" info "$run/model.lidecm"
+"$lidecm" generate --model "$run/model.lidecm" -n 16 -o "$run/generated.png"
 den=runs/denoise
 mkdir -p "$den"
 "$lidecm" noise samples:astronaut --sigma 25 --seed 1234 -o "$den/noisy.png"
@@ -19,6 +20,6 @@ mkdir -p "$den"
 "$lidecm" denoise "$den/noisy.png" -o "$den/denoised.png" --reference "$den/clean.png" --summary "$den/summary.json"
 "$lidecm" denoise "$den/noisy.png" -o "$den/denoised_graph.png" --method graph --adapt --reference "$den/clean.png" \
   --summary "$den/summary_graph.json"
-echo "demo: $run holds model.lidecm, metrics.jsonl, report.html (open it in a browser), samples.png and"
-echo "      astronaut_{tokens,refined}.png; $den holds a noisy photo, its denoised versions (collaborative,"
-echo "      graph --adapt) and their summaries"
+echo "demo: $run holds model.lidecm, metrics.jsonl, report.html (open it in a browser), samples.png,"
+echo "      generated.png (16 new tiles from the token prior) and astronaut_{tokens,refined}.png;"
+echo "      $den holds a noisy photo, its denoised versions (collaborative, graph --adapt) and their summaries"

@@ -143,5 +143,24 @@ TEST_F(ModelTokenPriorTest, AFinishedRunFitsOneForItsCodebookAndBestsOwn) {
     EXPECT_FALSE(load_model(dir + "/none/model.lidecm").token_prior.has_value());
 }
 
+// A finished run trained longer changes its codebook: its token prior is refitted for the
+// final one, as an uninterrupted run's is (the same file, byte for byte).
+TEST_F(ModelTokenPriorTest, AFinishedRunTrainedLongerRefitsItForTheNewCodebook) {
+    test::write_two_class_folder(dir + "/data", 6, 40);
+    TrainConfig c = test::tiny_train_config(dir + "/data");
+    c.prior_components = 0;
+    c.epochs = 2;
+    train(c, dir + "/whole", {});
+    c.epochs = 1;
+    train(c, dir + "/part", {});
+    const Model after_one = load_model(dir + "/part/model.lidecm");
+    ASSERT_TRUE(after_one.token_prior.has_value());
+    (void)resume_training(dir + "/part", {}, 2);
+    const Model longer = load_model(dir + "/part/model.lidecm");
+    ASSERT_TRUE(longer.token_prior.has_value());
+    EXPECT_NE(longer.codebook->checksum(), after_one.codebook->checksum());
+    EXPECT_EQ(serialize_model(longer), serialize_model(load_model(dir + "/whole/model.lidecm")));
+}
+
 }  // namespace
 }  // namespace lidecm

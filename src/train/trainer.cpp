@@ -311,6 +311,9 @@ TrainResult run_epochs(TrainingRun& run, const RunFiles& files, const TrainEvent
         progress.batch = 0;
         progress.epoch_sums = {};
         progress.finished = progress.epoch >= config.epochs;
+        // A token prior counts the grids of one codebook, and this epoch changed it (a
+        // finished run trained longer had one): add_prior fits the final codebook's.
+        model.token_prior.reset();
         model.learner = run.learner.state();
         const bool best = e.validation_images > 0 && e.val_psnr_refined > progress.best_validation_psnr;
         if (best) {

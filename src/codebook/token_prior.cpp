@@ -14,7 +14,6 @@ void TokenPriorOptions::validate() const {
     for (const double b : escape) require(std::isfinite(b) && b > 0, "escape", "must be finite numbers > 0");
 }
 
-
 std::uint64_t TokenPrior::key(int level, int label, int left, int up) const {
     // Each field below 2^16 (K ≤ 65535 plus the border token; classes ≤ 65536).
     const int first = up_first_ ? up : left, second = up_first_ ? left : up;
@@ -187,7 +186,7 @@ TokenGrid TokenPrior::sample(const TokenGrid& shape, int label, double temperatu
     TokenGrid g = shape;
     g.num_codes = codes_;
     g.indices.assign(std::size_t(g.rows()) * std::size_t(g.cols()), 0);
-    std::vector<double> p;
+    std::vector<double> p, w(static_cast<std::size_t>(top_k));
     std::vector<int> ranked(static_cast<std::size_t>(codes_));
     for (int y = 0; y < g.rows(); ++y) {
         for (int x = 0; x < g.cols(); ++x) {
@@ -199,7 +198,6 @@ TokenGrid TokenPrior::sample(const TokenGrid& shape, int label, double temperatu
             // p^(1/T) relative to the most probable: no overflow however small T is.
             const double top = p[std::size_t(ranked[0])];
             double sum = 0;
-            std::vector<double> w(static_cast<std::size_t>(top_k));
             for (int i = 0; i < top_k; ++i) sum += w[std::size_t(i)] = std::pow(p[std::size_t(ranked[std::size_t(i)])] / top, 1.0 / temperature);
             double u = rng.uniform() * sum;
             int pick = ranked[0];

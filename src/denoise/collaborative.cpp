@@ -113,10 +113,7 @@ public:
             cache->groups.assign(groups(), {});
             store_ = &cache->groups;
         }
-        if (o.global_candidates > 0) {
-            features_ = std::make_unique<detail::PatchFeatures>(guide, spec.patch, detail::PatchIndex::kDims);
-            index_ = std::make_unique<detail::PatchIndex>(*features_);
-        }
+        if (o.global_candidates > 0) index_ = std::make_unique<detail::PatchIndex>(guide, spec.patch);
         match_.index = index_.get();
     }
 
@@ -242,7 +239,6 @@ private:
     detail::MatchParams match_;
     bool whole_image_groups_;  ///< groups may hold patches from any row
     std::vector<int> rows_, cols_;
-    std::unique_ptr<detail::PatchFeatures> features_;
     std::unique_ptr<detail::PatchIndex> index_;
     const std::vector<std::vector<detail::PatchMatch>>* cached_ = nullptr;  ///< groups found before
     std::vector<std::vector<detail::PatchMatch>>* store_ = nullptr;         ///< where to keep them

@@ -4,14 +4,14 @@
 // Text repeats each glyph across the page, far outside any window the exhaustive
 // search can afford; the index finds those instances at the cost of a KD-tree query.
 //
-// Every patch is described by its first kDims principal components (PatchFeatures): the
-// projection keeps the structure and averages the noise over the patch, so neighbours in
-// that space are good candidates. match_patches then ranks them by the exact distance,
-// like the window's own candidates.
+// Every patch is described by its first kDims principal components (of the guide's own
+// patches): the projection keeps the structure and averages the noise over the patch,
+// so neighbours in that space are good candidates. match_patches then ranks them by the
+// exact distance, like the window's own candidates.
 #include <memory>
 #include <vector>
 
-#include "denoise/patch_features.hpp"
+#include "denoise/block_matching.hpp"
 
 namespace lidecm::detail {
 
@@ -23,8 +23,8 @@ public:
     /// Relative error the KD-tree search may make (nanoflann's eps).
     static constexpr float kSearchEps = 1.0f;
 
-    /// Indexes every corner of `features` (at least kDims of them; they must outlive the index).
-    explicit PatchIndex(const PatchFeatures& features);
+    /// Indexes every patch × patch corner of `guide` (which must outlive the index).
+    PatchIndex(PlaneView guide, int patch);
     ~PatchIndex();
     PatchIndex(const PatchIndex&) = delete;
     PatchIndex& operator=(const PatchIndex&) = delete;
@@ -35,7 +35,8 @@ public:
 
 private:
     struct Tree;
-    const PatchFeatures& features_;
+    int cols_;  ///< corners per row
+    std::vector<float> features_;  ///< corners × kDims, row-major by corner
     std::unique_ptr<Tree> tree_;
 };
 

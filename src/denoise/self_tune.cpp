@@ -64,7 +64,6 @@ public:
             pixels_ += crop_image.pixels();
             crops_.push_back({std::move(crop_image), std::move(probe), std::move(perturbed)});
         }
-        groups_.resize(crops_.size());
     }
 
     [[nodiscard]] std::size_t pixels() const { return pixels_; }
@@ -79,17 +78,13 @@ public:
         // Stage 1's groups of each crop are searched by the first evaluation only; each
         // evaluation searches stage 2's, and the perturbed copy filters with the groups
         // of the unperturbed one (stage_groups.hpp says why).
-        std::vector<Image> out(2 * crops_.size());
-        for (std::size_t i = 0; i < crops_.size(); ++i) {
-            Groups& g = groups_[i];
-            g.wiener.clear();
-            out[2 * i] = detail::collaborative_denoise(crops_[i].noisy, o, g.hard, g.wiener).image;
-            out[2 * i + 1] = detail::collaborative_denoise(crops_[i].perturbed, o, g.hard, g.wiener).image;
-        }
         SureEstimate pooled;
-        for (std::size_t i = 0; i < crops_.size(); ++i) {
-            const Crop& c = crops_[i];
-            const SureEstimate e = sure_from_runs(c.noisy, out[2 * i], out[2 * i + 1], c.probe, epsilon_, sigma_);
+        for (const Crop& c : crops_) {
+            c.wiener.clear();
+            const Image denoised = detail::collaborative_denoise(c.noisy, o, c.hard, c.wiener).image;
+            const SureEstimate e = sure_from_runs(c.noisy, denoised,
+                                                  detail::collaborative_denoise(c.perturbed, o, c.hard, c.wiener).image,
+                                                  c.probe, epsilon_, sigma_);
             const double n = double(e.values);
             pooled.risk += e.risk * n;
             pooled.residual += e.residual * n;
@@ -106,15 +101,12 @@ public:
 private:
     struct Crop {
         Image noisy, probe, perturbed;
+        /// The crop's groups (evaluations are sequential: an evaluation owns them while it runs).
+        mutable detail::StageGroups hard{}, wiener{};
     };
     CollaborativeOptions eval_;
     double sigma_, epsilon_;
     std::vector<Crop> crops_;
-    struct Groups {
-        detail::StageGroups hard, wiener;
-    };
-    /// Each crop's groups (evaluations are sequential: an evaluation owns them while it runs).
-    mutable std::vector<Groups> groups_;
     std::size_t pixels_ = 0;
 };
 

@@ -17,23 +17,6 @@ constexpr int kValidationEpoch = -1;
 // chunk), so memory stays flat for large validation sets.
 constexpr std::size_t kChunk = 512;
 
-// Calls body(item, k) for the items of `ids` (k: the item's place in `ids`), loaded a
-// chunk at a time; items of files that fail to decode are left out.
-template <class Body>
-void for_each_item(const Dataset& dataset, const std::vector<std::size_t>& ids, Body&& body) {
-    for (std::size_t first = 0; first < ids.size(); first += kChunk) {
-        const std::vector<std::size_t> chunk(ids.begin() + std::ptrdiff_t(first),
-                                             ids.begin() + std::ptrdiff_t(std::min(ids.size(), first + kChunk)));
-        const std::vector<Item> items = dataset.items(chunk);
-        std::vector<std::size_t> place(items.size());
-        for (std::size_t i = 0, k = 0; i < items.size(); ++i) {  // items keep the chunk's order
-            while (chunk[k] != items[i].index) ++k;
-            place[i] = first + k;
-        }
-        parallel_for(items.size(), [&](std::size_t i) { body(items[i], place[i]); });
-    }
-}
-
 struct TokenRecord {
     std::uint64_t at = 0;
     double mse = 0;
@@ -64,7 +47,7 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics, Communicator&
     // twice rather than kept, so memory stays flat for large validation sets.
     std::vector<TokenRecord> token_mse(ids.size());
     std::vector<char> seen(ids.size(), 0);
-    for_each_item(run.dataset, ids, [&](const Item& item, std::size_t k) {
+    for_each_item(run.dataset, ids, kChunk, [&](const Item& item, std::size_t k) {
         token_mse[k] = {at[k], mse(token_of(item), item.image)};
         seen[k] = 1;
     });
@@ -82,7 +65,7 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics, Communicator&
     for (const TokenRecord& r : levels) level += r.mse;
     metrics.refine_level = std::sqrt(count == 0 ? metrics.quant_mse : level / double(count));
     std::vector<ValidationRecord> my_scores(again.size());
-    for_each_item(run.dataset, ids_again, [&](const Item& item, std::size_t j) {
+    for_each_item(run.dataset, ids_again, kChunk, [&](const Item& item, std::size_t j) {
         const Image token = token_of(item);
         const ImageScores s = score(item.image, token, refine(run, token, item.label, metrics.refine_level), true);
         my_scores[j] = {at[again[j]], s.psnr_token, s.psnr_refined, s.ssim_token, 1.0 - s.one_minus_ssim};

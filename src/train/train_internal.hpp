@@ -1,6 +1,7 @@
 #pragma once
 // Internal pieces of the training loop shared by the step, the validation and
 // the loop itself.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -57,6 +58,24 @@ void validate_model(const TrainingRun& run, EpochMetrics& metrics, Communicator&
 /// The grid of originals / [noisy inputs] / token and refined reconstructions
 /// of the first config.sample_images validation images.
 Image sample_grid(const TrainingRun& run);
+
+/// Calls body(item, k) for the items of `ids` (k: the item's place in `ids`) on OpenMP
+/// threads, loaded `chunk` at a time (each file decoded once per chunk, so memory stays
+/// that of `chunk` items); items of files that fail to decode are left out.
+template <class Body>
+void for_each_item(const Dataset& dataset, const std::vector<std::size_t>& ids, std::size_t chunk_items, Body&& body) {
+    for (std::size_t first = 0; first < ids.size(); first += chunk_items) {
+        const std::vector<std::size_t> chunk(ids.begin() + std::ptrdiff_t(first),
+                                             ids.begin() + std::ptrdiff_t(std::min(ids.size(), first + chunk_items)));
+        const std::vector<Item> items = dataset.items(chunk);
+        std::vector<std::size_t> place(items.size());
+        for (std::size_t i = 0, k = 0; i < items.size(); ++i) {  // items keep the chunk's order
+            while (chunk[k] != items[i].index) ++k;
+            place[i] = first + k;
+        }
+        parallel_for(items.size(), [&](std::size_t i) { body(items[i], place[i]); });
+    }
+}
 
 /// The patch prior of a finished run: config.prior_components Gaussians fitted (fit_patch_prior,
 /// config.prior_iterations, seeded from config.seed) to up to 20,000 clean training tiles drawn

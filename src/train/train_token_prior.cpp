@@ -15,6 +15,7 @@ namespace {
 // take a few seconds, and the counts of more items than that add contexts that a sample
 // of this many already mostly has.
 constexpr std::size_t kTokenPriorItems = 4'000;
+// Items decoded at once: memory stays that of a few dozen images whatever the split's size.
 constexpr std::size_t kChunkItems = 64;
 
 }  // namespace
@@ -25,23 +26,21 @@ std::optional<TokenPrior> training_token_prior(const Codebook& codebook, const T
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::size_t> order = dataset.uniform_order(0);
     order.resize(std::min(order.size(), kTokenPriorItems));
-    std::vector<TokenGrid> grids;
-    std::vector<int> labels;
-    grids.reserve(order.size());
-    for (std::size_t first = 0; first < order.size(); first += kChunkItems) {
-        const std::vector<std::size_t> chunk(order.begin() + std::ptrdiff_t(first),
-                                             order.begin() + std::ptrdiff_t(std::min(order.size(), first + kChunkItems)));
-        for (const Item& item : dataset.items(chunk)) {  // files that fail to decode are left out
-            grids.push_back(encode(codebook, item.image, config.patch_size));
-            labels.push_back(item.label);
-        }
+    // Each item's grid in its place of the order (none for an item that failed to decode).
+    std::vector<TokenGrid> grids(order.size());
+    std::vector<int> labels(order.size(), -1);
+    for_each_item(dataset, order, kChunkItems, [&](const Item& item, std::size_t k) {
+        grids[k] = encode(codebook, item.image, config.patch_size);
+        labels[k] = item.label;
+    });
+    std::vector<LabelledGrid> labelled;
+    for (std::size_t i = 0; i < grids.size(); ++i) {
+        if (labels[i] >= 0) labelled.push_back({&grids[i], labels[i]});
     }
-    if (grids.empty()) {
+    if (labelled.empty()) {
         log("no token prior: no training item could be read");
         return std::nullopt;
     }
-    std::vector<LabelledGrid> labelled;
-    for (std::size_t i = 0; i < grids.size(); ++i) labelled.push_back({&grids[i], labels[i]});
     const int classes = std::max<int>(1, int(dataset.class_names().size()));
     TokenPrior prior = TokenPrior::fit(labelled, codebook.size(), classes);
     double bits = 0, tokens = 0;
@@ -51,7 +50,7 @@ std::optional<TokenPrior> training_token_prior(const Codebook& codebook, const T
     }
     char line[200];
     std::snprintf(line, sizeof line, "token prior: %zu contexts from %zu training items, %.2f bits per token on them (%.1f s)",
-                  prior.contexts(), grids.size(), bits / tokens,
+                  prior.contexts(), labelled.size(), bits / tokens,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     log(line);
     return prior;

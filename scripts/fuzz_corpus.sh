@@ -8,7 +8,8 @@ lidecm="$build/lidecm"
 out=fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-rm -rf "$out" && mkdir -p "$out"/{fuzz_image,fuzz_model,fuzz_token,fuzz_cifar,fuzz_metrics,fuzz_flags}
+# Seeds made by hand (regression-*, fuzz_token/coded.tok, fuzz_model/tiny_token_prior.lidecm) are kept.
+mkdir -p "$out"/{fuzz_image,fuzz_model,fuzz_token,fuzz_cifar,fuzz_metrics,fuzz_flags}
 for ext in png jpg bmp ppm pgm tif webp; do
   "$lidecm" noise samples:astronaut --crop 12 --sigma 10 -o "$out/fuzz_image/astronaut12.$ext"
 done

@@ -1,7 +1,9 @@
-// `lidecm generate` (issue #24) as a user runs it, on one small two-class model trained
-// once for the suite: a grid or a folder of images, reproducible by seed, prompts matched
-// against class names, and bad input refused in one line with nothing written.
+// `lidecm generate` and `tokenize --entropy` (issue #24) as a user runs them, on one small
+// two-class model trained once for the suite: a grid or a folder of images, reproducible by
+// seed, prompts matched against class names, token files coded with the prior, and bad
+// input refused in one line with nothing written.
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -87,6 +89,50 @@ TEST_F(CliGenerate, TheReportShowsSamplesPerClass) {
     ASSERT_NE(at, std::string::npos);
     EXPECT_NE(html.find("lidecm generate --model M -n 12", at), std::string::npos) << "6 per class, 2 classes";
     EXPECT_NE(html.find("alt=\"generated samples\" src=\"data:image/png;base64,", at), std::string::npos);
+}
+
+TEST_F(CliGenerate, EntropyCodedTokensAreSmallerAndDecodeToTheSameImage) {
+    const std::string photo = *shared + "/data/texture/0.png";
+    ASSERT_TRUE(fs::exists(photo));
+    ASSERT_EQ(run("tokenize --model " + model() + " " + photo + " -o " + dir + "/fixed.tok").status, 0);
+    const auto coded = run("tokenize --entropy --model " + model() + " " + photo + " -o " + dir + "/coded.tok");
+    ASSERT_EQ(coded.status, 0) << coded.err;
+    EXPECT_NE(coded.out.find("coded as class texture"), std::string::npos) << coded.out;
+    EXPECT_LT(fs::file_size(dir + "/coded.tok"), fs::file_size(dir + "/fixed.tok"));
+    const auto info = run("info " + dir + "/coded.tok");
+    EXPECT_NE(info.out.find("stored: range-coded with a token prior"), std::string::npos) << info.out;
+    const auto json = run("info --json " + dir + "/coded.tok");
+    EXPECT_NE(json.out.find("\"coding\": \"token_prior\""), std::string::npos) << json.out;
+    EXPECT_NE(run("info " + dir + "/fixed.tok").out.find("stored: 16 bits per token"), std::string::npos);
+    for (const char* name : {"fixed", "coded"}) {
+        const auto d = run("detokenize --model " + model() + " " + dir + "/" + name + ".tok -o " + dir + "/" + name + ".png");
+        ASSERT_EQ(d.status, 0) << d.err;
+    }
+    EXPECT_EQ(test::slurp(dir + "/fixed.png"), test::slurp(dir + "/coded.png"));
+}
+
+TEST_F(CliGenerate, EntropyCodingNeedsThePriorAndRefusesDamagedFiles) {
+    Model none = load_model(model());
+    none.token_prior.reset();
+    save_model(none, dir + "/none.lidecm");
+    const std::string photo = *shared + "/data/smooth/0.png";
+    const auto r = run("tokenize --entropy --model " + dir + "/none.lidecm " + photo + " -o " + dir + "/x.tok");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("--entropy: " + dir + "/none.lidecm has no token prior"), std::string::npos) << r.err;
+    EXPECT_EQ(test::count_of(r.err, "\n"), 1u) << r.err;
+    EXPECT_FALSE(fs::exists(dir + "/x.tok"));
+
+    ASSERT_EQ(run("tokenize --entropy --model " + model() + " " + photo + " -o " + dir + "/c.tok").status, 0);
+    const auto no_prior = run("detokenize --model " + dir + "/none.lidecm " + dir + "/c.tok -o " + dir + "/x.png");
+    EXPECT_EQ(no_prior.status, 1);
+    EXPECT_NE(no_prior.err.find(dir + "/c.tok: coded with a token prior"), std::string::npos) << no_prior.err;
+    const std::string bytes = test::slurp(dir + "/c.tok");
+    std::ofstream(dir + "/cut.tok", std::ios::binary) << bytes.substr(0, bytes.size() - 5);
+    const auto cut = run("detokenize --model " + model() + " " + dir + "/cut.tok -o " + dir + "/x.png");
+    EXPECT_EQ(cut.status, 1);
+    EXPECT_NE(cut.err.find(dir + "/cut.tok: truncated"), std::string::npos) << cut.err;
+    EXPECT_EQ(test::count_of(cut.err, "\n"), 1u) << cut.err;
+    EXPECT_FALSE(fs::exists(dir + "/x.png"));
 }
 
 TEST_F(CliGenerate, BadInputIsOneLineExitTwoAndNothingWritten) {

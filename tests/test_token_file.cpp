@@ -94,7 +94,7 @@ TEST(TokenFile, BadMagicVersionAndEveryTruncationAreRefused) {
     magic[3] = 'X';
     EXPECT_EQ(decode_error(magic), "x.tok: not a lidecm token file");
     EXPECT_EQ(decode_error({}), "x.tok: not a lidecm token file");
-    EXPECT_EQ(decode_error(with_field(0, 2)), "x.tok: token file version 2 is newer than this lidecm (1)");
+    EXPECT_EQ(decode_error(with_field(0, 3)), "x.tok: token file version 3 is newer than this lidecm (2)");
     EXPECT_EQ(decode_error(with_field(0, 0)), "x.tok: unsupported token file version 0");
     for (std::size_t cut = 0; cut < good.size(); ++cut) {
         const std::string error = decode_error(Bytes(good.begin(), good.begin() + std::ptrdiff_t(cut)));

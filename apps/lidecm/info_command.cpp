@@ -126,17 +126,33 @@ void info(const InfoFlags& f) {
     nlohmann::json j;
     std::vector<unsigned char> bytes = read_file_bytes(f.file, TensorFileLimits{}.max_file_bytes);
     if (is_token_file(bytes)) {
-        const TokenGrid g = decode_token_file(bytes, f.file);
+        const TokenFileHeader h = read_token_file_header(bytes, f.file);
+        const TokenGrid& g = h.shape;
+        const bool coded = h.coding == TokenCoding::prior;
         j = {{"type", "tokens"}, {"image_height", g.image_height}, {"image_width", g.image_width},
              {"channels", g.channels}, {"patch_size", g.patch_size}, {"rows", g.rows()}, {"cols", g.cols()},
              {"num_codes", g.num_codes}, {"bits_per_index", bits_per_index(g.num_codes)},
-             {"bits_per_pixel", bits_per_pixel(g)}, {"codebook_checksum", g.codebook_checksum}};
+             {"bits_per_pixel", bits_per_pixel(g)}, {"codebook_checksum", g.codebook_checksum},
+             {"coding", coded ? "token_prior" : "fixed"}, {"file_bytes", h.file_bytes},
+             {"stored_bits_per_pixel", h.stored_bits_per_pixel()}};
+        if (coded) {
+            j["class"] = h.label;
+            j["prior_checksum"] = h.prior_checksum;
+        }
         if (!f.json) {
             std::printf("tokens: %d x %d image (%d channel%s) as %d x %d tiles of %d x %d; K = %d (%d bits each), "
                         "%.3f bits per pixel; codebook checksum %08x\n",
                         g.image_width, g.image_height, g.channels, g.channels == 1 ? "" : "s", g.cols(), g.rows(),
                         g.patch_size, g.patch_size, g.num_codes, bits_per_index(g.num_codes), bits_per_pixel(g),
                         g.codebook_checksum);
+            if (coded) {
+                std::printf("stored: range-coded with a token prior (checksum %08x) as class %d, %zu bytes, %.3f bits per pixel\n",
+                            h.prior_checksum, h.label, h.file_bytes, h.stored_bits_per_pixel());
+            } else {
+                std::printf("stored: 16 bits per token, %zu bytes, %.3f bits per pixel (tokenize --entropy codes them "
+                            "with the model's token prior)\n",
+                            h.file_bytes, h.stored_bits_per_pixel());
+            }
             return;
         }
     } else {

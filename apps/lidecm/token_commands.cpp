@@ -5,6 +5,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "lidecm/core/error.hpp"
+#include "lidecm/core/file_io.hpp"
 #include "lidecm/train/model.hpp"
 #include "lidecm/data/samples.hpp"
 #include "lidecm/formats/token_file.hpp"
@@ -16,21 +17,36 @@ namespace {
 
 struct TokenFlags {
     std::string model, input, output;
-    bool refine = false;
+    bool refine = false, entropy = false;
 };
 
 void tokenize(const TokenFlags& f) {
     const Model model = load_model(f.model);
     const Image image = model_input(model, load_image(resolve_image_argument(f.input)));
     const TokenGrid grid = encode(*model.codebook, image, model.config.patch_size);
-    write_token_file(grid, f.output);
-    std::printf("%d x %d image -> %d x %d tokens (K = %d, %.3f bits per pixel) -> %s\n", grid.image_width,
-                grid.image_height, grid.cols(), grid.rows(), grid.num_codes, bits_per_pixel(grid), f.output.c_str());
+    if (!f.entropy) {
+        write_token_file(grid, f.output);
+        std::printf("%d x %d image -> %d x %d tokens (K = %d, %.3f bits per pixel) -> %s\n", grid.image_width,
+                    grid.image_height, grid.cols(), grid.rows(), grid.num_codes, bits_per_pixel(grid), f.output.c_str());
+        return;
+    }
+    if (!model.token_prior) {
+        throw InvalidArgument("--entropy: " + f.model + " has no token prior (train it with a lidecm that fits one, "
+                              "without --no-token-prior)");
+    }
+    const int label = cheapest_label(grid, *model.token_prior);
+    const std::vector<unsigned char> bytes = encode_token_file(grid, *model.token_prior, label, f.output);
+    write_file_atomically(f.output, bytes);
+    const TokenFileHeader h = read_token_file_header(bytes, f.output);
+    std::printf("%d x %d image -> %d x %d tokens (K = %d) coded as class %s: %.3f bits per pixel (fixed width %.3f) -> %s\n",
+                grid.image_width, grid.image_height, grid.cols(), grid.rows(), grid.num_codes,
+                model.class_names[std::size_t(label)].c_str(), h.stored_bits_per_pixel(), bits_per_pixel(grid),
+                f.output.c_str());
 }
 
 void detokenize(const TokenFlags& f) {
     const Model model = load_model(f.model);
-    const TokenGrid grid = read_token_file(f.input);
+    const TokenGrid grid = read_token_file(f.input, model.token_prior ? &*model.token_prior : nullptr);
     if (grid.codebook_checksum != model.codebook->checksum() || grid.num_codes != model.codebook->size()) {
         throw IoError(f.input + ": made with another codebook than " + f.model + "'s (checksum or K differ)");
     }
@@ -47,6 +63,8 @@ void add_tokenize_commands(CLI::App& app) {
     tok->add_option("--model", t->model, "Model file (model.lidecm of a run)")->required();
     tok->add_option("input", t->input, "Image, or samples:NAME")->required();
     tok->add_option("-o,--output", t->output, "Token file to write")->required();
+    tok->add_flag("--entropy", t->entropy, "Range-code the tokens with the model's token prior, as the class that codes them "
+                  "smallest (detokenize then needs this model)");
     tok->callback([t] { tokenize(*t); });
 
     auto d = std::make_shared<TokenFlags>();

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <string>
 
+#include "lidecm/core/checksum.hpp"
 #include "lidecm/core/error.hpp"
 
 namespace lidecm {
@@ -113,6 +114,17 @@ TokenPriorTables TokenPrior::tables() const {
         t.offsets.push_back(std::uint32_t(t.tokens.size()));
     }
     return t;
+}
+
+std::uint32_t TokenPrior::checksum() const {
+    const TokenPriorTables t = tables();
+    const std::array<double, 8> settings = {double(t.codes), double(t.classes), double(t.order), t.up_first ? 1.0 : 0.0,
+                                            t.escape[0], t.escape[1], t.escape[2], t.escape[3]};
+    std::uint32_t crc = crc32(settings.data(), sizeof settings);
+    crc = crc32(t.keys.data(), t.keys.size() * sizeof t.keys[0], crc);
+    crc = crc32(t.offsets.data(), t.offsets.size() * sizeof t.offsets[0], crc);
+    crc = crc32(t.tokens.data(), t.tokens.size() * sizeof t.tokens[0], crc);
+    return crc32(t.counts.data(), t.counts.size() * sizeof t.counts[0], crc);
 }
 
 TokenPrior TokenPrior::from_tables(const TokenPriorTables& t, const std::string& name) {

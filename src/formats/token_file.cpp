@@ -9,6 +9,7 @@
 #include "lidecm/codebook/codebook.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/core/file_io.hpp"
+#include "token_prior_coding.hpp"
 
 namespace lidecm {
 namespace {
@@ -79,25 +80,25 @@ std::string token_grid_problem(const TokenGrid& grid) {
     return indices_problem(grid);
 }
 
-std::vector<unsigned char> encode_token_file(const TokenGrid& grid, const std::string& name) {
-    if (const std::string p = token_grid_problem(grid); !p.empty()) throw InvalidArgument(name + ": " + p);
-    std::vector<unsigned char> out(kMagic.begin(), kMagic.end());
-    out.reserve(kTokenFileHeaderBytes + 2 * grid.indices.size() + kCrcBytes);
+namespace {
+
+void put_header(std::vector<unsigned char>& out, const TokenGrid& grid, std::uint32_t version) {
+    out.assign(kMagic.begin(), kMagic.end());
     for (const std::uint32_t v :
-         {kTokenFileVersion, std::uint32_t(grid.image_height), std::uint32_t(grid.image_width),
-          std::uint32_t(grid.channels), std::uint32_t(grid.patch_size), std::uint32_t(grid.num_codes),
-          grid.codebook_checksum, std::uint32_t(grid.rows()), std::uint32_t(grid.cols())}) {
+         {version, std::uint32_t(grid.image_height), std::uint32_t(grid.image_width), std::uint32_t(grid.channels),
+          std::uint32_t(grid.patch_size), std::uint32_t(grid.num_codes), grid.codebook_checksum,
+          std::uint32_t(grid.rows()), std::uint32_t(grid.cols())}) {
         put_u32(out, v);
     }
-    for (const std::uint16_t index : grid.indices) {
-        out.push_back(static_cast<unsigned char>(index));
-        out.push_back(static_cast<unsigned char>(index >> 8));
-    }
-    put_u32(out, crc32(out.data(), out.size()));
-    return out;
 }
 
-TokenGrid decode_token_file(const std::vector<unsigned char>& bytes, const std::string& name) {
+// Where a checked file's indices or coded bytes lie.
+struct Payload {
+    const unsigned char* data = nullptr;
+    std::size_t size = 0;
+};
+
+Payload parse(const std::vector<unsigned char>& bytes, const std::string& name, TokenFileHeader& h) {
     if (bytes.size() < kMagic.size() || !std::equal(kMagic.begin(), kMagic.end(), bytes.begin())) {
         throw IoError(name + ": not a lidecm token file");
     }
@@ -112,7 +113,7 @@ TokenGrid decode_token_file(const std::vector<unsigned char>& bytes, const std::
                       std::to_string(kTokenFileVersion) + ")");
     }
     if (version < 1) throw IoError(name + ": unsupported token file version " + std::to_string(version));
-    TokenGrid grid;
+    TokenGrid& grid = h.shape;
     grid.image_height = as_int(get_u32(field + 4), "image height", name);
     grid.image_width = as_int(get_u32(field + 8), "image width", name);
     grid.channels = as_int(get_u32(field + 12), "channel count", name);
@@ -129,10 +130,28 @@ TokenGrid decode_token_file(const std::vector<unsigned char>& bytes, const std::
                       std::to_string(grid.rows()) + "x" + std::to_string(grid.cols()));
     }
     const std::size_t count = std::size_t(rows) * cols;  // ≤ kMaxTokens: no overflow
-    const std::size_t expected = kTokenFileHeaderBytes + 2 * count + kCrcBytes;
+    Payload payload;
+    std::size_t header_bytes = kTokenFileHeaderBytes;
+    if (version == 1) {
+        h.coding = TokenCoding::fixed;
+        payload.size = 2 * count;
+    } else {
+        if (bytes.size() < kCodedTokenFileHeaderBytes) {
+            throw IoError(name + ": truncated (" + std::to_string(bytes.size()) + " bytes, the header alone takes " +
+                          std::to_string(kCodedTokenFileHeaderBytes) + ")");
+        }
+        const unsigned char* coded = bytes.data() + kTokenFileHeaderBytes;
+        if (get_u32(coded) != 1) throw IoError(name + ": unknown token coding " + std::to_string(get_u32(coded)));
+        h.coding = TokenCoding::prior;
+        h.label = as_int(get_u32(coded + 4), "class", name);
+        h.prior_checksum = get_u32(coded + 8);
+        payload.size = get_u32(coded + 12);
+        header_bytes = kCodedTokenFileHeaderBytes;
+    }
+    const std::uint64_t expected = std::uint64_t(header_bytes) + payload.size + kCrcBytes;
     if (bytes.size() < expected) {
-        throw IoError(name + ": truncated (" + std::to_string(bytes.size()) + " bytes, " +
-                      std::to_string(expected) + " expected)");
+        throw IoError(name + ": truncated (" + std::to_string(bytes.size()) + " bytes, " + std::to_string(expected) +
+                      " expected)");
     }
     if (bytes.size() > expected) {
         throw IoError(name + ": " + std::to_string(bytes.size() - expected) + " unexpected bytes after the end");
@@ -140,20 +159,101 @@ TokenGrid decode_token_file(const std::vector<unsigned char>& bytes, const std::
     if (crc32(bytes.data(), expected - kCrcBytes) != get_u32(bytes.data() + expected - kCrcBytes)) {
         throw IoError(name + ": checksum mismatch (file altered or corrupt)");
     }
-    grid.indices.resize(count);
-    const unsigned char* p = bytes.data() + kTokenFileHeaderBytes;
-    for (std::size_t i = 0; i < count; ++i) grid.indices[i] = std::uint16_t(p[2 * i] | p[2 * i + 1] << 8);
+    h.file_bytes = bytes.size();
+    payload.data = bytes.data() + header_bytes;
+    return payload;
+}
+
+void require_prior_fits(const TokenGrid& grid, const TokenPrior& prior, int label, const std::string& name) {
+    if (grid.num_codes != prior.codes()) {
+        throw InvalidArgument(name + ": tokens of a codebook of " + std::to_string(grid.num_codes) +
+                              " codes cannot be coded with a token prior of " + std::to_string(prior.codes()));
+    }
+    if (label < 0 || label >= prior.classes()) {
+        throw InvalidArgument(name + ": class " + std::to_string(label) + " is not one of the token prior's " +
+                              std::to_string(prior.classes()));
+    }
+}
+
+}  // namespace
+
+double TokenFileHeader::stored_bits_per_pixel() const {
+    return 8.0 * double(file_bytes) / (double(shape.image_height) * double(shape.image_width));
+}
+
+std::vector<unsigned char> encode_token_file(const TokenGrid& grid, const std::string& name) {
+    if (const std::string p = token_grid_problem(grid); !p.empty()) throw InvalidArgument(name + ": " + p);
+    std::vector<unsigned char> out;
+    out.reserve(kTokenFileHeaderBytes + 2 * grid.indices.size() + kCrcBytes);
+    put_header(out, grid, 1);
+    for (const std::uint16_t index : grid.indices) {
+        out.push_back(static_cast<unsigned char>(index));
+        out.push_back(static_cast<unsigned char>(index >> 8));
+    }
+    put_u32(out, crc32(out.data(), out.size()));
+    return out;
+}
+
+std::vector<unsigned char> encode_token_file(const TokenGrid& grid, const TokenPrior& prior, int label,
+                                             const std::string& name) {
+    if (const std::string p = token_grid_problem(grid); !p.empty()) throw InvalidArgument(name + ": " + p);
+    require_prior_fits(grid, prior, label, name);
+    const std::vector<unsigned char> coded = detail::prior_encode(grid, prior, label);
+    std::vector<unsigned char> out;
+    put_header(out, grid, 2);
+    for (const std::uint32_t v : {1u, std::uint32_t(label), prior.checksum(), std::uint32_t(coded.size())}) put_u32(out, v);
+    out.insert(out.end(), coded.begin(), coded.end());
+    put_u32(out, crc32(out.data(), out.size()));
+    return out;
+}
+
+int cheapest_label(const TokenGrid& grid, const TokenPrior& prior) {
+    int best = 0;
+    double best_bits = prior.bits(grid, 0);
+    for (int label = 1; label < prior.classes(); ++label) {
+        if (const double b = prior.bits(grid, label); b < best_bits) {
+            best = label;
+            best_bits = b;
+        }
+    }
+    return best;
+}
+
+TokenFileHeader read_token_file_header(const std::vector<unsigned char>& bytes, const std::string& name) {
+    TokenFileHeader h;
+    (void)parse(bytes, name, h);
+    return h;
+}
+
+TokenGrid decode_token_file(const std::vector<unsigned char>& bytes, const std::string& name, const TokenPrior* prior) {
+    TokenFileHeader h;
+    const Payload payload = parse(bytes, name, h);
+    TokenGrid grid = std::move(h.shape);
+    if (h.coding == TokenCoding::fixed) {
+        const std::size_t count = payload.size / 2;
+        grid.indices.resize(count);
+        const unsigned char* p = payload.data;
+        for (std::size_t i = 0; i < count; ++i) grid.indices[i] = std::uint16_t(p[2 * i] | p[2 * i + 1] << 8);
+    } else {
+        if (prior == nullptr) throw IoError(name + ": coded with a token prior; decoding it needs the model that wrote it");
+        if (prior->checksum() != h.prior_checksum || prior->codes() != grid.num_codes || h.label >= prior->classes()) {
+            throw IoError(name + ": coded with another token prior than the model's (checksum, K or classes differ)");
+        }
+        detail::prior_decode(payload.data, payload.size, *prior, h.label, grid, name);
+    }
     if (const std::string problem = indices_problem(grid); !problem.empty()) throw IoError(name + ": " + problem);
     return grid;
 }
 
-void write_token_file(const TokenGrid& grid, const std::filesystem::path& path) {
-    write_file_atomically(path, encode_token_file(grid, path.string()));
+void write_token_file(const TokenGrid& grid, const std::filesystem::path& path, const TokenPrior* prior, int label) {
+    write_file_atomically(path, prior ? encode_token_file(grid, *prior, label, path.string())
+                                      : encode_token_file(grid, path.string()));
 }
 
-TokenGrid read_token_file(const std::filesystem::path& path) {
-    constexpr std::uint64_t max_bytes = kTokenFileHeaderBytes + 2 * kMaxTokens + kCrcBytes;
-    return decode_token_file(read_file_bytes(path, max_bytes), path.string());
+TokenGrid read_token_file(const std::filesystem::path& path, const TokenPrior* prior) {
+    // A coded file is never larger than its fixed-width form by more than the coder's few bytes.
+    constexpr std::uint64_t max_bytes = kCodedTokenFileHeaderBytes + 4 * kMaxTokens + kCrcBytes;
+    return decode_token_file(read_file_bytes(path, max_bytes), path.string(), prior);
 }
 
 int bits_per_index(int num_codes) {

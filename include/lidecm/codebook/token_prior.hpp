@@ -69,6 +69,9 @@ public:
     /// counts, an entry whose shorter context is missing).
     static TokenPrior from_tables(const TokenPriorTables& tables, const std::string& name);
     [[nodiscard]] TokenPriorTables tables() const;
+    /// CRC-32 of tables()' settings and arrays: what a coded token file records, so that it
+    /// is never decoded with another prior.
+    [[nodiscard]] std::uint32_t checksum() const;
     /// Contexts seen in training (all levels).
     [[nodiscard]] std::size_t contexts() const { return contexts_.size(); }
 

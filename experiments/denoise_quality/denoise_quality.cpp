@@ -53,10 +53,14 @@
 #include "lidecm/image/noise.hpp"
 #include "lidecm/data/samples.hpp"
 #include "dev_set.hpp"
+#include "mat8.hpp"
 #include "quality_common.hpp"
 
 namespace {
 
+using lidecm::experiments::from_mat8;
+using lidecm::experiments::quantise_8bit;
+using lidecm::experiments::to_mat8;
 using lidecm::bench::fmt;
 using lidecm::bench::Score;
 using lidecm::bench::score;
@@ -99,41 +103,6 @@ std::uint64_t noise_seed(std::uint64_t base, const std::string& image, double si
     return base ^ fnv1a(image + ":" + buf);
 }
 
-/// Rounds every value to k/255, what saving as 8-bit PNG and loading back gives.
-void quantise_8bit(lidecm::Image& img) {
-    for (float& v : img.data) v = float(std::round(std::clamp(double(v), 0.0, 1.0) * 255.0) / 255.0);
-}
-
-/// 8-bit OpenCV matrix (grey, or BGR for an RGB image).
-cv::Mat to_mat8(const lidecm::Image& img) {
-    cv::Mat m(img.height, img.width, img.channels == 1 ? CV_8UC1 : CV_8UC3);
-    for (int y = 0; y < img.height; ++y) {
-        unsigned char* row = m.ptr<unsigned char>(y);
-        for (int x = 0; x < img.width; ++x) {
-            for (int c = 0; c < img.channels; ++c) {
-                const int dst_c = img.channels == 1 ? 0 : 2 - c;
-                row[x * img.channels + dst_c] =
-                    cv::saturate_cast<unsigned char>(std::lround(double(img.at(y, x, c)) * 255.0));
-            }
-        }
-    }
-    return m;
-}
-
-lidecm::Image from_mat8(const cv::Mat& m) {
-    const int ch = m.channels();
-    lidecm::Image img(m.rows, m.cols, ch);
-    for (int y = 0; y < m.rows; ++y) {
-        const unsigned char* row = m.ptr<unsigned char>(y);
-        for (int x = 0; x < m.cols; ++x) {
-            for (int c = 0; c < ch; ++c) {
-                const int src_c = ch == 1 ? 0 : 2 - c;
-                img.at(y, x, c) = float(row[x * ch + src_c]) / 255.0f;
-            }
-        }
-    }
-    return img;
-}
 
 Row evaluate(const std::string& name, const lidecm::Image& clean, double sigma, std::uint64_t base_seed) {
     using Clock = std::chrono::steady_clock;

@@ -3,7 +3,10 @@
 // its class, images directly in --data are class 0) is resized to --side on its shorter
 // side and centre-cropped square, or with --tile T cut at its own size into T×T tiles (as
 // `train --tiles` cuts them), tokenized with the model's codebook; every --hold-out-th
-// image of each class (by name) is held out, with all its tiles. Priors fitted on the rest:
+// image of each class (by name) is held out, with all its tiles; with --test DIR, DIR's
+// images (same class folders) are the held-out ones instead and every --data image trains,
+// for sets whose test images come from other parts of the photos than the training ones
+// (experiments/class_set). Priors fitted on the training grids:
 //   unigram   the tokens' overall frequencies (order 0)
 //   class     the class's frequencies (order 1)
 //   left      order 2 on the left neighbour
@@ -12,7 +15,7 @@
 // Printed: bits per token on the held-out and the training grids, and each against the
 // unigram's held-out figure; log2 K is what fixed-width tokens cost.
 //
-//   token_bits --model M --data DIR [--side 256 | --tile 64] [--hold-out 4] [--escape 1 1 1 1]
+//   token_bits --model M --data DIR [--side 256 | --tile 64] [--hold-out 4 | --test DIR] [--escape 1 1 1 1]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -53,7 +56,7 @@ double bits_per_token(const TokenPrior& prior, const std::vector<GridItem>& item
 
 int main(int argc, char** argv) {
     CLI::App app{"Held-out bits per token of the token prior against its baselines"};
-    fs::path model_path, data;
+    fs::path model_path, data, test;
     int side = 256, hold_out = 4, tile = 0;
     app.add_option("--model", model_path, "A model from lidecm train")->required()->check(CLI::ExistingFile);
     app.add_option("--data", data, "Images, or one folder of images per class")->required()->check(CLI::ExistingDirectory);
@@ -62,24 +65,41 @@ int main(int argc, char** argv) {
     app.add_option("--side", side, "Shorter side the images are resized to, then cropped square")->capture_default_str();
     std::vector<double> escape = {1, 1, 1, 1};
     app.add_option("--escape", escape, "TokenPriorOptions::escape (4 values)")->expected(4)->capture_default_str();
-    app.add_option("--hold-out", hold_out, "Every n-th image of each class is held out")->capture_default_str()->check(CLI::Range(2, 1000));
+    auto* every = app.add_option("--hold-out", hold_out, "Every n-th image of each class is held out")
+                      ->capture_default_str()->check(CLI::Range(2, 1000));
+    app.add_option("--test", test, "Held-out images instead (class folders named as in --data's)")
+        ->check(CLI::ExistingDirectory)->excludes(every);
     CLI11_PARSE(app, argc, argv);
     try {
         const Model model = load_model(model_path);
         const Codebook& codebook = *model.codebook;
         const int patch = model.config.patch_size;
-        std::map<std::string, std::vector<fs::path>> by_class;
-        for (const auto& e : fs::recursive_directory_iterator(data)) {
-            if (!e.is_regular_file() || !has_image_extension(e.path())) continue;
-            const fs::path rel = fs::relative(e.path(), data);
-            by_class[std::distance(rel.begin(), rel.end()) > 1 ? rel.begin()->string() : std::string()].push_back(e.path());
+        // Image files per class folder of `dir` (class "" for files directly in it).
+        const auto folders = [](const fs::path& dir) {
+            std::map<std::string, std::vector<fs::path>> by_class;
+            for (const auto& e : fs::recursive_directory_iterator(dir)) {
+                if (!e.is_regular_file() || !has_image_extension(e.path())) continue;
+                const fs::path rel = fs::relative(e.path(), dir);
+                by_class[std::distance(rel.begin(), rel.end()) > 1 ? rel.begin()->string() : std::string()].push_back(e.path());
+            }
+            return by_class;
+        };
+        auto by_class = folders(data);
+        const auto test_by_class = test.empty() ? decltype(by_class){} : folders(test);
+        for (const auto& [name, files] : test_by_class) {
+            if (!by_class.count(name)) throw std::runtime_error("--test: class folder '" + name + "' is not in --data");
         }
         std::vector<GridItem> items;
         int label = 0;
         for (auto& [name, files] : by_class) {
             std::sort(files.begin(), files.end());
+            const std::size_t trained = files.size();
+            if (const auto t = test_by_class.find(name); t != test_by_class.end()) {
+                files.insert(files.end(), t->second.begin(), t->second.end());
+                std::sort(files.begin() + std::ptrdiff_t(trained), files.end());
+            }
             for (std::size_t i = 0; i < files.size(); ++i) {
-                const bool held = i % std::size_t(hold_out) == std::size_t(hold_out) - 1;
+                const bool held = test.empty() ? i % std::size_t(hold_out) == std::size_t(hold_out) - 1 : i >= trained;
                 const Image img = load_image(files[i]);
                 if (tile == 0) {
                     const Image square = center_crop(resize_shorter_side(img, side), side, side);
@@ -92,7 +112,8 @@ int main(int argc, char** argv) {
                     }
                 }
             }
-            std::fprintf(stderr, "class %d %s: %zu images\n", label, name.empty() ? "(top level)" : name.c_str(), files.size());
+            std::fprintf(stderr, "class %d %s: %zu images (%zu of --test)\n", label, name.empty() ? "(top level)" : name.c_str(),
+                         files.size(), files.size() - trained);
             ++label;
         }
         std::vector<LabelledGrid> train;

@@ -109,7 +109,8 @@ TEST(NoiseEstimate, PatchPcaOnALargeImageReadsTiles) {
 
 // The covariance from shifted products against the definition: every patch listed.
 TEST(NoisePca, PatchCovarianceEqualsTheCovarianceOfTheListedPatches) {
-    for (const auto& [h, w, c, r] : {std::tuple{11, 13, 3, 7}, std::tuple{20, 17, 1, 7}, std::tuple{9, 30, 3, 4}}) {
+    for (const auto& [h, w, c, side] : {std::tuple{11, 13, 3, 7}, std::tuple{20, 17, 1, 7}, std::tuple{9, 30, 3, 4}}) {
+        const int r = side;  // a variable, not a binding: clang before 16 cannot capture bindings
         const Image image = test::noise_texture(h + 3, w + 2, c, 99);
         const int y0 = 2, x0 = 1;  // a window inside the image
         const int d = r * r * c, ny = h - r + 1, nx = w - r + 1;

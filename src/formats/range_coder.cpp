@@ -1,4 +1,4 @@
-#include "range_coder.hpp"
+#include "formats/range_coder.hpp"
 
 #include "lidecm/core/error.hpp"
 

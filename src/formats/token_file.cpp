@@ -9,7 +9,7 @@
 #include "lidecm/codebook/codebook.hpp"
 #include "lidecm/core/error.hpp"
 #include "lidecm/core/file_io.hpp"
-#include "token_prior_coding.hpp"
+#include "formats/token_prior_coding.hpp"
 
 namespace lidecm {
 namespace {

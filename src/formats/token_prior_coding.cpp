@@ -1,9 +1,9 @@
-#include "token_prior_coding.hpp"
+#include "formats/token_prior_coding.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "range_coder.hpp"
+#include "formats/range_coder.hpp"
 
 namespace lidecm::detail {
 

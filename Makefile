@@ -32,8 +32,14 @@ python: build
 	@LIDECM_BUILD_DIR=$(BUILD) $(VENV)/bin/python -m pip install --quiet --no-build-isolation --no-deps --no-index . \
 	  && echo "python: lidecm installed into $(VENV) ($(VENV)/bin/python -c 'import lidecm')"
 
+# Two test processes share the 2 cores: an OpenMP thread that spins while it waits for work
+# takes the other process's core (libomp spins 200 ms by default), so the tests run with the
+# passive wait policy (ModelPrior/Trainer/CLI tests: 97 → 84 s under the sanitizers, 63 → 59 s
+# in release). The library's own default is left to OpenMP.
+TEST_ENV = OMP_WAIT_POLICY=passive
+
 test: build samples python
-	@ctest --test-dir $(BUILD) --output-on-failure -j 2
+	@$(TEST_ENV) ctest --test-dir $(BUILD) --output-on-failure -j 2
 	@cd /tmp && $(CURDIR)/$(VENV)/bin/python $(CURDIR)/python/examples/readme_example.py
 
 demo: build samples
@@ -77,7 +83,7 @@ ablation: build samples
 sanitize: deps samples
 	@$(SANITIZE_CONFIGURE)
 	@cmake --build $(FUZZ_BUILD)
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@$(TEST_ENV) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j 2 --label-exclude accuracy
 
 ci: test sanitize

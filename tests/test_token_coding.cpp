@@ -87,6 +87,12 @@ std::string decode_error(const Bytes& b, const TokenPrior* prior) {
     return "";
 }
 
+// A hand-altered file with its trailing CRC made right again, so the check under test is reached.
+void reseal(Bytes& b) {
+    const std::uint32_t crc = crc32(b.data(), b.size() - 4);
+    for (std::size_t k = 0; k < 4; ++k) b[b.size() - 4 + k] = static_cast<unsigned char>(crc >> (8 * k));
+}
+
 TEST(RangeCoder, RoundTripsRandomSymbolsUnderExtremeFrequencies) {
     // Frequencies from 1 to nearly the whole total: the rare ones push out bytes fast, the
     // near-certain ones leave 0xFF runs pending that a later carry must turn to 0x00.
@@ -245,8 +251,7 @@ TEST(TokenCoding, DamagedFilesAreRefusedNamingThem) {
     for (std::size_t i = payload; i + 4 < good.size(); ++i) {
         Bytes b = good;
         b[i] ^= 0xA5;
-        const std::uint32_t crc = crc32(b.data(), b.size() - 4);
-        for (std::size_t k = 0; k < 4; ++k) b[b.size() - 4 + k] = static_cast<unsigned char>(crc >> (8 * k));
+        reseal(b);
         try {
             const TokenGrid g = decode_token_file(b, kName, &t.prior);
             EXPECT_EQ(g.indices.size(), 100u);
@@ -257,8 +262,7 @@ TEST(TokenCoding, DamagedFilesAreRefusedNamingThem) {
     // An unknown coding is named.
     Bytes b = good;
     b[kTokenFileHeaderBytes] = 7;
-    const std::uint32_t crc = crc32(b.data(), b.size() - 4);
-    for (std::size_t k = 0; k < 4; ++k) b[b.size() - 4 + k] = static_cast<unsigned char>(crc >> (8 * k));
+    reseal(b);
     EXPECT_NE(decode_error(b, &t.prior).find("unknown token coding 7"), std::string::npos);
 }
 

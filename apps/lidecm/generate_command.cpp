@@ -24,10 +24,7 @@ bool is_folder(const std::string& path) {
 
 void generate(const GenerateFlags& f) {
     const Model model = load_model(f.model);
-    if (!model.token_prior) {
-        throw InvalidArgument(f.model + ": has no token prior (trained before token priors, or with --no-token-prior; "
-                              "train again to generate)");
-    }
+    (void)token_prior_of(model, f.model + ":");  // named by its file before anything else is checked
     GenerateOptions o = f.options;
     o.refine = !f.no_refine;
     std::vector<int> classes;

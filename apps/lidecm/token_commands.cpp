@@ -22,20 +22,17 @@ struct TokenFlags {
 
 void tokenize(const TokenFlags& f) {
     const Model model = load_model(f.model);
+    const TokenPrior* prior = f.entropy ? &token_prior_of(model, "--entropy: " + f.model) : nullptr;
     const Image image = model_input(model, load_image(resolve_image_argument(f.input)));
     const TokenGrid grid = encode(*model.codebook, image, model.config.patch_size);
-    if (!f.entropy) {
+    if (!prior) {
         write_token_file(grid, f.output);
         std::printf("%d x %d image -> %d x %d tokens (K = %d, %.3f bits per pixel) -> %s\n", grid.image_width,
                     grid.image_height, grid.cols(), grid.rows(), grid.num_codes, bits_per_pixel(grid), f.output.c_str());
         return;
     }
-    if (!model.token_prior) {
-        throw InvalidArgument("--entropy: " + f.model + " has no token prior (train it with a lidecm that fits one, "
-                              "without --no-token-prior)");
-    }
-    const int label = cheapest_label(grid, *model.token_prior);
-    const std::vector<unsigned char> bytes = encode_token_file(grid, *model.token_prior, label, f.output);
+    const int label = cheapest_label(grid, *prior);
+    const std::vector<unsigned char> bytes = encode_token_file(grid, *prior, label, f.output);
     write_file_atomically(f.output, bytes);
     const TokenFileHeader h = read_token_file_header(bytes, f.output);
     std::printf("%d x %d image -> %d x %d tokens (K = %d) coded as class %s: %.3f bits per pixel (fixed width %.3f) -> %s\n",

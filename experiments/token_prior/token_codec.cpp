@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     try {
         const Model model = load_model(model_path);
-        if (!model.token_prior) throw std::runtime_error(model_path.string() + " has no token prior");
+        const TokenPrior& prior = token_prior_of(model, model_path.string());
         std::vector<fs::path> files;
         for (const auto& e : fs::directory_iterator(photos)) {
             const std::string name = e.path().filename().string();
@@ -130,34 +130,32 @@ int main(int argc, char** argv) {
         for (const fs::path& f : files) {
             const Image photo = model_input(model, load_image(f));
             const TokenGrid grid = encode(*model.codebook, photo, model.config.patch_size);
-            const TokenPrior& prior = *model.token_prior;
             const auto coded = encode_token_file(grid, prior, cheapest_label(grid, prior), f.string());
             const auto fixed = encode_token_file(grid, f.string());
             Image decoded = decode(*model.codebook, decode_token_file(coded, f.string(), &prior));
             Image refined = refine_reconstruction(model, decoded);
             experiments::quantise_8bit(decoded);
             experiments::quantise_8bit(refined);
-            const double target = psnr(photo, refined);
+            const double target = psnr(photo, refined), decoded_psnr = psnr(photo, decoded);
             const cv::Mat bgr = experiments::to_mat8(photo);
             const CodecPoint jpeg = match_psnr(photo, bgr, ".jpg", cv::IMWRITE_JPEG_QUALITY, target);
             const CodecPoint webp = match_psnr(photo, bgr, ".webp", cv::IMWRITE_WEBP_QUALITY, target);
-            const double budget = bpp_of(coded.size(), photo);
+            const double budget = bpp_of(coded.size(), photo), fixed_file_bpp = bpp_of(fixed.size(), photo);
             const Reduced jpeg_r = within_bits(photo, bgr, ".jpg", cv::IMWRITE_JPEG_QUALITY, budget);
             const Reduced webp_r = within_bits(photo, bgr, ".webp", cv::IMWRITE_WEBP_QUALITY, budget);
             const std::string name = f.stem().string();
             std::printf("| %s | %.3f | %.3f | %.3f | %.2f | %.2f | %s%d | %.3f | %.2f | %s%d | %.3f | %.2f | %s | %s |\n",
-                        name.c_str(), budget, bits_per_pixel(grid), bpp_of(fixed.size(), photo), psnr(photo, decoded),
+                        name.c_str(), budget, bits_per_pixel(grid), fixed_file_bpp, decoded_psnr,
                         target, jpeg.floor ? "≥" : "", jpeg.quality, jpeg.bpp, jpeg.psnr, webp.floor ? "≥" : "",
                         webp.quality, webp.bpp, webp.psnr, describe(jpeg_r).c_str(), describe(webp_r).c_str());
             if (out) {
-                out << name << ',' << bpp_of(coded.size(), photo) << ',' << bpp_of(fixed.size(), photo) << ','
-                    << psnr(photo, decoded) << ',' << target << ',' << jpeg.quality << ',' << jpeg.bpp << ',' << jpeg.psnr
-                    << ',' << webp.quality << ',' << webp.bpp << ',' << webp.psnr << ',' << jpeg_r.factor << ','
+                out << name << ',' << budget << ',' << fixed_file_bpp << ',' << decoded_psnr << ',' << target << ','
+                    << jpeg.quality << ',' << jpeg.bpp << ',' << jpeg.psnr << ',' << webp.quality << ',' << webp.bpp << ',' << webp.psnr << ',' << jpeg_r.factor << ','
                     << jpeg_r.quality << ',' << jpeg_r.psnr << ',' << webp_r.factor << ',' << webp_r.quality << ','
                     << webp_r.psnr << '\n';
             }
-            coded_bpp.push_back(bpp_of(coded.size(), photo));
-            fixed_bpp.push_back(bpp_of(fixed.size(), photo));
+            coded_bpp.push_back(budget);
+            fixed_bpp.push_back(fixed_file_bpp);
             refined_psnr.push_back(target);
             jpeg_bpp.push_back(jpeg.bpp);
             webp_bpp.push_back(webp.bpp);

@@ -72,11 +72,9 @@ std::vector<int> classes_for_prompt(const Model& model, const std::string& promp
 }
 
 std::vector<Image> generate_images(const Model& model, const std::vector<int>& classes, const GenerateOptions& o) {
-    require(model.token_prior.has_value(), "model",
-            "has no token prior (trained before token priors or with --no-token-prior; train again to generate)");
+    const TokenPrior& prior = token_prior_of(model, "model:");
     o.validate(model);
     require(!classes.empty(), "class", "none given");
-    const TokenPrior& prior = *model.token_prior;
     for (const int c : classes) {
         require(c >= 0 && c < prior.classes(), "class", "must be in [0, " + std::to_string(prior.classes()) + ")");
     }

@@ -376,4 +376,12 @@ Image refine_reconstruction(const Model& model, const Image& decoded) {
     return refine_tokens(decoded, *model.codebook, c.patch_size, options, refine_level(model), learned).image;
 }
 
+const TokenPrior& token_prior_of(const Model& model, const std::string& who) {
+    if (!model.token_prior) {
+        throw InvalidArgument(who + " has no token prior (trained before token priors, or with --no-token-prior; "
+                              "train again with this lidecm)");
+    }
+    return *model.token_prior;
+}
+
 }  // namespace lidecm

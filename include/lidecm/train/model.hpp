@@ -134,4 +134,8 @@ Image model_input(const Model& model, ImageView image);
 /// (what `detokenize --refine` writes).
 Image refine_reconstruction(const Model& model, const Image& decoded);
 
+/// The model's token prior; InvalidArgument "<who> has no token prior (…)" saying why a
+/// model may lack one when it has none (`who` names the file or flag for the message).
+const TokenPrior& token_prior_of(const Model& model, const std::string& who);
+
 }  // namespace lidecm
